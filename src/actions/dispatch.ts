@@ -1,0 +1,62 @@
+import { authenticateAgent } from '../domain/agents.js'
+import { DomainError } from '../domain/errors.js'
+import type { Services } from '../domain/services.js'
+import { AgentAccessDenied, AgentError, GeneralError } from '../protocol/errors.js'
+import { messages } from '../protocol/messages.js'
+import type { AgentRequest, Context } from '../protocol/types.js'
+import { parseAgentRequest } from '../wire/parse.js'
+import { renderReply } from '../wire/render.js'
+import type { Action, ActionContext } from './action.js'
+import { actions } from './index.js'
+
+export interface Source {
+  readonly address: string
+  readonly userAgent: string | undefined
+}
+
+function assertWellFormed(request: AgentRequest): Action {
+  if (!request.version) throw new GeneralError('request has no Version')
+  if (!request.action) throw new GeneralError('request has no Action')
+  const action = actions.get(request.action.toLowerCase())
+  if (!action) throw new GeneralError(`unknown action "${request.action.slice(0, 64)}"`)
+  return action
+}
+
+async function assertAgent(services: Services, context: Context, request: AgentRequest, source: Source) {
+  // the proxy is internet-facing: it serves the mobile actions only (spec §4)
+  if (context === 'proxy') throw new AgentAccessDenied()
+  const agent = await authenticateAgent(services, request.secret, source.address)
+  if (!agent) throw new AgentAccessDenied()
+  return agent
+}
+
+/**
+ * One AgentXML exchange, bytes in, XML out. This is where exposure is decided: a catalogued
+ * `AgentError` reaches the client as its code; anything else becomes AGENT_ERROR_GENERAL with
+ * the cause only in the log.
+ */
+export async function handleAgentXml(services: Services, context: Context, body: Buffer | undefined, source: Source): Promise<string> {
+  let request: AgentRequest | undefined
+  let log = services.log
+  try {
+    request = parseAgentRequest(body)
+    const action = assertWellFormed(request)
+    const agent = action.agentOnly ? await assertAgent(services, context, request, source) : undefined
+    if (agent) log = log.child({ agent: agent.name })
+    const actionContext: ActionContext = { services: { ...services, log }, request, context, source, agent }
+    const elements = await action.run(actionContext)
+    return renderReply({ version: request.version, requestId: request.requestId, result: 'PASS', elements })
+  } catch (err) {
+    const error = asAgentError(err, log)
+    const { level, event, fields, message } = error.log
+    log[level]({ ...fields, event }, message)
+    return renderReply({ version: request?.version, requestId: request?.requestId, result: 'FAIL', error: error.code })
+  }
+}
+
+function asAgentError(err: unknown, log: Services['log']): AgentError {
+  if (err instanceof AgentError) return err
+  if (err instanceof DomainError) return new GeneralError(err.message)
+  log.error({ err }, 'internal error while handling an AgentXML request')
+  return new GeneralError('internal error')
+}

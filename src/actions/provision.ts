@@ -1,0 +1,31 @@
+import { provisionDevice } from '../domain/provisioning.js'
+import { ProvisionFailure } from '../protocol/errors.js'
+import { messages } from '../protocol/messages.js'
+import type { AgentRequest } from '../protocol/types.js'
+import type { Action } from './action.js'
+
+function assertProvisionFields(request: AgentRequest): { user: string; code: string } {
+  const user = request.fields.Username
+  const code = request.fields.ProvisionCode
+  if (!user) throw new ProvisionFailure({ level: 'warn', message: messages.requestFailed('provision without Username') })
+  if (!code) {
+    throw new ProvisionFailure({ event: 'provisionFailed', level: 'warn', message: messages.provisionFailed(user), fields: { user, reason: 'no ProvisionCode' } })
+  }
+  return { user, code }
+}
+
+export const provision: Action = {
+  name: 'provision',
+  agentOnly: false,
+  async run({ services, request, source }) {
+    const { user, code } = assertProvisionFields(request)
+    const id = await provisionDevice(services, {
+      user,
+      code,
+      deviceOs: request.fields.DeviceOS,
+      pushId: request.fields.PushId,
+      userAgent: source.userAgent,
+    })
+    return [{ name: 'Id', text: id }]
+  },
+}

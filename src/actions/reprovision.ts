@@ -1,0 +1,25 @@
+import { UserNotFound } from '../domain/errors.js'
+import { createProvisionCode } from '../domain/provision-code.js'
+import { NoUserFound } from '../protocol/errors.js'
+import { messages } from '../protocol/messages.js'
+import type { Action } from './action.js'
+
+const unknownUser = (user: string) =>
+  new NoUserFound({ event: 'noAuthMethod', level: 'warn', message: messages.noAuthMethod(user), fields: { user } })
+
+export const reprovision: Action = {
+  name: 'reprovision',
+  agentOnly: true,
+  async run({ services, request }) {
+    const user = request.fields.Username
+    if (!user) throw unknownUser('')
+    try {
+      // the code goes to the user's transport, never into the reply
+      await createProvisionCode(services, user, { deliver: true })
+    } catch (err) {
+      if (err instanceof UserNotFound) throw unknownUser(user)
+      throw err
+    }
+    return []
+  },
+}

@@ -1,0 +1,67 @@
+import { hostname } from 'node:os'
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify'
+import type { Logger } from 'pino'
+import type { Config } from './config.js'
+import type { Services } from './domain/services.js'
+import { agentXmlRoutes } from './routes/agent-xml.js'
+import { notFoundBody, refusedBody, xmlContentType } from './routes/replies.js'
+import { type SiteDetails, siteLookupRoutes } from './routes/site-lookup.js'
+import { tokenIndexRoutes } from './routes/token-index.js'
+
+/** Bodies over this are refused with 413 before they are read further (spec §1). */
+export const bodyLimit = 64 * 1024
+
+export interface AppOptions {
+  readonly config: Config
+  readonly services: Services
+  readonly https?: { readonly key: Buffer; readonly cert: Buffer }
+}
+
+/** The whole HTTP application; it never listens (server.ts does), so tests drive it with inject(). */
+export async function buildApp({ config, services, https }: AppOptions): Promise<FastifyInstance> {
+  const options: FastifyServerOptions & { https?: object } = {
+    loggerInstance: services.log as Logger,
+    // the legacy texts are the log; no per-request access lines
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit,
+    trustProxy: config.trustProxy,
+    return503OnClosing: true,
+    ...(https ? { https } : {}),
+  }
+  const app = Fastify(options) as unknown as FastifyInstance
+  app.setNotFoundHandler((_request, reply) => reply.code(404).type(xmlContentType).send(notFoundBody()))
+  app.setErrorHandler((error: { statusCode?: number; code?: string }, request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500
+    if (status === 500) request.log.error({ err: error }, 'internal error')
+    else request.log.warn({ errorCode: error.code, status }, 'request refused')
+    return reply.code(status).type(xmlContentType).send(refusedBody())
+  })
+  await app.register(agentXmlRoutes, { services })
+  await app.register(tokenIndexRoutes, { services })
+  await app.register(siteLookupRoutes, { site: siteDetails(config) })
+  return app
+}
+
+/** What the site lookup tells clients: `--public-url` when set, else how this server listens. */
+export function siteDetails(config: Config): SiteDetails | undefined {
+  if (config.siteId === undefined) return undefined
+  const url = config.publicUrl
+  if (url) {
+    const usingSsl = url.protocol === 'https:'
+    return {
+      siteId: config.siteId,
+      hostname: url.hostname,
+      port: url.port ? Number(url.port) : usingSsl ? 443 : 80,
+      usingSsl,
+      connectionType: url.pathname.split('/').find(Boolean) ?? 'proxy',
+    }
+  }
+  const wildcard = config.host === '0.0.0.0' || config.host === '::'
+  return {
+    siteId: config.siteId,
+    hostname: wildcard ? hostname() : config.host,
+    port: config.port,
+    usingSsl: config.tls !== undefined,
+    connectionType: 'proxy',
+  }
+}

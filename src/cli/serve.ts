@@ -1,0 +1,26 @@
+import { startServer } from '../server.js'
+import { configFrom, type Io, parse } from './shared.js'
+
+export async function serve(args: readonly string[], io: Io): Promise<void> {
+  const { values } = parse(args, {
+    host: { type: 'string' },
+    port: { type: 'string' },
+    'log-format': { type: 'string' },
+    'log-level': { type: 'string' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
+    'site-id': { type: 'string' },
+    'public-url': { type: 'string' },
+    'trust-proxy': { type: 'boolean' },
+    'smtp-url': { type: 'string' },
+    'smtp-from': { type: 'string' },
+    'sms-url': { type: 'string' },
+    outbox: { type: 'string' },
+  })
+  const server = await startServer(configFrom(values, io))
+  const stop = () => {
+    void server.close().then(() => process.exit(0))
+  }
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+}

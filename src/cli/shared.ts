@@ -1,0 +1,68 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { type Config, type Flags, loadConfig } from '../config.js'
+import type { Services } from '../domain/services.js'
+import { createLogger } from '../logging/logger.js'
+import { plainStream } from '../logging/plain.js'
+import { openServices } from '../runtime.js'
+
+/** A mistake in how the command was called: exit status 2, with the usage. */
+export class UsageError extends Error {}
+
+/** Something the user can fix: exit status 1 and one line. */
+export class CliError extends Error {}
+
+export interface Io {
+  readonly env: NodeJS.ProcessEnv
+  readonly stdout: NodeJS.WritableStream
+  readonly stderr: NodeJS.WritableStream
+  readonly stdin: NodeJS.ReadableStream & { isTTY?: boolean }
+}
+
+export type Options = NonNullable<ParseArgsConfig['options']>
+
+/** Options every command takes. */
+export const common = { db: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const satisfies Options
+
+export function parse<const O extends Options>(args: readonly string[], options: O) {
+  const config = { args: [...args], options: { ...common, ...options }, allowPositionals: true, strict: true } as const
+  try {
+    return parseArgs(config)
+  } catch (err) {
+    throw new UsageError((err as Error).message)
+  }
+}
+
+/** One positional argument, required. */
+export function positional(positionals: readonly string[], index: number, name: string): string {
+  const value = positionals[index]
+  if (value === undefined || value === '') throw new UsageError(`missing ${name}`)
+  return value
+}
+
+export function configFrom(values: Flags, io: Io): Config {
+  return loadConfig(values, io.env)
+}
+
+/** Open the database and keys for one command, logging plain lines, and close them after. */
+export async function withServices<T>(values: Flags, io: Io, work: (services: Services, config: Config) => Promise<T>): Promise<T> {
+  const config = configFrom(values, io)
+  const log = createLogger({ format: 'json', level: config.logLevel, destination: plainStream(io.stdout, io.stderr) })
+  const services = await openServices(config, log)
+  try {
+    return await work(services, config)
+  } finally {
+    await services.db.destroy()
+  }
+}
+
+export const print = (io: Io, line = '') => io.stdout.write(`${line}\n`)
+
+export function formatTime(ms: number | null | undefined): string {
+  return ms === null || ms === undefined ? '-' : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
+}
+
+/** Columns padded to their widest cell. */
+export function table(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0))) ?? []
+  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()).join('\n')
+}

@@ -1,0 +1,11 @@
+import type { Migration, MigrationProvider } from 'kysely'
+import * as initial from './001-initial.js'
+
+/** Numbered migrations, registered in code so the compiled server needs no migration folder. */
+const migrations: Record<string, Migration> = {
+  '001-initial': initial,
+}
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+}

@@ -1,0 +1,43 @@
+import { sql } from 'kysely'
+import type { Db } from '../index.js'
+import type { StringBatch } from '../schema/index.js'
+
+/** Make `strings` the device's one batch: the previous batch and its burnt indexes go. */
+export async function replaceBatch(db: Db, deviceId: number, strings: Buffer, now: number): Promise<number> {
+  await db.deleteFrom('string_batches').where('device_id', '=', deviceId).execute()
+  const row = await db
+    .insertInto('string_batches')
+    .values({ device_id: deviceId, strings, created_at: now })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  return row.id
+}
+
+export async function findBatchByDevice(db: Db, deviceId: number): Promise<StringBatch | undefined> {
+  return db.selectFrom('string_batches').selectAll().where('device_id', '=', deviceId).executeTakeFirst()
+}
+
+/** Burn an index of a batch; true only for the one caller that burnt it first. */
+export async function burnString(db: Db, batchId: number, idx: number, now: number): Promise<boolean> {
+  const row = await db
+    .insertInto('used_strings')
+    .values({ batch_id: batchId, idx, used_at: now })
+    .onConflict((oc) => oc.doNothing())
+    .returning('idx')
+    .executeTakeFirst()
+  return row !== undefined
+}
+
+export async function usedIndexes(db: Db, batchId: number): Promise<number[]> {
+  const rows = await db.selectFrom('used_strings').select('idx').where('batch_id', '=', batchId).execute()
+  return rows.map((row) => row.idx)
+}
+
+export async function highestUsedIndex(db: Db, batchId: number): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('used_strings')
+    .select(sql<number | null>`max(idx)`.as('highest'))
+    .where('batch_id', '=', batchId)
+    .executeTakeFirst()
+  return row?.highest ?? undefined
+}

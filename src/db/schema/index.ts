@@ -1,0 +1,25 @@
+import type { AgentsTable } from './agents.js'
+import type { DevicesTable } from './devices.js'
+import type { MessagesTable } from './messages.js'
+import type { PoliciesTable } from './policies.js'
+import type { ProvisionCodesTable } from './provision-codes.js'
+import type { StringBatchesTable, UsedStringsTable } from './string-batches.js'
+import type { UsersTable } from './users.js'
+
+export interface Database {
+  users: UsersTable
+  agents: AgentsTable
+  policies: PoliciesTable
+  provision_codes: ProvisionCodesTable
+  devices: DevicesTable
+  string_batches: StringBatchesTable
+  used_strings: UsedStringsTable
+  messages: MessagesTable
+}
+
+export type { Agent } from './agents.js'
+export type { Device } from './devices.js'
+export type { Message, MessageStatus } from './messages.js'
+export type { ProvisionCode } from './provision-codes.js'
+export type { StringBatch } from './string-batches.js'
+export type { User } from './users.js'

@@ -1,0 +1,4 @@
+export interface PoliciesTable {
+  key: string
+  value: string
+}

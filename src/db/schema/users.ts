@@ -1,0 +1,18 @@
+import type { Generated, Selectable } from 'kysely'
+
+export interface UsersTable {
+  id: Generated<number>
+  name: string
+  /** The PIN, AES-GCM sealed with the key file's key; null when the user has none. */
+  pin: Buffer | null
+  email: string | null
+  phone: string | null
+  transport: string
+  /** 1 when the user may use the mobile client. */
+  mobile: number
+  failed_logins: Generated<number>
+  locked_at: number | null
+  created_at: number
+}
+
+export type User = Selectable<UsersTable>

@@ -1,0 +1,88 @@
+import type { Db } from '../db/index.js'
+import { readPolicyRows, writePolicy } from '../db/repositories/policies.js'
+
+export const stringTypes = ['numbers', 'upper', 'lower', 'mixed', 'upper-numbers'] as const
+export type StringType = (typeof stringTypes)[number]
+
+export interface Policies {
+  readonly 'self-provision': boolean
+  readonly 'log-device-info': boolean
+  readonly 'provision-code-validity': number
+  readonly 'provision-code-numeric': boolean
+  readonly 'security-string-type': StringType
+  readonly 'max-login-tries': number
+  readonly 'lockout-time': number
+}
+
+export type PolicyKey = keyof Policies
+
+interface Definition {
+  readonly label: string
+  readonly default: string
+  readonly allowed: string
+  readonly parse: (text: string) => Policies[PolicyKey] | undefined
+}
+
+const yesNo = (text: string) => (text === 'yes' ? true : text === 'no' ? false : undefined)
+const range = (min: number, max: number) => (text: string) => {
+  if (!/^\d{1,9}$/.test(text)) return undefined
+  const value = Number(text)
+  return value >= min && value <= max ? value : undefined
+}
+const oneOf = (text: string) => (stringTypes as readonly string[]).includes(text) ? (text as StringType) : undefined
+
+/** The policies of spec §9, with the labels of the legacy admin console. */
+export const policyDefinitions: Readonly<Record<PolicyKey, Definition>> = {
+  'self-provision': { label: 'Allow user self-provision of mobile client', default: 'no', allowed: 'yes/no', parse: yesNo },
+  'log-device-info': { label: 'Log device information when provisioning', default: 'no', allowed: 'yes/no', parse: yesNo },
+  'provision-code-validity': {
+    label: 'Provision Code Validity period (seconds)',
+    default: '600',
+    allowed: '10-1000000',
+    parse: range(10, 1_000_000),
+  },
+  'provision-code-numeric': { label: 'Provision Number Is Numeric', default: 'no', allowed: 'yes/no', parse: yesNo },
+  'security-string-type': {
+    label: 'Security string type',
+    default: 'numbers',
+    allowed: stringTypes.join(', '),
+    parse: oneOf,
+  },
+  'max-login-tries': { label: 'Maximum login tries', default: '5', allowed: '0 (no limit)-100', parse: range(0, 100) },
+  'lockout-time': {
+    label: 'Account lockout time (minutes)',
+    default: '0',
+    allowed: '0 (until unlocked)-100000',
+    parse: range(0, 100_000),
+  },
+}
+
+export const policyKeys = Object.keys(policyDefinitions) as PolicyKey[]
+
+export class PolicyError extends Error {}
+
+export function isPolicyKey(key: string): key is PolicyKey {
+  return Object.hasOwn(policyDefinitions, key)
+}
+
+export async function readPolicies(db: Db): Promise<Policies> {
+  const stored = await readPolicyRows(db)
+  const entries = policyKeys.map((key) => {
+    const definition = policyDefinitions[key]
+    // a stored value that no longer parses falls back to the default rather than failing requests
+    const value = definition.parse(stored.get(key) ?? definition.default) ?? definition.parse(definition.default)
+    return [key, value]
+  })
+  return Object.freeze(Object.fromEntries(entries)) as Policies
+}
+
+/** Validate and store one policy; a bad key or value throws and changes nothing. */
+export async function setPolicy(db: Db, key: string, value: string): Promise<void> {
+  if (!isPolicyKey(key)) throw new PolicyError(`unknown policy "${key}"; known: ${policyKeys.join(', ')}`)
+  const definition = policyDefinitions[key]
+  const trimmed = value.trim()
+  if (definition.parse(trimmed) === undefined) {
+    throw new PolicyError(`${definition.label} must be ${definition.allowed}, not "${value}"`)
+  }
+  await writePolicy(db, key, trimmed)
+}

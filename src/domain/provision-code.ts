@@ -1,0 +1,65 @@
+import { replaceProvisionCode } from '../db/repositories/provision-codes.js'
+import { findUserByName } from '../db/repositories/users.js'
+import { inTransaction } from '../db/transaction.js'
+import { messages } from '../protocol/messages.js'
+import { keyedHash, randomString } from '../secrets.js'
+import { destinationOf, queueMessage } from '../transports/queue.js'
+import { UserNotFound } from './errors.js'
+import { readPolicies } from './policy.js'
+import { provisionMessage } from './provision-message.js'
+import type { Services } from './services.js'
+
+/** Upper case without the look-alikes 0 O 1 I L (spec §5). */
+export const codeAlphabet = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789'
+export const codeLength = 10
+
+export interface CreatedCode {
+  readonly code: string
+  readonly expiresAt: number
+  /** Where the code was sent, and the queued message; undefined when it was handed back to print instead. */
+  readonly destination: string | undefined
+  readonly messageId: number | undefined
+}
+
+export function hashProvisionCode(services: Services, code: string): Buffer {
+  return keyedHash(services.keys, 'provision-code', code)
+}
+
+/**
+ * What the admin's "Reprovision" button does (spec §5): a new code replaces any pending one
+ * and, unless the caller hands it over in person (`deliver: false`), is queued to the user's
+ * transport in the same transaction.
+ */
+export async function createProvisionCode(
+  services: Services,
+  userName: string,
+  options: { deliver: boolean },
+): Promise<CreatedCode> {
+  const { db, log } = services
+  const policies = await readPolicies(db)
+  const user = await findUserByName(db, userName)
+  if (!user) throw new UserNotFound(userName)
+  const destination = options.deliver ? destinationOf(user) : undefined
+  const code = randomString(policies['provision-code-numeric'] ? '0123456789' : codeAlphabet, codeLength)
+  const now = services.now()
+  const validity = policies['provision-code-validity']
+  const expiresAt = now + validity * 1000
+  const messageId = await inTransaction(db, async (trx) => {
+    await replaceProvisionCode(trx, {
+      user_id: user.id,
+      code_hash: hashProvisionCode(services, code),
+      created_at: now,
+      expires_at: expiresAt,
+    })
+    if (destination === undefined) return undefined
+    return queueMessage(services, trx, user, destination, provisionMessage({ user: user.name, code, validity }))
+  })
+  const fields = { user: user.name }
+  log.info({ ...fields, event: 'codeCreated' }, messages.codeCreated(user.name))
+  if (destination !== undefined) {
+    log.info({ ...fields, event: 'messageQueued', destination }, messages.messageQueued(user.name, destination))
+  }
+  log.info({ ...fields, event: 'canReprovision' }, messages.canReprovision(user.name))
+  if (destination !== undefined) services.onMessageQueued?.()
+  return { code, expiresAt, destination, messageId }
+}

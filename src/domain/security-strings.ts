@@ -1,0 +1,61 @@
+import { findDeviceByIdHash } from '../db/repositories/devices.js'
+import { replaceBatch } from '../db/repositories/string-batches.js'
+import { inTransaction } from '../db/transaction.js'
+import { NoUserFound } from '../protocol/errors.js'
+import { messages } from '../protocol/messages.js'
+import { decrypt, encrypt, keyedHash, randomString } from '../secrets.js'
+import { readPolicies, type StringType } from './policy.js'
+import type { Services } from './services.js'
+
+export const stringLength = 10
+/** Indexes 1..99 are usable; field 0 is a filler of the same shape, never accepted (spec §3.2). */
+export const batchSize = 100
+
+const upper = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
+const lower = 'abcdefghijklmnopqrstuvwxyz'
+const digits = '0123456789'
+
+export const alphabets: Readonly<Record<StringType, string>> = {
+  numbers: digits,
+  upper,
+  lower,
+  mixed: upper + lower,
+  'upper-numbers': upper + digits,
+}
+
+export function hashProvisionId(services: Services, id: string): Buffer {
+  return keyedHash(services.keys, 'provision-id', id)
+}
+
+/** A fresh batch: `batchSize` strings, where position n is the string of index n. */
+export function newBatch(type: StringType): string[] {
+  const all = randomString(alphabets[type], stringLength * batchSize)
+  return Array.from({ length: batchSize }, (_, n) => all.slice(n * stringLength, (n + 1) * stringLength))
+}
+
+export const sealBatch = (services: Services, deviceId: number, strings: readonly string[]) =>
+  encrypt(services.keys, strings.join(';'), `batch:${deviceId}`)
+
+export const openBatch = (services: Services, deviceId: number, sealed: Buffer) =>
+  decrypt(services.keys, sealed, `batch:${deviceId}`).split(';')
+
+/**
+ * The `SecurityStrings` download (spec §3.2): the provision id alone names the device; each
+ * download issues a fresh batch and the previous one stops working.
+ */
+export async function downloadSecurityStrings(services: Services, id: string): Promise<string[]> {
+  const { db, log } = services
+  const idHash = hashProvisionId(services, id)
+  const policies = await readPolicies(db)
+  const strings = newBatch(policies['security-string-type'])
+  const owner = await inTransaction(db, async (trx) => {
+    const device = await findDeviceByIdHash(trx, idHash)
+    if (device) await replaceBatch(trx, device.id, sealBatch(services, device.id, strings), services.now())
+    return device?.user_name
+  })
+  if (owner === undefined) {
+    throw new NoUserFound({ event: 'unknownMobile', level: 'warn', message: messages.unknownMobile() })
+  }
+  log.info({ user: owner, event: 'stringsFetched' }, messages.stringsFetched(owner))
+  return strings
+}

@@ -1,0 +1,126 @@
+import { findProvisionCode } from '../db/repositories/provision-codes.js'
+import { findDeviceByUser } from '../db/repositories/devices.js'
+import { deleteUserByName, findUserByName, insertUser, listUsers, updateUser } from '../db/repositories/users.js'
+import type { User } from '../db/schema/index.js'
+import { inTransaction } from '../db/transaction.js'
+import { decrypt, encrypt } from '../secrets.js'
+import { transportNames } from '../transports/queue.js'
+import { DomainError, InvalidInput, UserNotFound } from './errors.js'
+import type { Services } from './services.js'
+
+export interface UserInput {
+  readonly name: string
+  readonly pin?: string | undefined
+  readonly email?: string | undefined
+  readonly phone?: string | undefined
+  readonly transport?: string | undefined
+}
+
+export interface UserView {
+  readonly name: string
+  readonly transport: string
+  readonly email: string | null
+  readonly phone: string | null
+  readonly hasPin: boolean
+  readonly mobile: boolean
+  readonly failedLogins: number
+  readonly lockedAt: number | null
+  readonly device: { readonly boundAt: number; readonly deviceOs: string | null } | undefined
+  readonly pendingCodeExpiresAt: number | undefined
+  readonly createdAt: number
+}
+
+export function checkUserName(name: string): string {
+  const trimmed = name.trim()
+  // no control characters: names end up in log lines that SIEM parsers split on
+  if (trimmed === '' || trimmed.length > 128 || /[\p{Cc}"]/u.test(trimmed)) {
+    throw new InvalidInput(`user name "${name}" is not allowed (1 to 128 characters, no quotes or control characters)`)
+  }
+  return trimmed
+}
+
+export function checkPin(pin: string): string {
+  if (!/^\d{4,10}$/.test(pin)) throw new InvalidInput('a PIN is 4 to 10 digits')
+  return pin
+}
+
+function checkTransport(input: UserInput): string {
+  const transport = input.transport ?? 'outbox'
+  if (!(transportNames as readonly string[]).includes(transport)) {
+    throw new InvalidInput(`transport must be one of ${transportNames.join(', ')}, not "${transport}"`)
+  }
+  if (input.email !== undefined && !/^[^\s@]+@[^\s@]+$/.test(input.email)) {
+    throw new InvalidInput(`"${input.email}" is not an email address`)
+  }
+  if (input.phone !== undefined && !/^\+?[0-9 ()-]{3,32}$/.test(input.phone)) {
+    throw new InvalidInput(`"${input.phone}" is not a phone number`)
+  }
+  return transport
+}
+
+const sealPin = (services: Services, name: string, pin: string) => encrypt(services.keys, pin, `pin:${name}`)
+
+export function openPin(services: Services, user: User): string | undefined {
+  return user.pin ? decrypt(services.keys, user.pin, `pin:${user.name}`) : undefined
+}
+
+export async function addUser(services: Services, input: UserInput): Promise<void> {
+  const name = checkUserName(input.name)
+  const transport = checkTransport(input)
+  const pin = input.pin === undefined ? null : sealPin(services, name, checkPin(input.pin))
+  await inTransaction(services.db, async (trx) => {
+    if (await findUserByName(trx, name)) throw new DomainError(`user "${name}" already exists`)
+    await insertUser(trx, {
+      name,
+      pin,
+      email: input.email ?? null,
+      phone: input.phone ?? null,
+      transport,
+      mobile: 1,
+      created_at: services.now(),
+    })
+  })
+}
+
+export async function requireUser(services: Services, name: string): Promise<User> {
+  const user = await findUserByName(services.db, name)
+  if (!user) throw new UserNotFound(name)
+  return user
+}
+
+export async function setPin(services: Services, name: string, pin: string): Promise<void> {
+  const user = await requireUser(services, name)
+  await updateUser(services.db, user.id, { pin: sealPin(services, user.name, checkPin(pin)) })
+}
+
+export async function unlockUser(services: Services, name: string): Promise<void> {
+  const user = await requireUser(services, name)
+  await updateUser(services.db, user.id, { failed_logins: 0, locked_at: null })
+}
+
+export async function deleteUser(services: Services, name: string): Promise<void> {
+  if (!(await deleteUserByName(services.db, name))) throw new UserNotFound(name)
+}
+
+export async function describeUser(services: Services, name: string): Promise<UserView> {
+  const user = await requireUser(services, name)
+  const device = await findDeviceByUser(services.db, user.id)
+  const code = await findProvisionCode(services.db, user.id)
+  return {
+    name: user.name,
+    transport: user.transport,
+    email: user.email,
+    phone: user.phone,
+    hasPin: user.pin !== null,
+    mobile: user.mobile === 1,
+    failedLogins: user.failed_logins,
+    lockedAt: user.locked_at,
+    device: device && { boundAt: device.created_at, deviceOs: device.device_os },
+    pendingCodeExpiresAt: code && code.expires_at > services.now() ? code.expires_at : undefined,
+    createdAt: user.created_at,
+  }
+}
+
+export async function userList(services: Services, search?: string): Promise<User[]> {
+  return listUsers(services.db, search === undefined ? {} : { search })
+}

@@ -1,0 +1,46 @@
+import type { DestinationStream } from 'pino'
+
+const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+const levels: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' }
+
+interface Record_ {
+  time?: number
+  level?: number
+  msg?: string
+  ip?: string
+  agent?: string
+  reqId?: string | number
+  err?: { message?: string }
+}
+
+/** The syslog timestamp, in the server's local time: `Nov 28 17:27:13`, day padded with a space. */
+export function syslogTime(date: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0')
+  const day = String(date.getDate()).padStart(2, ' ')
+  return `${months[date.getMonth()]} ${day} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`
+}
+
+// a user name or a reason cannot start a forged line of its own
+const oneLine = (text: string) => text.replace(/[\u0000-\u001f\u007f]/g, ' ')
+
+/**
+ * One record in the shape existing PINsafe SIEM parsers read (spec §8.1):
+ * `<time> <server ip> PINsafe[<thread>]: <LEVEL> From the IP Address <ip> Agent Name <agent> - <message>`.
+ */
+export function formatPinsafe(record: Record_, serverAddress: string): string {
+  const thread = record.reqId === undefined ? 'main' : `http-${record.reqId}`
+  let line = `${syslogTime(new Date(record.time ?? Date.now()))} ${serverAddress} PINsafe[${thread}]: ${levels[record.level ?? 30] ?? 'INFO'}`
+  if (record.ip) line += ` From the IP Address ${oneLine(record.ip)}`
+  if (record.agent) line += ` Agent Name ${oneLine(record.agent)}`
+  let message = record.msg ?? ''
+  if (record.err?.message) message += `: ${record.err.message}`
+  return `${line} - ${oneLine(message)}\n`
+}
+
+export function pinsafeStream(destination: DestinationStream, serverAddress: string): DestinationStream {
+  return {
+    write(line: string) {
+      destination.write(formatPinsafe(JSON.parse(line) as Record_, serverAddress))
+    },
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * The legacy PINsafe log texts (spec §8), word for word: administrators and their SIEM tooling
+ * search for them. Each event has a stable name that also goes into the log record as `event`.
+ */
+export const messages = {
+  codeCreated: (user: string) => `Provision code created for user "${user}"`,
+  messageQueued: (user: string, destination: string) =>
+    `Message added to message queue for user: ${user}, destination: ${destination}.`,
+  canReprovision: (user: string) => `User "${user}" can now reprovision their mobile device.`,
+  messageSent: (user: string, destination: string) =>
+    `Message sent to user: ${user}, destination: ${destination}.`,
+  provisioned: (user: string) => `User "${user}" provisioned successfully`,
+  provisionFailed: (user: string) =>
+    `User "${user}" provision failed, A valid session could not be loaded or created for the user.`,
+  noAuthMethod: (user: string) =>
+    `AgentXML request failed, error: No suitable authentication method for the user "${user}" was found. ` +
+    'The user may be missing from the user repository or a synchronisation has not yet occurred.',
+  unknownMobile: () => 'Mobile request from unknown user; the user needs to reprovision',
+  stringsFetched: (user: string) => `Security strings fetched for user: ${user}`,
+  tokenIndex: (user: string) => `Token index request for user: ${user}`,
+  agentRefused: () => 'AgentXML request failed, error: The agent is not authorised to access the server.',
+  loginOk: (user: string) => `Login successful for user: ${user}.`,
+  loginFailed: (user: string, reason: string) => `Login failed for user: ${user}, error: ${reason}`,
+  requestFailed: (reason: string) => `AgentXML request failed, error: ${reason}`,
+} as const
+
+export type EventName = keyof typeof messages

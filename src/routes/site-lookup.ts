@@ -1,0 +1,37 @@
+import type { FastifyInstance } from 'fastify'
+import type { ReplyElement } from '../protocol/types.js'
+import { renderDocument } from '../wire/render.js'
+import { xmlContentType } from './replies.js'
+
+export interface SiteDetails {
+  readonly siteId: string
+  readonly hostname: string
+  readonly port: number
+  readonly usingSsl: boolean
+  readonly connectionType: string
+}
+
+/** `GET /ssdserver/getServerDetails?id=<site id>` (spec §10): how a client reaches this server. */
+export async function siteLookupRoutes(app: FastifyInstance, { site }: { site: SiteDetails | undefined }) {
+  app.get<{ Querystring: { id?: string | string[] } }>('/ssdserver/getServerDetails', async (request, reply) => {
+    const { id } = request.query
+    const known = site !== undefined && typeof id === 'string' && id.trim() === site.siteId
+    const children: ReplyElement[] = [{ name: 'responseCode', text: known ? '0' : '1' }]
+    if (known) children.push({ name: 'SSDetails', children: details(site) })
+    return reply.type(xmlContentType).send(renderDocument({ name: 'getServerDetailsResponse', children }))
+  })
+}
+
+function details(site: SiteDetails): ReplyElement[] {
+  const values: [string, string][] = [
+    ['hostname', site.hostname],
+    ['usingSSL', site.usingSsl ? 'YES' : 'NO'],
+    ['pushSupport', 'NO'],
+    ['local', 'NO'],
+    ['pin', 'YES'],
+    ['oath', 'NO'],
+    ['port', String(site.port)],
+    ['connectionType', site.connectionType],
+  ]
+  return values.map(([name, text]) => ({ name, text }))
+}

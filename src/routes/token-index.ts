@@ -1,0 +1,17 @@
+import type { FastifyInstance } from 'fastify'
+import type { Services } from '../domain/services.js'
+import { tokenIndex } from '../domain/token-index.js'
+import { contexts } from '../protocol/types.js'
+import { requestServices } from './agent-xml.js'
+
+/** `GET /<context>/TokenIndex?username=U`: the next index as plain text (spec §7). */
+export async function tokenIndexRoutes(app: FastifyInstance, { services }: { services: Services }) {
+  for (const context of contexts) {
+    app.get<{ Querystring: { username?: string | string[] } }>(`/${context}/TokenIndex`, async (request, reply) => {
+      const { username } = request.query
+      const name = typeof username === 'string' ? username.trim() : ''
+      const index = name ? await tokenIndex(requestServices(services, request), name) : 0
+      return reply.type('text/plain; charset=UTF-8').send(String(index))
+    })
+  }
+}

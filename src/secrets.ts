@@ -1,0 +1,98 @@
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  hkdfSync,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto'
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname } from 'node:path'
+
+/** Keys derived from the master key; the master key never lives in the database. */
+export interface Keys {
+  readonly hash: Buffer
+  readonly encrypt: Buffer
+}
+
+export function deriveKeys(master: Buffer): Keys {
+  const derive = (info: string) => Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), info, 32))
+  return Object.freeze({ hash: derive('agentxml keyed hash v1'), encrypt: derive('agentxml encryption v1') })
+}
+
+/**
+ * The master key: `AGENTXML_SECRET_KEY` (64 hex characters) when set, else the key file beside
+ * the database, created with 32 random bytes and mode 0600 on first use (operations.md, Files).
+ */
+export function loadMasterKey(keyFile: string, fromEnv: string | undefined): Buffer {
+  if (fromEnv !== undefined) return parseKey(fromEnv, 'AGENTXML_SECRET_KEY')
+  if (!existsSync(keyFile)) {
+    mkdirSync(dirname(keyFile), { recursive: true })
+    try {
+      writeFileSync(keyFile, randomBytes(32).toString('hex') + '\n', { mode: 0o600, flag: 'wx' })
+    } catch (err) {
+      // another process created it first: use theirs
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+    }
+  }
+  chmodSync(keyFile, 0o600)
+  return parseKey(readFileSync(keyFile, 'utf8'), keyFile)
+}
+
+function parseKey(text: string, source: string): Buffer {
+  const hex = text.trim()
+  if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new Error(`${source} must hold 64 hexadecimal characters`)
+  return Buffer.from(hex, 'hex')
+}
+
+/** HMAC-SHA256 of a value, bound to its purpose: what we store instead of a code or an id. */
+export function keyedHash(keys: Keys, purpose: string, value: string): Buffer {
+  return createHmac('sha256', keys.hash).update(purpose).update('\0').update(value).digest()
+}
+
+export function sha256(value: string): Buffer {
+  return createHash('sha256').update(value).digest()
+}
+
+/** Constant-time comparison; buffers of different lengths are compared against themselves. */
+export function safeEqual(a: Buffer, b: Buffer): boolean {
+  if (a.length !== b.length) {
+    timingSafeEqual(a, a)
+    return false
+  }
+  return timingSafeEqual(a, b)
+}
+
+/** AES-256-GCM; `context` (e.g. "pin:42") is authenticated, so a value cannot be moved to another row. */
+export function encrypt(keys: Keys, plaintext: string, context: string): Buffer {
+  const iv = randomBytes(12)
+  const cipher = createCipheriv('aes-256-gcm', keys.encrypt, iv)
+  cipher.setAAD(Buffer.from(context))
+  const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()])
+  return Buffer.concat([iv, cipher.getAuthTag(), body])
+}
+
+export function decrypt(keys: Keys, sealed: Buffer, context: string): string {
+  const decipher = createDecipheriv('aes-256-gcm', keys.encrypt, sealed.subarray(0, 12))
+  decipher.setAAD(Buffer.from(context))
+  decipher.setAuthTag(sealed.subarray(12, 28))
+  return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]).toString('utf8')
+}
+
+/** `length` characters drawn uniformly from `alphabet` with the CSPRNG (rejection sampling). */
+export function randomString(alphabet: string, length: number): string {
+  const limit = 256 - (256 % alphabet.length)
+  let out = ''
+  while (out.length < length) {
+    for (const byte of randomBytes(length - out.length + 16)) {
+      if (byte < limit) out += alphabet[byte % alphabet.length]
+      if (out.length === length) break
+    }
+  }
+  return out
+}
+
+export function randomHex(bytes: number): string {
+  return randomBytes(bytes).toString('hex')
+}

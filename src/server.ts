@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs'
+import { networkInterfaces } from 'node:os'
+import type { FastifyInstance } from 'fastify'
+import { buildApp } from './app.js'
+import type { Config } from './config.js'
+import { createLogger } from './logging/logger.js'
+import { openServices } from './runtime.js'
+import { createTransports } from './transports/index.js'
+import { startWorker } from './transports/worker.js'
+
+export interface RunningServer {
+  readonly app: FastifyInstance
+  readonly url: string
+  close(): Promise<void>
+}
+
+/** Load everything, listen, deliver queued messages; `close()` finishes in-flight requests first. */
+export async function startServer(config: Config): Promise<RunningServer> {
+  const log = createLogger({ format: config.logFormat, level: config.logLevel, serverAddress: serverAddress(config.host) })
+  let wake = () => {}
+  const services = await openServices(config, log, { onMessageQueued: () => wake() })
+  const https = config.tls && { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) }
+  const app = await buildApp({ config, services, ...(https ? { https } : {}) })
+  const worker = startWorker(services, createTransports(config))
+  wake = worker.wake
+  let url: string
+  try {
+    url = await app.listen({
+      host: config.host,
+      port: config.port,
+      listenTextResolver: (address) => `agentxml listening on ${address}`,
+    })
+  } catch (err) {
+    await worker.stop()
+    await services.db.destroy()
+    throw err
+  }
+  let closing: Promise<void> | undefined
+  const close = () =>
+    (closing ??= (async () => {
+      await app.close()
+      await worker.stop()
+      await services.db.destroy()
+      log.info('agentxml stopped')
+      log.flush?.()
+    })())
+  return { app, url, close }
+}
+
+/** The address the PINsafe log format names as the server's own. */
+function serverAddress(host: string): string {
+  if (host !== '0.0.0.0' && host !== '::') return host
+  const external = Object.values(networkInterfaces())
+    .flat()
+    .find((entry) => entry && entry.family === 'IPv4' && !entry.internal)
+  return external?.address ?? '127.0.0.1'
+}

@@ -1,0 +1,111 @@
+import { XMLParser, XMLValidator } from 'fast-xml-parser'
+import { GeneralError } from '../protocol/errors.js'
+import type { AgentRequest } from '../protocol/types.js'
+
+/** Nesting deeper than this is refused (spec §1). */
+export const maxDepth = 32
+
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@',
+  parseTagValue: false, // `007123` stays `007123`
+  parseAttributeValue: false,
+  trimValues: true,
+  processEntities: true, // the five predefined entities only: a DOCTYPE never gets this far
+  htmlEntities: false,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  maxNestedTags: maxDepth,
+})
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+/** Elements that may occur once; a second one makes the request invalid (spec §1). */
+const singular = new Set(['Version', 'Secret', 'RequestID', 'Action', 'Username', 'ProvisionCode', 'DeviceOS', 'PushId', 'Id', 'OTC', 'Password'])
+
+/** XML text of a request as UTF-8, refusing what the spec refuses before any parsing happens. */
+export function decodeXml(body: Buffer | undefined): string {
+  if (!body || body.length === 0) throw new GeneralError('empty request body')
+  let text: string
+  try {
+    text = utf8.decode(body)
+  } catch {
+    throw new GeneralError('request body is not valid UTF-8')
+  }
+  // entities are never expanded: a document type declaration is refused outright
+  if (/<!DOCTYPE/i.test(text)) throw new GeneralError('document type declarations are not allowed')
+  return text
+}
+
+/** Parse a whole document into its single root element and that element's content. */
+export function parseDocument(text: string): { root: string; content: unknown } {
+  const check = XMLValidator.validate(text)
+  if (check !== true) {
+    // only the code and position: the message can quote the request, which may hold a secret
+    throw new GeneralError(`request is not well-formed XML (${check.err.code} at line ${check.err.line})`)
+  }
+  let document: Record<string, unknown>
+  try {
+    document = parser.parse(text) as Record<string, unknown>
+  } catch (err) {
+    const depth = err instanceof Error && /nested/i.test(err.message)
+    throw new GeneralError(depth ? `request is nested deeper than ${maxDepth} levels` : 'request could not be parsed')
+  }
+  const roots = Object.keys(document)
+  if (roots.length !== 1 || typeof roots[0] !== 'string') throw new GeneralError('request must have one root element')
+  return { root: roots[0], content: document[roots[0]] }
+}
+
+/** A request body as a typed `<SASRequest>`; throws `GeneralError` for anything malformed. */
+export function parseAgentRequest(body: Buffer | undefined): AgentRequest {
+  const { root, content } = parseDocument(decodeXml(body))
+  if (root !== 'SASRequest') throw new GeneralError(`root element is ${root}, not SASRequest`)
+  const element = typeof content === 'object' && content !== null ? (content as Record<string, unknown>) : {}
+  const fields: Record<string, string | undefined> = Object.create(null)
+  for (const [name, value] of Object.entries(element)) {
+    if (name.startsWith('@')) continue
+    if (Array.isArray(value)) {
+      if (singular.has(name)) throw new GeneralError(`element ${name} appears more than once`)
+      continue
+    }
+    const text = textOf(value)
+    if (text === undefined && singular.has(name)) throw new GeneralError(`element ${name} must hold text`)
+    fields[name] = text
+  }
+  // the older attribute form; child elements win when both are present (spec §2)
+  const attribute = (name: string) => {
+    const value = element[`@${name}`]
+    return typeof value === 'string' ? decodeCharacterReferences(value) : undefined
+  }
+  const take = (name: string) => {
+    const value = fields[name]
+    delete fields[name]
+    return value
+  }
+  return {
+    version: take('Version') ?? attribute('version'),
+    secret: take('Secret') ?? attribute('secret'),
+    requestId: take('RequestID'),
+    action: take('Action'),
+    fields,
+  }
+}
+
+/** The text of a simple element (attributes on it are ignored); undefined when it has children. */
+function textOf(value: unknown): string | undefined {
+  if (typeof value === 'string') return decodeCharacterReferences(value)
+  if (typeof value !== 'object' || value === null) return undefined
+  const entries = Object.entries(value)
+  if (entries.some(([key]) => key !== '#text' && !key.startsWith('@'))) return undefined
+  const text = (value as Record<string, unknown>)['#text']
+  return typeof text === 'string' ? decodeCharacterReferences(text) : ''
+}
+
+/** `&#65;` and `&#x41;` (the parser decodes only the five named entities). */
+export function decodeCharacterReferences(text: string): string {
+  if (!text.includes('&#')) return text
+  return text.replace(/&#(x[0-9a-fA-F]{1,6}|[0-9]{1,7});/g, (whole, ref: string) => {
+    const code = ref[0] === 'x' ? parseInt(ref.slice(1), 16) : parseInt(ref, 10)
+    return code <= 0x10ffff && (code < 0xd800 || code > 0xdfff) && code !== 0 ? String.fromCodePoint(code) : whole
+  })
+}

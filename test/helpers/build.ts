@@ -1,0 +1,86 @@
+import type { FastifyInstance, InjectOptions } from 'fastify'
+import { buildApp } from '../../src/app.js'
+import { type Config, loadConfig } from '../../src/config.js'
+import { openDatabase } from '../../src/db/index.js'
+import type { Services } from '../../src/domain/services.js'
+import { createLogger } from '../../src/logging/logger.js'
+import { deriveKeys } from '../../src/secrets.js'
+
+/** A fixed master key for tests; never used outside them. */
+export const testKey = Buffer.alloc(32, 7)
+
+export interface LogRecord {
+  level: number
+  msg: string
+  event?: string
+  user?: string
+  agent?: string
+  ip?: string
+  reason?: string
+  [field: string]: unknown
+}
+
+export interface Clock {
+  now(): number
+  advance(ms: number): void
+}
+
+export interface Built {
+  readonly app: FastifyInstance
+  readonly services: Services
+  readonly config: Config
+  /** Every log record written, parsed. */
+  readonly logs: LogRecord[]
+  /** Every raw log line written, for greps. */
+  readonly lines: string[]
+  readonly clock: Clock
+}
+
+interface Tap {
+  teardown(fn: () => unknown): void
+}
+
+export interface BuildOptions {
+  readonly flags?: Record<string, string | boolean>
+  readonly extra?: Partial<Services>
+}
+
+/** The app on a fresh in-memory database with a fixed key, a settable clock and captured logs. */
+export async function build(t: Tap, options: BuildOptions = {}): Promise<Built> {
+  const logs: LogRecord[] = []
+  const lines: string[] = []
+  const log = createLogger({
+    format: 'json',
+    level: 'debug',
+    destination: {
+      write(line: string) {
+        lines.push(line)
+        logs.push(JSON.parse(line) as LogRecord)
+      },
+    },
+  })
+  let time = Date.parse('2026-11-28T12:00:00Z')
+  const clock: Clock = { now: () => time, advance: (ms) => (time += ms) }
+  const config = loadConfig({ db: ':memory:', outbox: '/dev/null', ...options.flags }, {})
+  const db = await openDatabase(':memory:')
+  const services: Services = { db, keys: deriveKeys(testKey), log, now: clock.now, ...options.extra }
+  const app = await buildApp({ config, services })
+  t.teardown(async () => {
+    await app.close()
+    await db.destroy()
+  })
+  return { app, services, config, logs, lines, clock }
+}
+
+/** POST an AgentXML document; `path` defaults to the agent context. */
+export async function post(app: FastifyInstance, xml: string | Buffer, path = '/pinsafe/AgentXML', extra: Partial<InjectOptions> = {}) {
+  return app.inject({ method: 'POST', url: path, headers: { 'content-type': 'text/xml' }, payload: xml, ...extra })
+}
+
+/** The text of the first `<name>` element of a reply, or undefined. */
+export function element(xml: string, name: string): string | undefined {
+  const match = new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)
+  return match?.[1]
+}
+
+export const sasRequest = (body: string) => `<SASRequest><Version>3.6</Version>${body}</SASRequest>`
