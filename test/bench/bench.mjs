@@ -1,0 +1,98 @@
+// `npm run bench`: agentxml and a bare fastify + fast-xml-parser server, side by side in one run,
+// driven by autocannon. Prints requests/s and p99 latency per action and the ratio to the bare server.
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { once } from 'node:events'
+import autocannon from 'autocannon'
+import { seed } from './seed.mjs'
+
+const root = new URL('../../', import.meta.url).pathname
+const duration = Number(process.env.BENCH_SECONDS ?? 10)
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 10)
+const targets = { ping: 0.8, provision: undefined, SecurityStrings: 0.5, login: 0.5 }
+
+/** Start a server process and wait for the line that says where it listens. */
+async function start(args, pattern, env = {}) {
+  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
+  let output = ''
+  const url = await new Promise((resolve, reject) => {
+    child.once('exit', () => reject(new Error(`${args.join(' ')} exited before listening`)))
+    child.stdout.on('data', (chunk) => {
+      output += chunk
+      const match = pattern.exec(output)
+      if (!match) return
+      // from here on the log is read and dropped, as cheaply as possible
+      child.stdout.removeAllListeners('data')
+      child.stdout.resume()
+      resolve(match[1])
+    })
+  })
+  // never leave a server behind, whatever happens to this process
+  process.on('exit', () => child.kill('SIGKILL'))
+  return { child, url }
+}
+
+async function stop(child) {
+  child.kill('SIGTERM')
+  await once(child, 'exit')
+}
+
+function run(url, path, bodies, { amount } = {}) {
+  let next = 0
+  return autocannon({
+    url,
+    connections,
+    ...(amount ? { amount } : { duration }),
+    requests: [
+      {
+        method: 'POST',
+        path,
+        headers: { 'content-type': 'text/xml' },
+        setupRequest: (request) => ({ ...request, body: bodies[next++ % bodies.length] }),
+      },
+    ],
+    // a FAIL is an HTTP 200 too: every reply must say PASS to count
+    verifyBody: (body) => body.includes('<Result>PASS</Result>'),
+  })
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'agentxml-bench-'))
+const db = join(dir, 'agentxml.db')
+try {
+  process.stdout.write('seeding the database...\n')
+  const workload = await seed(db)
+  const ours = await start(['dist/cli/index.js', 'serve', '--port', '0', '--db', db], /agentxml listening on (http[^"\s]+)/, { AGENTXML_LOG_LEVEL: 'info' })
+  const bare = await start(['test/bench/bare-server.mjs'], /bare listening on (http\S+)/)
+  const rows = []
+  for (const [action, { path, bodies, unique }] of Object.entries(workload)) {
+    // single-use bodies (provision codes, one-time codes) are each sent once: a fixed number of requests
+    const options = unique ? { amount: bodies.length } : {}
+    // warm both up first
+    await run(bare.url, path, bodies.slice(0, 1), { amount: 500 })
+    const reference = await run(bare.url, path, bodies, options)
+    const measured = await run(ours.url, path, bodies, options)
+    const failures = measured.non2xx + measured.errors + measured.mismatches
+    rows.push({
+      action,
+      'agentxml req/s': Math.round(measured.requests.average),
+      'agentxml p99 ms': measured.latency.p99,
+      'bare req/s': Math.round(reference.requests.average),
+      'bare p99 ms': reference.latency.p99,
+      ratio: Number((measured.requests.average / reference.requests.average).toFixed(2)),
+      target: targets[action] ?? '-',
+      failures,
+    })
+  }
+  await stop(ours.child)
+  await stop(bare.child)
+  console.log(`\n${connections} connections, ${duration} s a run (single-use workloads: one request per code)`)
+  console.table(rows)
+  if (rows.some((row) => row.failures > 0)) {
+    console.error('some agentxml replies were not PASS: the figures above are not valid')
+    process.exitCode = 1
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true })
+}
