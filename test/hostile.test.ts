@@ -1,8 +1,10 @@
 import { Readable } from 'node:stream'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
+import type { Socket } from 'node:net'
 import type { FastifyInstance, InjectOptions } from 'fastify'
 import t, { type Test } from 'tap'
+import { clientError } from '../src/routes/framework-errors.js'
 import { build, element, sasRequest } from './helpers/build.js'
 import { validateAll } from './helpers/xsd.js'
 
@@ -65,6 +67,8 @@ const hostile: Hostile[] = [
   { name: 'an attribute named __proto__', request: xml('<SASRequest __proto__="x" version="3.6"><Action>ping</Action></SASRequest>'), status: 200, passes: true },
   { name: 'an unknown path', request: xml(sasRequest('<Action>ping</Action>'), '/pinsafe/AdminXML'), status: 404 },
   { name: 'a path traversal', request: xml(sasRequest('<Action>ping</Action>'), '/pinsafe/../../etc/passwd'), status: 404 },
+  { name: 'a URL that cannot be decoded', request: xml(sasRequest('<Action>ping</Action>'), '/pinsafe/AgentXML%'), status: 400 },
+  { name: 'a path with a broken UTF-8 escape', request: xml(sasRequest('<Action>ping</Action>'), '/pinsafe/%E0%A4%A'), status: 400 },
   { name: 'a GET on the AgentXML path', request: { method: 'GET', url: '/pinsafe/AgentXML' }, status: 404 },
   { name: 'a GET with a query', request: { method: 'GET', url: '/proxy/AgentXML?Action=ping' }, status: 404 },
 ]
@@ -118,6 +122,23 @@ t.test('a 10 MB body streamed without Content-Length is cut off at the limit', a
   const reply = await app.inject({ method: 'POST', url: '/pinsafe/AgentXML', headers: { 'content-type': 'text/xml' }, payload: body })
   assertXmlReply(t, { name: 'streamed 10 MB', request: {}, status: 413 }, reply)
   t.ok(await pingAnswers(app), 'a ping still answers PASS')
+})
+
+t.test('malformed HTTP, answered on the raw socket, is answered in XML too', async (t) => {
+  for (const [code, status] of [['HPE_INVALID_METHOD', 400], ['HPE_HEADER_OVERFLOW', 431], ['ERR_HTTP_REQUEST_TIMEOUT', 408]] as const) {
+    const written: Buffer[] = []
+    let destroyed = false
+    const socket = { writable: true, destroyed: false, write: (data: Buffer) => written.push(data), destroy: () => (destroyed = true) }
+    clientError(Object.assign(new Error('parse error'), { code }), socket as unknown as Socket)
+    const [head = '', body = ''] = Buffer.concat(written).toString('utf8').split('\r\n\r\n')
+    t.match(head, new RegExp(`^HTTP/1.1 ${status} `), `${code}: ${status}`)
+    t.match(head, /\r\nContent-Type: text\/xml; charset=UTF-8\r\n/, `${code}: XML`)
+    t.match(head, new RegExp(`\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`), `${code}: the length of the body`)
+    t.equal(element(body, 'Error'), 'AGENT_ERROR_GENERAL', `${code}: the catalogued error`)
+    t.ok(destroyed, `${code}: the connection is closed`)
+  }
+  const reset = { writable: true, destroyed: false, write: () => t.fail('nothing is written to a reset connection'), destroy: () => {} }
+  clientError(Object.assign(new Error('reset'), { code: 'ECONNRESET' }), reset as unknown as Socket)
 })
 
 t.test('no entity is expanded and no file is read', async (t) => {
