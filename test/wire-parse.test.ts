@@ -134,6 +134,10 @@ t.test('escaped values round-trip: decoded once when read, escaped once when wri
     ['&quot;q&apos;', `"q'`, '&quot;q&apos;'],
     ['&amp;amp;', '&amp;', '&amp;amp;'],
     ['<![CDATA[<x>&amp;]]>', '<x>&amp;', '&lt;x&gt;&amp;amp;'],
+    // one pass: an escaped reference is text, not a reference
+    ['&amp;#65;', '&#65;', '&amp;#65;'],
+    ['&amp;lt;', '&lt;', '&amp;lt;'],
+    ['<![CDATA[&#65;]]>', '&#65;', '&amp;#65;'],
   ]
   for (const [sent, value, echoed] of cases) {
     t.equal(parse(sasRequest(`<Action>ping</Action><RequestID>${sent}</RequestID>`)).requestId, value, `${sent} reads as ${value}`)
@@ -141,6 +145,7 @@ t.test('escaped values round-trip: decoded once when read, escaped once when wri
     t.equal(/<RequestID>(.*)<\/RequestID>/.exec(reply.body)?.[1], echoed, `${sent} is echoed as ${echoed}`)
   }
   t.equal(parse('<SASRequest secret="a&amp;b&#67;&lt;&quot;" version="3.6"><Action>ping</Action></SASRequest>').secret, 'a&bC<"', 'attribute values too')
+  t.equal(parse('<SASRequest secret="&amp;#67;" version="3.6"><Action>ping</Action></SASRequest>').secret, '&#67;', 'in one pass too')
 })
 
 t.test('a secret with XML special characters authenticates in both forms', async (t) => {

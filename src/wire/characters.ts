@@ -1,3 +1,4 @@
+import type { EntityDecoderOptions } from 'fast-xml-parser'
 import { GeneralError } from '../protocol/errors.js'
 
 /** Whether a code point may appear in an XML 1.0 document at all (the Char production). */
@@ -35,11 +36,27 @@ export function assertXmlCharacters(text: string): void {
   }
 }
 
-/** `&#65;` and `&#x41;` (the parser decodes only the five named entities). */
-export function decodeCharacterReferences(text: string): string {
-  if (!text.includes('&#')) return text
-  return text.replace(/&#(x[0-9a-fA-F]{1,6}|[0-9]{1,7});/g, (whole, ref: string) => {
-    const code = ref[0] === 'x' ? parseInt(ref.slice(1), 16) : parseInt(ref, 10)
+const predefined: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" }
+
+/**
+ * Text and attribute values decoded in one pass: the five predefined entities and character
+ * references. One pass matters: `&amp;#65;` is the text `&#65;`, not `A`. CDATA sections are
+ * never given to it (their `&` is literal).
+ */
+export function decodeReferences(text: string): string {
+  if (!text.includes('&')) return text
+  return text.replace(/&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));/g, (whole, name?: string, dec?: string, hex?: string) => {
+    if (name) return predefined[name] ?? whole
+    const code = dec ? parseInt(dec, 10) : parseInt(hex ?? '', 16)
     return isXmlChar(code) ? String.fromCodePoint(code) : whole
   })
+}
+
+/** The parser's decoder: ours, and entities declared by a DOCTYPE are ignored (a DOCTYPE is refused anyway). */
+export const entityDecoder: EntityDecoderOptions = {
+  decode: decodeReferences,
+  setExternalEntities: () => {},
+  addInputEntities: () => {},
+  reset: () => {},
+  setXmlVersion: () => {},
 }

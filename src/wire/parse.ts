@@ -1,9 +1,7 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import { GeneralError } from '../protocol/errors.js'
 import type { AgentRequest } from '../protocol/types.js'
-import { assertXmlCharacters, decodeCharacterReferences } from './characters.js'
-
-export { decodeCharacterReferences } from './characters.js'
+import { assertXmlCharacters, entityDecoder } from './characters.js'
 
 /** Nesting deeper than this is refused (spec §1). */
 export const maxDepth = 32
@@ -14,8 +12,9 @@ const parser = new XMLParser({
   parseTagValue: false, // `007123` stays `007123`
   parseAttributeValue: false,
   trimValues: true,
-  processEntities: true, // the five predefined entities only: a DOCTYPE never gets this far
-  htmlEntities: false,
+  processEntities: true,
+  // the five predefined entities and character references, in one pass; a DOCTYPE never gets this far
+  entityDecoder,
   ignoreDeclaration: true,
   ignorePiTags: true,
   // the parser counts the levels below the root element: 31 of them make a depth of 32
@@ -81,7 +80,7 @@ export function parseAgentRequest(body: Buffer | undefined): AgentRequest {
   // the older attribute form; child elements win when both are present (spec §2)
   const attribute = (name: string) => {
     const value = element[`@${name}`]
-    return typeof value === 'string' ? decodeCharacterReferences(value) : undefined
+    return typeof value === 'string' ? value : undefined
   }
   const take = (name: string) => {
     const value = fields[name]
@@ -99,10 +98,10 @@ export function parseAgentRequest(body: Buffer | undefined): AgentRequest {
 
 /** The text of a simple element (attributes on it are ignored); undefined when it has children. */
 function textOf(value: unknown): string | undefined {
-  if (typeof value === 'string') return decodeCharacterReferences(value)
+  if (typeof value === 'string') return value
   if (typeof value !== 'object' || value === null) return undefined
   const entries = Object.entries(value)
   if (entries.some(([key]) => key !== '#text' && !key.startsWith('@'))) return undefined
   const text = (value as Record<string, unknown>)['#text']
-  return typeof text === 'string' ? decodeCharacterReferences(text) : ''
+  return typeof text === 'string' ? text : ''
 }
