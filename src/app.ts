@@ -4,6 +4,7 @@ import type { Logger } from 'pino'
 import type { Config } from './config.js'
 import type { Services } from './domain/services.js'
 import { agentXmlRoutes } from './routes/agent-xml.js'
+import { clientError, frameworkError, refuseWhileClosing } from './routes/framework-errors.js'
 import { notFoundBody, refusedBody, xmlContentType } from './routes/replies.js'
 import { type SiteDetails, siteLookupRoutes } from './routes/site-lookup.js'
 import { tokenIndexRoutes } from './routes/token-index.js'
@@ -25,10 +26,14 @@ export async function buildApp({ config, services, https }: AppOptions): Promise
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit,
     trustProxy: config.trustProxy,
-    return503OnClosing: true,
+    // fastify's own 503 while closing is JSON: refuseWhileClosing answers it in XML instead
+    return503OnClosing: false,
+    frameworkErrors: frameworkError,
+    clientErrorHandler: clientError,
     ...(https ? { https } : {}),
   }
   const app = Fastify(options) as unknown as FastifyInstance
+  refuseWhileClosing(app)
   app.setNotFoundHandler((_request, reply) => reply.code(404).type(xmlContentType).send(notFoundBody()))
   app.setErrorHandler((error: { statusCode?: number; code?: string }, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500

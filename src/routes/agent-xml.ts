@@ -12,13 +12,18 @@ export function requestServices(services: Services, request: FastifyRequest): Se
   return withLog(services, (request.log as Logger).child({ ip: normaliseAddress(request.ip) }))
 }
 
+/** An RFC 9110 `type/subtype`, optionally with parameters: what fastify accepts as a content type. */
+const mediaType = /^\s*[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+\s*(?:;|$)/
+
 /** `POST /{pinsafe,sentry,proxy}/AgentXML` (spec §1). */
 export async function agentXmlRoutes(app: FastifyInstance, { services }: { services: Services }) {
   // the body is taken as bytes whatever its content type: legacy clients send none, or a wrong one
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body))
   app.addHook('onRequest', async (request) => {
-    if (!request.headers['content-type']) request.headers['content-type'] = 'application/octet-stream'
+    const type = request.headers['content-type']
+    // none, an empty one, or one fastify cannot parse ("xml", "text/xml, application/xml"): read it anyway
+    if (typeof type !== 'string' || !mediaType.test(type)) request.headers['content-type'] = 'application/octet-stream'
   })
   for (const context of contexts) {
     app.post(`/${context}/AgentXML`, async (request, reply) => {

@@ -1,6 +1,7 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import { GeneralError } from '../protocol/errors.js'
 import type { AgentRequest } from '../protocol/types.js'
+import { assertXmlCharacters, entityDecoder } from './characters.js'
 
 /** Nesting deeper than this is refused (spec §1). */
 export const maxDepth = 32
@@ -11,11 +12,13 @@ const parser = new XMLParser({
   parseTagValue: false, // `007123` stays `007123`
   parseAttributeValue: false,
   trimValues: true,
-  processEntities: true, // the five predefined entities only: a DOCTYPE never gets this far
-  htmlEntities: false,
+  processEntities: true,
+  // the five predefined entities and character references, in one pass; a DOCTYPE never gets this far
+  entityDecoder,
   ignoreDeclaration: true,
   ignorePiTags: true,
-  maxNestedTags: maxDepth,
+  // the parser counts the levels below the root element: 31 of them make a depth of 32
+  maxNestedTags: maxDepth - 1,
 })
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
@@ -44,6 +47,8 @@ export function parseDocument(text: string): { root: string; content: unknown } 
     // only the code and position: the message can quote the request, which may hold a secret
     throw new GeneralError(`request is not well-formed XML (${check.err.code} at line ${check.err.line})`)
   }
+  // after the validator: it has made sure every comment, CDATA section and PI is closed
+  assertXmlCharacters(text)
   let document: Record<string, unknown>
   try {
     document = parser.parse(text) as Record<string, unknown>
@@ -75,7 +80,7 @@ export function parseAgentRequest(body: Buffer | undefined): AgentRequest {
   // the older attribute form; child elements win when both are present (spec §2)
   const attribute = (name: string) => {
     const value = element[`@${name}`]
-    return typeof value === 'string' ? decodeCharacterReferences(value) : undefined
+    return typeof value === 'string' ? value : undefined
   }
   const take = (name: string) => {
     const value = fields[name]
@@ -93,19 +98,10 @@ export function parseAgentRequest(body: Buffer | undefined): AgentRequest {
 
 /** The text of a simple element (attributes on it are ignored); undefined when it has children. */
 function textOf(value: unknown): string | undefined {
-  if (typeof value === 'string') return decodeCharacterReferences(value)
+  if (typeof value === 'string') return value
   if (typeof value !== 'object' || value === null) return undefined
   const entries = Object.entries(value)
   if (entries.some(([key]) => key !== '#text' && !key.startsWith('@'))) return undefined
   const text = (value as Record<string, unknown>)['#text']
-  return typeof text === 'string' ? decodeCharacterReferences(text) : ''
-}
-
-/** `&#65;` and `&#x41;` (the parser decodes only the five named entities). */
-export function decodeCharacterReferences(text: string): string {
-  if (!text.includes('&#')) return text
-  return text.replace(/&#(x[0-9a-fA-F]{1,6}|[0-9]{1,7});/g, (whole, ref: string) => {
-    const code = ref[0] === 'x' ? parseInt(ref.slice(1), 16) : parseInt(ref, 10)
-    return code <= 0x10ffff && (code < 0xd800 || code > 0xdfff) && code !== 0 ? String.fromCodePoint(code) : whole
-  })
+  return typeof text === 'string' ? text : ''
 }
