@@ -40,7 +40,7 @@ export async function buildApp({ config, services, https }: AppOptions): Promise
   await app.register(agentXmlRoutes, { services })
   await app.register(tokenIndexRoutes, { services })
   await app.register(siteLookupRoutes, { site: siteDetails(config) })
-  await app.register(selfServiceRoutes, { services })
+  await app.register(selfServiceRoutes, { services, publicUrl: config.publicUrl })
   return app
 }
 

@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { loadConfig } from '../src/config.js'
@@ -20,27 +19,15 @@ import { defaultRetryDelays } from '../src/transports/settings.js'
 import { deliverDue, startWorker, type Transports } from '../src/transports/worker.js'
 import { agentSecret, seedAgent, seedCode, seedUser } from './helpers/seed.js'
 import { build, element, post, sasRequest, testKey } from './helpers/build.js'
+import { downPort, tempDir } from './helpers/delivery.js'
 import { codeIn, startSmtp } from './helpers/smtp.js'
 
 type Tap = { teardown(fn: () => unknown): void }
-
-function tempDir(t: Tap): string {
-  const dir = mkdtempSync(join(tmpdir(), 'agentxml-queue-'))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  return dir
-}
 
 function smtpTransports(t: Tap, port: number): Transports {
   const transports = createTransports(loadConfig({ db: ':memory:', 'smtp-url': `smtp://127.0.0.1:${port}`, 'smtp-from': 'noreply@example.com' }, {}))
   t.teardown(() => closeTransports(transports))
   return transports
-}
-
-/** A port nothing listens on (an SMTP server that is down). */
-async function downPort(): Promise<number> {
-  const smtp = await startSmtp()
-  await smtp.close()
-  return smtp.port
 }
 
 const reprovisionXml = (user: string) => sasRequest(`<Secret>${agentSecret}</Secret><Action>reprovision</Action><Username>${user}</Username>`)

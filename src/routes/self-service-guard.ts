@@ -40,12 +40,23 @@ export function validCsrf(keys: Keys, request: FastifyRequest, token: string): b
   return safeEqual(Buffer.from(csrfToken(keys, nonce)), Buffer.from(token))
 }
 
-/** A post that the browser says came from another site (or from an opaque `null` origin). */
-export function crossSite(request: FastifyRequest): boolean {
+/**
+ * A post that the browser says came from another site. `Sec-Fetch-Site` is the browser's own
+ * verdict and wins; older browsers only send `Origin`, whose host must be ours (the scheme is
+ * not compared: behind a TLS proxy we may see http while the browser saw https).
+ */
+export function crossSite(request: FastifyRequest, publicHost: string | undefined): boolean {
   const site = request.headers['sec-fetch-site']
-  if (site !== undefined && site !== 'same-origin' && site !== 'none') return true
+  if (site !== undefined) return site !== 'same-origin' && site !== 'none'
   const origin = request.headers.origin
-  return origin !== undefined && origin !== `${request.protocol}://${request.host}`
+  if (origin === undefined) return false
+  let host: string
+  try {
+    host = new URL(origin).host
+  } catch {
+    return true // "null" (a sandboxed or privacy-sensitive context) or garbage
+  }
+  return host !== request.host && host !== publicHost
 }
 
 const contentSecurityPolicy = [

@@ -82,7 +82,8 @@ function notice(tone: 'ok' | 'warn', role: 'status' | 'alert', paragraphs: strin
 
 function form(state: Extract<PageState, { kind: 'form' }>): string {
   const error = state.fieldError
-  const described = error ? ' aria-invalid="true" aria-describedby="username-error"' : ' aria-describedby="username-help"'
+  // after an error the field has the focus, without a script
+  const described = error ? ' aria-invalid="true" aria-describedby="username-error" autofocus' : ' aria-describedby="username-help"'
   return `${state.notice ? notice('warn', 'alert', [escapeHtml(state.notice)]) : ''}<p id="username-help">Enter your user name. If you may set up the mobile app, a provision code is sent to the email address or phone number on record; enter it in the app with your user name.</p>
 <form method="post" action="${escapeHtml(state.action)}">
 <input type="hidden" name="_csrf" value="${escapeHtml(state.csrfToken)}">

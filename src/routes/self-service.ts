@@ -29,7 +29,7 @@ interface Form {
  * (spec §5). Its plugins (form bodies, rate limits) stay inside this plugin: the AgentXML
  * routes keep their raw-body parser and other plugins their own settings.
  */
-export async function selfServiceRoutes(app: FastifyInstance, { services }: { services: Services }) {
+export async function selfServiceRoutes(app: FastifyInstance, { services, publicUrl }: { services: Services; publicUrl?: URL | undefined }) {
   app.removeAllContentTypeParsers()
   await app.register(formbody, { bodyLimit })
   await app.register(rateLimit, { global: false })
@@ -57,7 +57,7 @@ export async function selfServiceRoutes(app: FastifyInstance, { services }: { se
     const policies = await readPolicies(services.db)
     if (!policies['self-provision']) return page(reply, 403, { kind: 'disabled' })
     const action = actionOf(request)
-    if (crossSite(request)) {
+    if (crossSite(request, publicUrl?.host)) {
       scoped.log.warn({ event: 'selfProvisionCrossSite', origin: String(request.headers.origin ?? '').slice(0, 200) }, 'Self-service provision request refused: posted from another site')
       return page(reply, 403, { kind: 'problem', title: 'Refused', message: 'This form can only be sent from its own page.', action })
     }
