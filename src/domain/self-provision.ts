@@ -5,15 +5,14 @@ import { createProvisionCode, undeliverableReason } from './provision-code.js'
 import { readPolicies } from './policy.js'
 import type { Services } from './services.js'
 
-export type SelfProvisionOutcome = 'sent' | 'not enabled' | 'unknown user' | 'no mobile right' | string
-
 /**
  * A user asks for a provision code on the self-service page (spec §5). When the policy allows
  * it, a code is created and sent like the admin's Reprovision. The caller shows the same page
  * whatever happened; the real outcome goes to the log only. Unlike Reprovision, a request that
- * cannot be delivered changes nothing: anyone may type any user name here.
+ * cannot be delivered changes nothing: anyone may type any user name here. Returns "sent", or
+ * why not (what the log says).
  */
-export async function selfProvision(services: Services, name: string): Promise<SelfProvisionOutcome> {
+export async function selfProvision(services: Services, name: string): Promise<string> {
   const { db, log } = services
   const policies = await readPolicies(db)
   if (!policies['self-provision']) return 'not enabled'

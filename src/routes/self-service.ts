@@ -42,7 +42,7 @@ export async function selfServiceRoutes(app: FastifyInstance, { services, public
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500
     if (status === 500) request.log.error({ err: error }, 'self-service page failed')
     const message = status === 413 ? 'That was too much data for this form.' : status === 500 ? 'Something went wrong on the server.' : 'The form could not be read.'
-    return page(reply, status, { kind: 'problem', title: 'Error', message, action: request.url.split('?')[0] ?? selfServicePaths[0] })
+    return page(reply, status, { kind: 'problem', title: 'Error', message, action: actionOf(request) })
   })
 
   const showForm = async (request: FastifyRequest, reply: FastifyReply) => {
