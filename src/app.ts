@@ -6,6 +6,7 @@ import type { Services } from './domain/services.js'
 import { agentXmlRoutes } from './routes/agent-xml.js'
 import { clientError, frameworkError, refuseWhileClosing } from './routes/framework-errors.js'
 import { notFoundBody, refusedBody, xmlContentType } from './routes/replies.js'
+import { selfServiceRoutes } from './routes/self-service.js'
 import { type SiteDetails, siteLookupRoutes } from './routes/site-lookup.js'
 import { tokenIndexRoutes } from './routes/token-index.js'
 
@@ -44,6 +45,7 @@ export async function buildApp({ config, services, https }: AppOptions): Promise
   await app.register(agentXmlRoutes, { services })
   await app.register(tokenIndexRoutes, { services })
   await app.register(siteLookupRoutes, { site: siteDetails(config) })
+  await app.register(selfServiceRoutes, { services, publicUrl: config.publicUrl })
   return app
 }
 

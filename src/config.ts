@@ -1,4 +1,5 @@
 import { dirname, join, resolve } from 'node:path'
+import { defaultRetryDelays, parseRetryDelays, parseSmsGateway, parseSmtpUrl } from './transports/settings.js'
 
 export type LogFormat = 'json' | 'pinsafe'
 
@@ -21,6 +22,18 @@ export interface Config {
   readonly smtpUrl: string | undefined
   readonly smtpFrom: string | undefined
   readonly smsUrl: string | undefined
+  /** Refuse to send mail unless the server offers STARTTLS (smtp:// only). */
+  readonly smtpRequireTls: boolean
+  /** A CA certificate file to trust for the SMTP server (a private CA). */
+  readonly smtpCaFile: string | undefined
+  readonly smsMethod: string | undefined
+  /** `Name: value` lines sent to the SMS gateway. */
+  readonly smsHeaders: readonly string[]
+  readonly smsBody: string | undefined
+  /** A file replacing the wording of provision messages. */
+  readonly messageTemplateFile: string | undefined
+  /** Milliseconds before each retry of a failed delivery. */
+  readonly retryDelays: readonly number[]
 }
 
 /** The command-line options that override the environment; names as the flags spell them. */
@@ -43,6 +56,23 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
   if ((tlsCert === undefined) !== (tlsKey === undefined)) {
     throw new ConfigError('--tls-cert and --tls-key go together')
   }
+  const yes = (flag: string, variable: string) => flags[flag] === true || /^(1|yes|true)$/i.test(env[variable] ?? '')
+  const delivery = {
+    smtpUrl: pick('smtp-url', 'AGENTXML_SMTP_URL'),
+    smtpFrom: pick('smtp-from', 'AGENTXML_SMTP_FROM'),
+    smsUrl: pick('sms-url', 'AGENTXML_SMS_URL'),
+    smtpRequireTls: yes('smtp-require-tls', 'AGENTXML_SMTP_REQUIRE_TLS'),
+    smtpCaFile: pick('smtp-ca', 'AGENTXML_SMTP_CA'),
+    smsMethod: pick('sms-method', 'AGENTXML_SMS_METHOD'),
+    smsHeaders: list(flags['sms-header']) ?? (env.AGENTXML_SMS_HEADERS ?? '').split('\n').filter((line) => line.trim() !== ''),
+    smsBody: pick('sms-body', 'AGENTXML_SMS_BODY'),
+    messageTemplateFile: pick('message-template', 'AGENTXML_MESSAGE_TEMPLATE'),
+    retryDelays: checked(() => {
+      const text = pick('retry-delays', 'AGENTXML_RETRY_DELAYS')
+      return text === undefined ? defaultRetryDelays : parseRetryDelays(text)
+    }),
+  }
+  checkDelivery(delivery)
   return Object.freeze({
     host: pick('host', 'AGENTXML_HOST') ?? '127.0.0.1',
     port: parsePort(pick('port', 'AGENTXML_PORT') ?? '8080'),
@@ -58,10 +88,36 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
     publicUrl: parseUrl(pick('public-url', 'AGENTXML_PUBLIC_URL'), '--public-url'),
     // behind a reverse proxy, the client address comes from X-Forwarded-For (agents are matched on it)
     trustProxy: flags['trust-proxy'] === true || /^(1|yes|true)$/i.test(env.AGENTXML_TRUST_PROXY ?? ''),
-    smtpUrl: pick('smtp-url', 'AGENTXML_SMTP_URL'),
-    smtpFrom: pick('smtp-from', 'AGENTXML_SMTP_FROM'),
-    smsUrl: pick('sms-url', 'AGENTXML_SMS_URL'),
+    ...delivery,
   })
+}
+
+const list = (value: Flags[string]) => (Array.isArray(value) ? (value as readonly string[]) : typeof value === 'string' ? [value] : undefined)
+
+function checked<T>(read: () => T): T {
+  try {
+    return read()
+  } catch (err) {
+    throw new ConfigError((err as Error).message)
+  }
+}
+
+/** Transport settings that cannot work are refused at start-up, not at the first message. */
+function checkDelivery(delivery: Pick<Config, 'smtpUrl' | 'smtpFrom' | 'smtpRequireTls' | 'smsUrl' | 'smsMethod' | 'smsHeaders' | 'smsBody'>) {
+  const { smtpUrl, smtpFrom, smsUrl } = delivery
+  if (smtpUrl !== undefined) {
+    const server = checked(() => parseSmtpUrl(smtpUrl))
+    if (server.secure && delivery.smtpRequireTls) throw new ConfigError('--smtp-require-tls is for smtp:// (STARTTLS); smtps:// is always TLS')
+    if (smtpFrom === undefined) throw new ConfigError('--smtp-url needs --smtp-from (the sender address)')
+  }
+  if (smtpFrom !== undefined && !/^[^\s@<>]+@[^\s@<>]+$|^[^<>\r\n]*<[^\s@<>]+@[^\s@<>]+>$/.test(smtpFrom)) {
+    throw new ConfigError(`--smtp-from must be an address (noreply@example.com or "Name <noreply@example.com>"), not "${smtpFrom}"`)
+  }
+  if (smsUrl !== undefined) {
+    checked(() => parseSmsGateway({ url: smsUrl, method: delivery.smsMethod, headers: delivery.smsHeaders, body: delivery.smsBody }))
+  } else if (delivery.smsBody !== undefined || delivery.smsMethod !== undefined || delivery.smsHeaders.length > 0) {
+    throw new ConfigError('--sms-method, --sms-header and --sms-body need --sms-url')
+  }
 }
 
 function parsePort(text: string): number {

@@ -5,7 +5,8 @@ import { buildApp } from './app.js'
 import type { Config } from './config.js'
 import { createLogger } from './logging/logger.js'
 import { openServices } from './runtime.js'
-import { createTransports } from './transports/index.js'
+import { loadDeliverySettings } from './transports/delivery-settings.js'
+import { closeTransports, createTransports } from './transports/index.js'
 import { startWorker } from './transports/worker.js'
 
 export interface RunningServer {
@@ -18,10 +19,14 @@ export interface RunningServer {
 export async function startServer(config: Config): Promise<RunningServer> {
   const log = createLogger({ format: config.logFormat, level: config.logLevel, serverAddress: serverAddress(config.host) })
   let wake = () => {}
-  const services = await openServices(config, log, { onMessageQueued: () => wake() })
+  const transports = createTransports(config)
+  const delivery = loadDeliverySettings(config, transports)
+  const services = await openServices(config, log, { onMessageQueued: () => wake(), delivery })
   const https = config.tls && { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) }
   const app = await buildApp({ config, services, ...(https ? { https } : {}) })
-  const worker = startWorker(services, createTransports(config))
+  const labels = [...transports].map(([name, transport]) => `${name} (${transport.label})`)
+  log.info({ transports: [...transports.keys()] }, `message transports: ${labels.join(', ')}`)
+  const worker = startWorker(services, transports, { retryDelays: config.retryDelays })
   wake = worker.wake
   let url: string
   try {
@@ -32,6 +37,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     })
   } catch (err) {
     await worker.stop()
+    closeTransports(transports)
     await services.db.destroy()
     throw err
   }
@@ -40,6 +46,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     (closing ??= (async () => {
       await app.close()
       await worker.stop()
+      closeTransports(transports)
       await services.db.destroy()
       log.info('agentxml stopped')
       log.flush?.()

@@ -4,6 +4,7 @@ import { DomainError } from '../domain/errors.js'
 import { PolicyError } from '../domain/policy.js'
 import { agent } from './agent.js'
 import { policy } from './policy.js'
+import { queue } from './queue.js'
 import { reprovision } from './reprovision.js'
 import { serve } from './serve.js'
 import { CliError, type Io, UsageError } from './shared.js'
@@ -18,6 +19,7 @@ const commands: ReadonlyMap<string, Command> = new Map([
   ['user', user],
   ['reprovision', reprovision],
   ['policy', policy],
+  ['queue', queue],
 ])
 
 /** Errors a user can cause get one line; anything else is a bug and keeps its stack. */

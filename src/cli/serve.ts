@@ -1,4 +1,5 @@
 import { startServer } from '../server.js'
+import { deliveryOptions } from './delivery-options.js'
 import { configFrom, type Io, parse } from './shared.js'
 
 export async function serve(args: readonly string[], io: Io): Promise<void> {
@@ -9,13 +10,8 @@ export async function serve(args: readonly string[], io: Io): Promise<void> {
     'log-level': { type: 'string' },
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
-    'site-id': { type: 'string' },
-    'public-url': { type: 'string' },
     'trust-proxy': { type: 'boolean' },
-    'smtp-url': { type: 'string' },
-    'smtp-from': { type: 'string' },
-    'sms-url': { type: 'string' },
-    outbox: { type: 'string' },
+    ...deliveryOptions,
   })
   const server = await startServer(configFrom(values, io))
   const stop = () => {

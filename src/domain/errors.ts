@@ -17,3 +17,13 @@ export class NoDestination extends DomainError {
     super(`user "${user}" has no ${transport === 'sms' ? 'phone number' : 'email address'} for the ${transport} transport`)
   }
 }
+
+/** The user's transport cannot send from this server (no SMTP server or SMS gateway configured). */
+export class TransportNotConfigured extends DomainError {
+  constructor(
+    readonly user: string,
+    readonly transport: string,
+  ) {
+    super(`the ${transport} transport of user "${user}" is not configured on this server`)
+  }
+}

@@ -1,12 +1,13 @@
-import { replaceProvisionCode } from '../db/repositories/provision-codes.js'
+import type { User } from '../db/schema/index.js'
+import { deleteProvisionCode, findProvisionCode, replaceProvisionCode } from '../db/repositories/provision-codes.js'
 import { findUserByName } from '../db/repositories/users.js'
 import { inTransaction } from '../db/transaction.js'
 import { messages } from '../protocol/messages.js'
 import { keyedHash, randomString } from '../secrets.js'
-import { destinationOf, queueMessage } from '../transports/queue.js'
-import { UserNotFound } from './errors.js'
+import { deliverableDestination, queueMessage, withdrawQueued } from '../transports/queue.js'
+import { NoDestination, TransportNotConfigured, UserNotFound } from './errors.js'
 import { readPolicies } from './policy.js'
-import { provisionMessage } from './provision-message.js'
+import { defaultTemplate, provisionMessage } from './provision-message.js'
 import type { Services } from './services.js'
 
 /** Upper case without the look-alikes 0 O 1 I L (spec §5). */
@@ -28,7 +29,7 @@ export function hashProvisionCode(services: Services, code: string): Buffer {
 /**
  * What the admin's "Reprovision" button does (spec §5): a new code replaces any pending one
  * and, unless the caller hands it over in person (`deliver: false`), is queued to the user's
- * transport in the same transaction.
+ * transport in the same transaction. Messages still queued with an older code are withdrawn.
  */
 export async function createProvisionCode(
   services: Services,
@@ -39,7 +40,7 @@ export async function createProvisionCode(
   const policies = await readPolicies(db)
   const user = await findUserByName(db, userName)
   if (!user) throw new UserNotFound(userName)
-  const destination = options.deliver ? destinationOf(user) : undefined
+  const destination = options.deliver ? await assertDeliverable(services, user) : undefined
   const code = randomString(policies['provision-code-numeric'] ? '0123456789' : codeAlphabet, codeLength)
   const now = services.now()
   const validity = policies['provision-code-validity']
@@ -51,8 +52,11 @@ export async function createProvisionCode(
       created_at: now,
       expires_at: expiresAt,
     })
+    await withdrawQueued(trx, user)
     if (destination === undefined) return undefined
-    return queueMessage(services, trx, user, destination, provisionMessage({ user: user.name, code, validity }))
+    const { template = defaultTemplate, site = 'this server' } = services.delivery ?? {}
+    const message = provisionMessage(template, { user: user.name, code, validity, expiresAt, site })
+    return queueMessage(services, trx, user, destination, { ...message, expiresAt })
   })
   const fields = { user: user.name }
   log.info({ ...fields, event: 'codeCreated' }, messages.codeCreated(user.name))
@@ -62,4 +66,32 @@ export async function createProvisionCode(
   log.info({ ...fields, event: 'canReprovision' }, messages.canReprovision(user.name))
   if (destination !== undefined) services.onMessageQueued?.()
   return { code, expiresAt, destination, messageId }
+}
+
+/**
+ * The user's destination, or the refusal: a reprovision nobody can receive fails, and, as
+ * reprovisioning means "start over", leaves no code pending, neither a new one nor an older one.
+ */
+async function assertDeliverable(services: Services, user: User): Promise<string> {
+  try {
+    return deliverableDestination(services, user)
+  } catch (err) {
+    if (!(err instanceof NoDestination || err instanceof TransportNotConfigured)) throw err
+    const withdrawn = await inTransaction(services.db, async (trx) => {
+      const pending = await findProvisionCode(trx, user.id)
+      if (pending) await deleteProvisionCode(trx, user.id)
+      await withdrawQueued(trx, user, 'withdrawn: the user cannot receive provision codes')
+      return pending !== undefined
+    })
+    services.log.warn(
+      { user: user.name, event: 'noDestination', transport: user.transport, withdrawnCode: withdrawn },
+      `Provision code not created for user "${user.name}": ${undeliverableReason(err)}`,
+    )
+    throw err
+  }
+}
+
+export function undeliverableReason(err: NoDestination | TransportNotConfigured): string {
+  if (err instanceof TransportNotConfigured) return `the ${err.transport} transport is not configured`
+  return `no ${err.transport === 'sms' ? 'phone number' : 'email address'} for the ${err.transport} transport`
 }

@@ -1,19 +1,72 @@
-import type { OutgoingMessage } from '../transports/queue.js'
+import { InvalidInput } from './errors.js'
+
+/** A provision message's wording; `{name}` placeholders are filled per message. */
+export interface MessageTemplate {
+  readonly subject: string
+  readonly body: string
+}
 
 export interface ProvisionMessageInput {
   readonly user: string
   readonly code: string
   /** Seconds. */
   readonly validity: number
+  readonly expiresAt: number
+  /** The server's site id or address, for the mobile app (spec §10). */
+  readonly site: string
 }
 
-export function provisionMessage({ user, code, validity }: ProvisionMessageInput): OutgoingMessage {
-  return {
-    subject: 'Your mobile provision code',
-    body:
-      `Your mobile provision code for user ${user} is ${code}\n` +
-      `Enter it in the mobile app within ${describeDuration(validity)}. It works once.`,
+export interface ProvisionMessage {
+  readonly subject: string
+  readonly body: string
+}
+
+export const placeholders = ['user', 'code', 'validity', 'expires', 'site'] as const
+
+/** Short enough for one or two SMS; an administrator can replace it (`--message-template`). */
+export const defaultTemplateText = `Subject: Your mobile provision code
+
+Your provision code for {user} is {code}
+Enter it in the mobile app within {validity}; it works once.
+Server: {site}
+`
+
+const placeholder = /\{([A-Za-z][A-Za-z0-9_-]*)\}/g
+
+/**
+ * Read a template: an optional first line `Subject: ...` and a blank line, then the body. A
+ * mistyped placeholder is refused here, at start-up, not discovered in a user's inbox.
+ */
+export function parseMessageTemplate(text: string): MessageTemplate {
+  const normalised = text.replace(/\r\n?/g, '\n')
+  const header = /^Subject:[ \t]*(.*)\n(?:[ \t]*\n)?/i.exec(normalised)
+  const subject = header ? (header[1] ?? '').trim() : 'Your mobile provision code'
+  const body = (header ? normalised.slice(header[0].length) : normalised).replace(/\s+$/, '')
+  for (const [, name] of `${subject}\n${body}`.matchAll(placeholder)) {
+    if (!(placeholders as readonly string[]).includes(name ?? '')) {
+      throw new InvalidInput(`message template: unknown placeholder {${name}}; known: ${placeholders.map((p) => `{${p}}`).join(' ')}`)
+    }
   }
+  if (!body.includes('{code}')) throw new InvalidInput('message template: the body must contain {code}')
+  // the subject is stored in clear in the queue and shown in mail listings; the code is not
+  if (subject.includes('{code}')) throw new InvalidInput('message template: {code} may appear in the body only')
+  if (subject === '' || /[\r\n]/.test(subject)) throw new InvalidInput('message template: the subject must be one non-empty line')
+  return Object.freeze({ subject, body })
+}
+
+export const defaultTemplate = parseMessageTemplate(defaultTemplateText)
+
+export function provisionMessage(template: MessageTemplate, input: ProvisionMessageInput): ProvisionMessage {
+  const values: Record<(typeof placeholders)[number], string> = {
+    user: input.user,
+    code: input.code,
+    validity: describeDuration(input.validity),
+    expires: new Date(input.expiresAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    site: input.site,
+  }
+  const fill = (text: string) => text.replace(placeholder, (_, name: keyof typeof values) => values[name])
+  // a user name cannot add lines to the subject (it becomes a mail header)
+  return { subject: fill(template.subject).replace(/[\r\n]+/g, ' '), body: fill(template.body) }
 }
 
 export function describeDuration(seconds: number): string {

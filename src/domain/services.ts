@@ -1,6 +1,19 @@
 import type { Logger } from 'pino'
 import type { Db } from '../db/index.js'
 import type { Keys } from '../secrets.js'
+import type { MessageTemplate } from './provision-message.js'
+
+/** How provision codes reach users in this process (config: transports, message template). */
+export interface DeliverySettings {
+  readonly template: MessageTemplate
+  /** What a message names as the server: the site id, else the address clients reach. */
+  readonly site: string
+  /**
+   * The transports this process can send with. The server sets it, so a code is not created
+   * for a user whose transport is not configured; a command leaves it unset (the server may be).
+   */
+  readonly transports?: ReadonlySet<string>
+}
 
 /** What the rules need from the outside world, injected (tests pass a fixed clock and key). */
 export interface Services {
@@ -10,6 +23,8 @@ export interface Services {
   readonly now: () => number
   /** Called after a message is queued, so a running worker can deliver it at once. */
   readonly onMessageQueued?: () => void
+  /** Default: the built-in template, and the site "this server". */
+  readonly delivery?: DeliverySettings
 }
 
 /** The same services, logging with the fields of one request (source address, agent). */

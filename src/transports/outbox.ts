@@ -8,6 +8,7 @@ import type { Delivery, Transport } from './transport.js'
  */
 export function outboxTransport(file: string): Transport {
   return {
+    label: file,
     async send({ user, transport, destination, subject, body }: Delivery) {
       await mkdir(dirname(file), { recursive: true })
       const line = JSON.stringify({ time: new Date().toISOString(), user, transport, destination, subject, body })

@@ -1,7 +1,7 @@
 import type { Db } from '../db/index.js'
-import { insertMessage } from '../db/repositories/messages.js'
+import { insertMessage, supersedeMessages } from '../db/repositories/messages.js'
 import type { User } from '../db/schema/index.js'
-import { NoDestination } from '../domain/errors.js'
+import { NoDestination, TransportNotConfigured } from '../domain/errors.js'
 import type { Services } from '../domain/services.js'
 import { encrypt } from '../secrets.js'
 
@@ -11,6 +11,8 @@ export type TransportName = (typeof transportNames)[number]
 export interface OutgoingMessage {
   readonly subject: string
   readonly body: string
+  /** When the content stops being worth sending (the code's expiry). */
+  readonly expiresAt?: number
 }
 
 /** Where the user's transport sends to; throws when the user has none (nothing is queued then). */
@@ -18,6 +20,14 @@ export function destinationOf(user: User): string {
   const destination =
     user.transport === 'email' ? user.email : user.transport === 'sms' ? user.phone : (user.email ?? user.phone ?? user.name)
   if (!destination) throw new NoDestination(user.name, user.transport)
+  return destination
+}
+
+/** The destination, when this process could also send there; throws the reason it could not. */
+export function deliverableDestination(services: Services, user: User): string {
+  const destination = destinationOf(user)
+  const ready = services.delivery?.transports
+  if (ready && !ready.has(user.transport)) throw new TransportNotConfigured(user.name, user.transport)
   return destination
 }
 
@@ -39,5 +49,14 @@ export async function queueMessage(
     status: 'queued',
     next_attempt_at: now,
     created_at: now,
+    expires_at: message.expiresAt ?? null,
   })
+}
+
+/**
+ * Withdraw the user's messages still waiting in the queue: they carry a code that no longer
+ * works (a newer one replaced it), and sent late they would arrive after the new one.
+ */
+export async function withdrawQueued(trx: Db, user: User, reason = 'superseded by a newer provision code'): Promise<number> {
+  return supersedeMessages(trx, user.name, reason)
 }

@@ -1,21 +1,49 @@
-import type { Db } from '../db/index.js'
 import { claimMessage, markFailed, markRetry, markSent, nextDueTime } from '../db/repositories/messages.js'
 import type { Message } from '../db/schema/index.js'
 import type { Services } from '../domain/services.js'
 import { messages } from '../protocol/messages.js'
 import { decrypt } from '../secrets.js'
+import { defaultRetryDelays } from './settings.js'
 import type { Transport } from './transport.js'
 
-/** Delays before the 2nd, 3rd, ... try: six tries over about an hour, then the message fails. */
-export const retryDelays = [30_000, 120_000, 300_000, 900_000, 2_400_000]
-/** How long a claimed message stays ours before another process may take it over. */
+/** How long a claimed message stays ours before another process may take it over (> any send timeout). */
 const leaseMs = 120_000
 
 export type Transports = ReadonlyMap<string, Transport>
 
-async function deliverOne(services: Services, transports: Transports, message: Message): Promise<void> {
+export interface DeliveryOptions {
+  /** Milliseconds before each retry; default `defaultRetryDelays` (config `--retry-delays`). */
+  readonly retryDelays?: readonly number[] | undefined
+}
+
+export interface DeliverDueOptions extends DeliveryOptions {
+  /** Only this message. */
+  readonly id?: number | undefined
+  /**
+   * Leave messages for transports this process lacks to someone who has them (a command run
+   * without the SMTP settings leaves mail to the server). The server takes every message, so a
+   * transport nobody configured ends in a failure that says so.
+   */
+  readonly onlyConfigured?: boolean | undefined
+}
+
+export interface DeliveryReport {
+  /** Messages claimed and tried. */
+  readonly attempted: number
+  readonly sent: number
+}
+
+type Outcome = 'sent' | 'retry' | 'failed'
+
+async function deliverOne(services: Services, transports: Transports, message: Message, options: DeliveryOptions): Promise<Outcome> {
   const { db, log } = services
-  const fields = { user: message.user_name, destination: message.destination, messageId: message.id }
+  const fields = { user: message.user_name, destination: message.destination, messageId: message.id, transport: message.transport }
+  if (message.expires_at !== null && message.expires_at <= services.now()) {
+    // the code inside no longer works: sending it would only confuse the user
+    await markFailed(db, message.id, 'the provision code expired before it could be delivered', true)
+    log.warn({ ...fields, event: 'messageExpired', attempts: message.attempts }, `Message to user: ${message.user_name} not sent: its provision code expired before it could be delivered`)
+    return 'failed'
+  }
   try {
     const transport = transports.get(message.transport)
     if (!transport) throw new Error(`the ${message.transport} transport is not configured`)
@@ -23,35 +51,40 @@ async function deliverOne(services: Services, transports: Transports, message: M
     const body = decrypt(services.keys, message.body, 'message')
     await transport.send({ user: message.user_name, transport: message.transport, destination: message.destination, subject: message.subject, body })
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err)
-    const delay = retryDelays[message.attempts - 1]
+    // transports throw errors that name the problem, never the message text
+    const reason = (err instanceof Error ? err.message : String(err)).slice(0, 500)
+    const delay = (options.retryDelays ?? defaultRetryDelays)[message.attempts - 1]
     if (delay === undefined) {
       await markFailed(db, message.id, reason)
       log.error({ ...fields, event: 'messageFailed', reason, attempts: message.attempts }, `Message to user: ${message.user_name} failed after ${message.attempts} tries: ${reason}`)
-    } else {
-      await markRetry(db, message.id, services.now() + delay, reason)
-      log.warn({ ...fields, reason, attempts: message.attempts, retryInMs: delay }, `Message to user: ${message.user_name} not sent, will retry: ${reason}`)
+      return 'failed'
     }
-    return
+    await markRetry(db, message.id, services.now() + delay, reason)
+    log.warn({ ...fields, event: 'messageRetry', reason, attempts: message.attempts, retryInMs: delay }, `Message to user: ${message.user_name} not sent, will retry: ${reason}`)
+    return 'retry'
   }
   await markSent(db, message.id, services.now())
-  log.info({ ...fields, event: 'messageSent' }, messages.messageSent(message.user_name, message.destination))
+  log.info({ ...fields, event: 'messageSent', attempts: message.attempts }, messages.messageSent(message.user_name, message.destination))
+  return 'sent'
 }
 
 /**
  * Deliver every message that is due (or only message `id`). Each is claimed in one statement,
  * so the server and a command running at the same time never send one twice.
  */
-export async function deliverDue(services: Services, transports: Transports, id?: number): Promise<number> {
-  let delivered = 0
+export async function deliverDue(services: Services, transports: Transports, options: DeliverDueOptions = {}): Promise<DeliveryReport> {
+  const filter = { id: options.id, transports: options.onlyConfigured ? [...transports.keys()] : undefined }
+  let attempted = 0
+  let sent = 0
   for (;;) {
     const now = services.now()
-    const message = await claimMessage(services.db, now, now + leaseMs, id)
-    if (!message) return delivered
-    await deliverOne(services, transports, message)
-    delivered += 1
-    if (id !== undefined) return delivered
+    const message = await claimMessage(services.db, now, now + leaseMs, filter)
+    if (!message) break
+    attempted += 1
+    if ((await deliverOne(services, transports, message, options)) === 'sent') sent += 1
+    if (options.id !== undefined) break
   }
+  return { attempted, sent }
 }
 
 export interface Worker {
@@ -60,15 +93,21 @@ export interface Worker {
   stop(): Promise<void>
 }
 
+export interface WorkerOptions extends DeliveryOptions {
+  /** Look at the queue at least this often (messages queued by a command, leases run out). */
+  readonly pollMs?: number
+}
+
 /** The server's delivery loop: runs when woken, when a retry falls due, and every `pollMs` anyway. */
-export function startWorker(services: Services, transports: Transports, pollMs = 5_000): Worker {
+export function startWorker(services: Services, transports: Transports, options: WorkerOptions = {}): Worker {
+  const pollMs = options.pollMs ?? 5_000
   let timer: NodeJS.Timeout | undefined
   let running: Promise<void> | undefined
   let again = false
   let stopped = false
 
-  const schedule = async (db: Db) => {
-    const due = await nextDueTime(db)
+  const schedule = async () => {
+    const due = await nextDueTime(services.db)
     const wait = due === undefined ? pollMs : Math.min(pollMs, Math.max(0, due - services.now()))
     if (!stopped) timer = setTimeout(run, wait)
   }
@@ -83,12 +122,12 @@ export function startWorker(services: Services, transports: Transports, pollMs =
       do {
         again = false
         try {
-          await deliverDue(services, transports)
+          await deliverDue(services, transports, options)
         } catch (err) {
           services.log.error({ err }, 'message queue worker failed')
         }
       } while (again && !stopped)
-      await schedule(services.db).catch(() => undefined)
+      await schedule().catch(() => undefined)
     })().finally(() => {
       running = undefined
     })

@@ -17,6 +17,8 @@ export interface MessagesTable {
   last_error: string | null
   created_at: number
   sent_at: number | null
+  /** When the content (a provision code) stops being worth sending; null: never. */
+  expires_at: number | null
 }
 
 export type Message = Selectable<MessagesTable>

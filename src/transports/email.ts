@@ -1,0 +1,57 @@
+import nodemailer from 'nodemailer'
+import { type SmtpServer, smtpLabel } from './settings.js'
+import type { Delivery, Transport } from './transport.js'
+
+export interface EmailSettings {
+  readonly server: SmtpServer
+  readonly from: string
+  /** smtp:// only: fail rather than send without STARTTLS. */
+  readonly requireTls: boolean
+  /** PEM CA certificate(s) to trust besides the system's. */
+  readonly ca: string | undefined
+}
+
+/**
+ * Email through an SMTP server with nodemailer: `smtps://` is TLS from the first byte, `smtp://`
+ * upgrades with STARTTLS whenever the server offers it (always, with `requireTls`).
+ */
+export function emailTransport(settings: EmailSettings): Transport {
+  const { server } = settings
+  const mailer = nodemailer.createTransport({
+    host: server.host,
+    port: server.port,
+    secure: server.secure,
+    requireTLS: settings.requireTls,
+    auth: server.user === undefined ? undefined : { user: server.user, pass: server.pass ?? '' },
+    tls: { minVersion: 'TLSv1.2', ...(settings.ca ? { ca: settings.ca } : {}) },
+    // well inside the worker's claim on the message (2 minutes)
+    connectionTimeout: 15_000,
+    greetingTimeout: 15_000,
+    socketTimeout: 30_000,
+    // nodemailer's own log would print the message, code included: keep it silent
+    logger: false,
+    debug: false,
+    disableFileAccess: true,
+    disableUrlAccess: true,
+  })
+  const label = `${smtpLabel(server)}${settings.requireTls ? ' (STARTTLS required)' : ''}`
+  return {
+    label,
+    async send({ destination, subject, body }: Delivery) {
+      let info: { rejected: unknown[] }
+      try {
+        info = await mailer.sendMail({ from: settings.from, to: destination, subject, text: body })
+      } catch (err) {
+        throw new Error(`SMTP ${smtpLabel(server)}: ${describe(err)}`)
+      }
+      if (info.rejected.length > 0) throw new Error(`SMTP ${smtpLabel(server)}: recipient refused`)
+    },
+    close: () => mailer.close(),
+  }
+}
+
+/** nodemailer's error: its code and text, which quote the server's answer (never the message sent). */
+function describe(err: unknown): string {
+  const { code, message } = err as { code?: string; message?: string }
+  return `${code ?? 'error'}: ${message ?? String(err)}`.replace(/\s+/g, ' ').slice(0, 300)
+}

@@ -1,0 +1,71 @@
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import t from 'tap'
+import { downPort, provisionOverHttp, queueRow, tempDir } from './helpers/delivery.js'
+import { runCli, startServerProcess } from './helpers/processes.js'
+import { codeIn, startSmtp } from './helpers/smtp.js'
+
+// real processes (or a real browser) on a shared machine: more than the default two minutes
+t.setTimeout(300_000)
+
+t.test('SMTP down, retries, a server restart, SMTP up: the mail is delivered exactly once', async (t) => {
+  const dir = tempDir(t)
+  const port = await downPort()
+  // retries in seconds, not minutes, and enough of them to outlast a slow restart
+  const env = { AGENTXML_DB: join(dir, 'agentxml.db'), AGENTXML_RETRY_DELAYS: ['1', '1', ...Array(18).fill('5')].join(',') }
+  const delivery = ['--smtp-url', `smtp://127.0.0.1:${port}`, '--smtp-from', 'AgentXML <noreply@example.com>']
+  t.equal((await runCli(['user', 'add', 'alice', '--email', 'alice@example.com', '--transport', 'email'], env)).status, 0)
+
+  let server = await startServerProcess(delivery, env)
+  t.teardown(() => server.stop())
+  t.match(server.records.find((r) => /^message transports:/.test(r.msg ?? ''))?.msg, `email (smtp://127.0.0.1:${port})`)
+
+  const reprovision = await runCli(['reprovision', 'alice', ...delivery], env)
+  t.equal(reprovision.status, 0, reprovision.stderr)
+  t.same(reprovision.stdout.trim().split('\n'), [
+    'Provision code created for user "alice"',
+    'Message added to message queue for user: alice, destination: alice@example.com.',
+    'User "alice" can now reprovision their mobile device.',
+  ])
+  t.match(reprovision.stderr, /Message to user: alice not sent, will retry: SMTP smtp:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED/, 'the command tried at once')
+
+  await server.waitFor((r) => r.event === 'messageRetry')
+  const waiting = await queueRow(env, 'alice')
+  t.equal(waiting.status, 'queued')
+  t.ok(waiting.tries >= 2, `tried by the command and the server (${waiting.tries})`)
+  t.match(waiting.lastError, /ECONNREFUSED/)
+  t.equal(await server.stop(), 0, 'the server stops cleanly')
+
+  const smtp = await startSmtp({ port })
+  t.teardown(() => smtp.close())
+  server = await startServerProcess(delivery, env)
+  const [mail] = await smtp.waitForMails(1, 30_000)
+  await server.waitFor((r) => r.event === 'messageSent')
+  await sleep(1500)
+  t.equal(smtp.mails.length, 1, 'exactly one mail')
+  t.same(mail?.to, ['alice@example.com'])
+  t.equal(server.records.find((r) => r.event === 'messageSent')?.msg, 'Message sent to user: alice, destination: alice@example.com.')
+  const sent = await queueRow(env, 'alice')
+  t.equal(sent.status, 'sent')
+  const code = codeIn(mail?.text ?? '') ?? ''
+  t.notOk(sent.output.includes(code), 'queue list never shows the code')
+  t.notOk(JSON.stringify(server.records).includes(code), 'no server log line holds the code')
+  t.equal(await provisionOverHttp(server.url, 'alice', code), 'PASS', 'the delivered code provisions the app')
+})
+
+t.test('a command without the SMTP settings leaves mail to the server', async (t) => {
+  const dir = tempDir(t)
+  const smtp = await startSmtp()
+  t.teardown(() => smtp.close())
+  const env = { AGENTXML_DB: join(dir, 'agentxml.db') }
+  await runCli(['user', 'add', 'alice', '--email', 'alice@example.com', '--transport', 'email'], env)
+  const reprovision = await runCli(['reprovision', 'alice'], env)
+  t.equal(reprovision.status, 0)
+  t.match(reprovision.stdout, /Message \d+ stays queued for the server to deliver\./)
+  t.equal(reprovision.stderr, '', 'no failed try was spent')
+  const server = await startServerProcess(['--smtp-url', `smtp://127.0.0.1:${smtp.port}`, '--smtp-from', 'noreply@example.com'], env)
+  t.teardown(() => server.stop())
+  await smtp.waitForMails(1)
+  await server.waitFor((r) => r.event === 'messageSent')
+})
+
