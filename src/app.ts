@@ -4,6 +4,7 @@ import type { Logger } from 'pino'
 import type { Config } from './config.js'
 import type { Services } from './domain/services.js'
 import { agentXmlRoutes } from './routes/agent-xml.js'
+import { clientErrorHandler } from './routes/client-error.js'
 import { notFoundBody, refusedBody, xmlContentType } from './routes/replies.js'
 import { type SiteDetails, siteLookupRoutes } from './routes/site-lookup.js'
 import { tokenIndexRoutes } from './routes/token-index.js'
@@ -25,7 +26,10 @@ export async function buildApp({ config, services, https }: AppOptions): Promise
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit,
     trustProxy: config.trustProxy,
-    return503OnClosing: true,
+    // fastify's 503 while closing is a JSON body; requests that still reach a closing server are
+    // served instead (with Connection: close) before the database closes
+    return503OnClosing: false,
+    clientErrorHandler,
     ...(https ? { https } : {}),
   }
   const app = Fastify(options) as unknown as FastifyInstance

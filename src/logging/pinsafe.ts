@@ -28,7 +28,8 @@ const oneLine = (text: string) => text.replace(/[\u0000-\u001f\u007f]/g, ' ')
  * `<time> <server ip> PINsafe[<thread>]: <LEVEL> From the IP Address <ip> Agent Name <agent> - <message>`.
  */
 export function formatPinsafe(record: Record_, serverAddress: string): string {
-  const thread = record.reqId === undefined ? 'main' : `http-${record.reqId}`
+  // fastify numbers requests "req-1", "req-2", ...; PINsafe names its request threads "http-3"
+  const thread = record.reqId === undefined ? 'main' : `http-${String(record.reqId).replace(/^req-/, '')}`
   let line = `${syslogTime(new Date(record.time ?? Date.now()))} ${serverAddress} PINsafe[${thread}]: ${levels[record.level ?? 30] ?? 'INFO'}`
   if (record.ip) line += ` From the IP Address ${oneLine(record.ip)}`
   if (record.agent) line += ` Agent Name ${oneLine(record.agent)}`
