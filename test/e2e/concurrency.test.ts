@@ -9,13 +9,13 @@ import { startServer } from './helpers/server.js'
 t.jobs = 3
 
 async function codeFor(user: string, db: string) {
-  return printedCode((await mustRun(['reprovision', user, '--print-code'], { db })).stdoutLines)
+  return printedCode((await mustRun(['reprovision', user, '--print-code'], { db, via: 'node' })).stdoutLines)
 }
 
 t.test('50 concurrent provisions with the same valid code: exactly one PASS', async (t) => {
   const db = dbIn(await tempDir(t))
   const server = await startServer(t, { db })
-  await mustRun(['user', 'add', 'alice'], { db })
+  await mustRun(['user', 'add', 'alice'], { db, via: 'node' })
   const code = await codeFor('alice', db)
   const results = await Promise.all(Array.from({ length: 50 }, () => provision(server.url, 'alice', code)))
   const passes = results.filter((r) => r.result === 'PASS')
@@ -27,7 +27,7 @@ t.test('50 concurrent provisions with the same valid code: exactly one PASS', as
 t.test('50 concurrent provisions split over two server processes on one database: exactly one PASS', async (t) => {
   const db = dbIn(await tempDir(t))
   const servers = await Promise.all([startServer(t, { db }), startServer(t, { db })])
-  await mustRun(['user', 'add', 'bob'], { db })
+  await mustRun(['user', 'add', 'bob'], { db, via: 'node' })
   const code = await codeFor('bob', db)
   const results = await Promise.all(Array.from({ length: 50 }, (_, i) => provision(servers[i % 2]?.url ?? '', 'bob', code)))
   t.equal(results.filter((r) => r.result === 'PASS').length, 1, 'one PASS across both processes')

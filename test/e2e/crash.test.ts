@@ -13,8 +13,8 @@ t.jobs = 2
 
 t.test('a PASS survives kill -9 of the server right after it was read', async (t) => {
   const db = dbIn(await tempDir(t))
-  await mustRun(['user', 'add', 'alice'], { db })
-  const code = printedCode((await mustRun(['reprovision', 'alice', '--print-code'], { db })).stdoutLines)
+  await mustRun(['user', 'add', 'alice'], { db, via: 'node' })
+  const code = printedCode((await mustRun(['reprovision', 'alice', '--print-code'], { db, via: 'node' })).stdoutLines)
   const first = await startServer(t, { db })
 
   const reply = await provision(first.url, 'alice', code)
@@ -33,8 +33,8 @@ t.test('a queued provision message survives a restart and is then delivered once
   const dir = await tempDir(t)
   const db = dbIn(dir)
   const outbox = join(dir, 'outbox.jsonl')
-  await mustRun(['user', 'add', 'bob', '--email', 'bob@example.com'], { db })
-  await mustRun(['agent', 'add', 'portal', '--secret', 'portal-secret-42'], { db })
+  await mustRun(['user', 'add', 'bob', '--email', 'bob@example.com'], { db, via: 'node' })
+  await mustRun(['agent', 'add', 'portal', '--secret', 'portal-secret-42'], { db, via: 'node' })
 
   // the first server cannot write its outbox (the path is a folder): the message stays queued
   const blocked = join(dir, 'blocked')
