@@ -6,6 +6,9 @@ import { dbIn, tempDir } from './helpers/paths.js'
 import { downloadStrings, printedCode, provision } from './helpers/protocol.js'
 import { startServer } from './helpers/server.js'
 
+// many processes on a shared machine: more than the default 120 s per file, when it is busy
+t.setTimeout(300_000)
+
 t.jobs = 3
 
 async function codeFor(user: string, db: string) {

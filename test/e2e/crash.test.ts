@@ -9,6 +9,9 @@ import { downloadStrings, printedCode, provision, texts } from './helpers/protoc
 import { startServer } from './helpers/server.js'
 import { outcome, reprovisionXml } from './helpers/xml.js'
 
+// many processes on a shared machine: more than the default 120 s per file, when it is busy
+t.setTimeout(300_000)
+
 t.jobs = 2
 
 t.test('a PASS survives kill -9 of the server right after it was read', async (t) => {

@@ -57,14 +57,14 @@ t.test('a request in flight at SIGTERM is answered, and so is one pipelined behi
   const server = await startServer(t, { db })
   const body = pingXml()
   const conn = await connect(t, server.url)
-  await conn.write(postHead('/pinsafe/AgentXML', { 'Content-Length': body.length }) + body.slice(0, 20))
-  // the server has the head; only then ask it to stop
-  await new Promise((resolve) => setTimeout(resolve, 300))
+  await conn.write(postHead('/pinsafe/AgentXML', { 'Content-Length': body.length, Expect: '100-continue' }) + body.slice(0, 20))
+  // "100 Continue" says the server has the request; only then ask it to stop
+  t.match(await conn.waitFor(/^HTTP\/1\.1 100 Continue\r\n\r\n/), /^HTTP\/1\.1 100 /, 'the request is in flight')
   process.kill(server.pid, 'SIGTERM')
   await new Promise((resolve) => setTimeout(resolve, 300))
   await conn.write(body.slice(20) + postHead('/pinsafe/AgentXML', { 'Content-Length': body.length }) + body)
   await conn.closed
-  const replies = conn.received().split(/(?=HTTP\/1\.1 )/)
+  const replies = conn.received().split(/(?=HTTP\/1\.1 )/).filter((reply) => !reply.startsWith('HTTP/1.1 100 '))
   t.match(replies[0], /^HTTP\/1\.1 200 OK\r\n[\s\S]*<Result>PASS<\/Result>/, 'the request in flight completes')
   for (const reply of replies) {
     t.notMatch(reply, /application\/json|"statusCode"/i, 'no JSON reply, even while closing')

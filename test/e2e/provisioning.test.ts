@@ -6,6 +6,9 @@ import { dbIn, tempDir } from './helpers/paths.js'
 import { downloadStrings, printedCode, provision, texts } from './helpers/protocol.js'
 import { startServer, type LogRecord, type ServerProcess } from './helpers/server.js'
 
+// many processes on a shared machine: more than the default 120 s per file, when it is busy
+t.setTimeout(300_000)
+
 // independent scenarios, each with its own folder and server
 t.jobs = 3
 
