@@ -10,6 +10,8 @@ import { provision, texts } from './helpers/protocol.js'
 import { startServer } from './helpers/server.js'
 import { outcome, reprovisionXml } from './helpers/xml.js'
 
+t.jobs = 2
+
 t.test('reprovision by an agent queues a message the server delivers to outbox.jsonl', async (t) => {
   const dir = await tempDir(t)
   const db = dbIn(dir)
