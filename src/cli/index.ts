@@ -3,6 +3,7 @@ import { ConfigError } from '../config.js'
 import { DomainError } from '../domain/errors.js'
 import { PolicyError } from '../domain/policy.js'
 import { agent } from './agent.js'
+import { mobile } from './mobile.js'
 import { policy } from './policy.js'
 import { reprovision } from './reprovision.js'
 import { serve } from './serve.js'
@@ -18,6 +19,7 @@ const commands: ReadonlyMap<string, Command> = new Map([
   ['user', user],
   ['reprovision', reprovision],
   ['policy', policy],
+  ['mobile', mobile],
 ])
 
 /** Errors a user can cause get one line; anything else is a bug and keeps its stack. */

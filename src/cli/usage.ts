@@ -10,6 +10,10 @@ export const usage = `Usage: agentxml <command> [options]
   user set-pin NAME DIGITS
   reprovision NAME [--print-code]
   policy show | policy set KEY VALUE
+  mobile provision --server URL --user NAME --code CODE [--state FILE]
+  mobile strings [--state FILE] | mobile otc --pin PIN [--legacy] [--state FILE]
 
 Every command takes --db FILE (default: $AGENTXML_DB, else ./data/agentxml.db).
+The mobile commands are a reference mobile client: they speak HTTP to a running server and keep
+their state in --state FILE (default ./agentxml-mobile.json, mode 0600).
 `
