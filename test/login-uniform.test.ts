@@ -40,13 +40,19 @@ const { verifyLogin } = await t.mockImport<typeof import('../src/domain/login.js
 
 const tablePattern = /"kind":"TableNode","table":\{"kind":"SchemableIdentifierNode","identifier":\{"kind":"IdentifierNode","name":"(\w+)"/g
 
-/** The statements one login runs (kind and tables), and the crypto it does. */
+/** A statement without its parameters: plain SQL as written, a built query as its kind and tables. */
+function describe(node: { kind: string; sqlFragments?: readonly string[] }): string {
+  if (node.sqlFragments) return node.sqlFragments.join('?').replace(/\s+/g, ' ').trim()
+  const tables = [...JSON.stringify(node).matchAll(tablePattern)].map((m) => m[1])
+  return `${node.kind} ${tables.join(',')}`
+}
+
+/** The statements one login runs, and the crypto it does. */
 async function workOf(services: Services, user: string, otc: string): Promise<Work> {
   const statements: string[] = []
   const db = services.db.withPlugin({
     transformQuery: ({ node }) => {
-      const tables = [...JSON.stringify(node).matchAll(tablePattern)].map((m) => m[1])
-      statements.push(`${node.kind} ${tables.join(',')}`)
+      statements.push(describe(node as { kind: string; sqlFragments?: readonly string[] }))
       return node
     },
     transformResult: async ({ result }) => result,
@@ -71,8 +77,9 @@ t.test('an unknown user costs what a wrong code costs', async (t) => {
   t.same(forUnknown, forWrongCode)
   t.equal(forWrongCode.decrypt, 2, 'the PIN and the batch')
   t.equal(forWrongCode.safeEqual, 1)
-  t.ok(forWrongCode.statements.some((s) => s.startsWith('InsertQueryNode used_strings')), 'the burn runs')
+  t.ok(forWrongCode.statements.some((s) => s.startsWith('INSERT OR IGNORE INTO used_strings')), 'the burn runs')
   t.ok(forWrongCode.statements.some((s) => s.startsWith('UpdateQueryNode users')), 'the count runs')
+  t.ok(forWrongCode.statements.some((s) => s.startsWith('SelectQueryNode policies')), 'the policies are read')
 
   // the other shapes a wrong code can take: legacy form, an index no string has, a used string
   for (const otc of [`${wrong.slice(0, 4)},${wrong.slice(4)}`, `${wrong.slice(0, 4)}00`, `${wrong.slice(0, 4)}100`, wrong]) {

@@ -1,7 +1,6 @@
 import type { Db, User } from '../db/index.js'
-import { findDeviceByUser } from '../db/repositories/devices.js'
-import { burnString, countUsedStrings, findBatchByDevice } from '../db/repositories/string-batches.js'
-import { findUserByName } from '../db/repositories/users.js'
+import { findLoginAccount, type LoginAccount } from '../db/repositories/login-accounts.js'
+import { burnString } from '../db/repositories/string-batches.js'
 import { inTransaction } from '../db/transaction.js'
 import { BadOtc, InvalidOtc, LoginFailure, LoginTriesExceeded, NoPin, NoSecurityStrings, UserLocked } from '../protocol/errors.js'
 import { messages } from '../protocol/messages.js'
@@ -23,8 +22,9 @@ export interface LoginRequest {
 interface Attempt {
   readonly services: Services
   readonly db: Db
-  readonly policies: Policies
   readonly now: number
+  /** Read when a rule needs them (lockout, counting): a right code needs none. */
+  policies(): Promise<Policies>
 }
 
 interface BatchRef {
@@ -42,44 +42,46 @@ type Verdict = 'ok' | 'index out of range' | 'string already used' | 'wrong code
  * of the user is looked at: of two logins with one code exactly one passes.
  */
 export async function verifyLogin(services: Services, request: LoginRequest): Promise<void> {
-  const policies = await readPolicies(services.db)
   const failure = await inTransaction(services.db, async (db) => {
-    const attempt: Attempt = { services, db, policies, now: services.now() }
-    const user = await findUserByName(db, request.user)
-    return user ? checkUser(attempt, user, request.otc) : checkUnknown(attempt, request)
+    let policies: Promise<Policies> | undefined
+    const attempt: Attempt = { services, db, now: services.now(), policies: () => (policies ??= readPolicies(db)) }
+    const account = await findLoginAccount(db, request.user)
+    return account ? checkUser(attempt, account, request.otc) : checkUnknown(attempt, request)
   })
   // thrown only now: the burnt string and the counted failure are committed
   if (failure) throw failure
   services.log.info({ user: request.user, event: 'loginOk' }, messages.loginOk(request.user))
 }
 
-async function checkUser(attempt: Attempt, user: User, otc: string): Promise<LoginFailure | undefined> {
-  const { db, policies, now } = attempt
-  const lock = lockState(user, policies, now)
-  // a locked user's attempts burn nothing and count nothing
-  if (lock === 'locked') return new UserLocked(user.name, { unlocksAt: unlocksAt(user, policies) })
-  if (lock === 'lapsed') await clearLapsedLock(db, user.id)
+async function checkUser(attempt: Attempt, account: LoginAccount, otc: string): Promise<LoginFailure | undefined> {
+  const { user } = account
+  if (user.locked_at !== null) {
+    const policies = await attempt.policies()
+    // a locked user's attempts burn nothing and count nothing
+    if (lockState(user, policies, attempt.now) === 'locked') return new UserLocked(user.name, { unlocksAt: unlocksAt(user, policies) })
+    await clearLapsedLock(attempt.db, user.id)
+  }
   const pin = openPin(attempt.services, user)
   if (pin === undefined) return new NoPin(user.name)
-  const batch = await currentBatch(db, user.id)
-  if (user.mobile !== 1) return new NoSecurityStrings(user.name, 'no mobile right')
+  const batch = usableBatch(account)
   if (!batch.ok) return new NoSecurityStrings(user.name, batch.reason)
   const presented = parseOtc(otc, pin.length)
   if (!presented) return counted(attempt, user, 'not a mobile code for this user', (fields) => new BadOtc(user.name, fields))
   const verdict = await presentString(attempt, batch, pin, presented)
   if (verdict !== 'ok') return counted(attempt, user, verdict, (fields) => new InvalidOtc(user.name, verdict, fields))
-  await recordSuccess(db, { id: user.id, failed_logins: lock === 'lapsed' ? 0 : user.failed_logins })
+  await recordSuccess(attempt.db, { id: user.id, failed_logins: user.locked_at === null ? user.failed_logins : 0 })
   return undefined
 }
 
 /**
  * An unknown user must not be told apart from a wrong code (spec §6): same plain FAIL, and the
- * same work on the way, so no early return shows on a stopwatch. It walks checkUser's road for a
- * wrong code against a decoy (login-decoy.ts): a PIN is decrypted, the same three lookups run,
- * the code is parsed, the burn statement runs, a batch is decrypted, a code derived and compared
- * in constant time, and the failure-count statement runs. Both statements touch no row (nothing
- * has id 0), so the residual difference is the page write a real failure commits: microseconds,
- * under the jitter of one HTTP exchange.
+ * same work on the way, so no early return shows on a stopwatch. The one lookup statement has
+ * already run, as for a real user; then this walks checkUser's road for a wrong code against a
+ * decoy (login-decoy.ts): a PIN is decrypted, the code parsed, the burn statement run, a batch
+ * decrypted, a code derived and compared in constant time, the policies read and the
+ * failure-count statement run. Both statements touch no row (nothing has id 0), so what remains
+ * different is the page write a real failure commits: microseconds, under the jitter of one
+ * HTTP exchange.
  *
  * BAD_OTC, NO_PIN, NO_SECURITY_STRINGS and USER_LOCKED stay as spec §6 lists them: they do tell
  * an agent that the user exists, as `reprovision` (NO_USER_FOUND) and `TokenIndex` already do.
@@ -88,24 +90,21 @@ async function checkUser(attempt: Attempt, user: User, otc: string): Promise<Log
 async function checkUnknown(attempt: Attempt, request: LoginRequest): Promise<LoginFailure> {
   const decoy = decoyFor(attempt.services)
   const pin = openDecoyPin(attempt.services, decoy, presentedCodeLength(request.otc))
-  await currentBatch(attempt.db, decoy.userId)
   const presented = parseOtc(request.otc, pin.length)
   if (presented) {
     await presentString(attempt, decoy.batch, pin, presented)
-    await recordFailure(attempt.db, decoy.userId, attempt.policies, attempt.now)
+    await recordFailure(attempt.db, decoy.userId, await attempt.policies(), attempt.now)
   }
   return new LoginFailure(undefined, request.user, 'User not found', { reason: 'unknown user' })
 }
 
-/** The user's current batch, if it has a string left. The three lookups run whatever they find. */
-async function currentBatch(db: Db, userId: number): Promise<({ ok: true } & BatchRef) | { ok: false; reason: string }> {
-  const device = await findDeviceByUser(db, userId)
-  const batch = await findBatchByDevice(db, device?.id ?? 0)
-  const used = await countUsedStrings(db, batch?.id ?? 0)
-  if (!device) return { ok: false, reason: 'no device' }
-  if (!batch) return { ok: false, reason: 'no batch downloaded' }
-  if (used >= lastIndex) return { ok: false, reason: 'every string of the batch used' }
-  return { ok: true, id: batch.id, deviceId: device.id, sealed: batch.strings }
+/** The account's current batch, if it has a string left (spec §6, NO_SECURITY_STRINGS). */
+function usableBatch(account: LoginAccount): ({ ok: true } & BatchRef) | { ok: false; reason: string } {
+  if (account.user.mobile !== 1) return { ok: false, reason: 'no mobile right' }
+  if (account.deviceId === null) return { ok: false, reason: 'no device' }
+  if (account.batchId === null || account.strings === null) return { ok: false, reason: 'no batch downloaded' }
+  if (account.used >= lastIndex) return { ok: false, reason: 'every string of the batch used' }
+  return { ok: true, id: account.batchId, deviceId: account.deviceId, sealed: account.strings }
 }
 
 /**
@@ -130,7 +129,7 @@ async function counted(
   reason: string,
   refuse: (fields: Record<string, unknown>) => LoginFailure,
 ): Promise<LoginFailure> {
-  const { locked, failures } = await recordFailure(attempt.db, user.id, attempt.policies, attempt.now)
+  const { locked, failures } = await recordFailure(attempt.db, user.id, await attempt.policies(), attempt.now)
   if (locked) return new LoginTriesExceeded(user.name, { reason, failures })
   return refuse({ failures })
 }

@@ -19,31 +19,15 @@ export async function findBatchByDevice(db: Db, deviceId: number): Promise<Strin
 
 /**
  * Burn an index of a batch; true only for the one caller that burnt it first, false as well when
- * no batch has `batchId` (the statement is the same either way, see domain/login.ts).
+ * no batch has `batchId` (the statement is the same either way, see domain/login.ts). Plain SQL:
+ * it runs on every login, and the query builder costs several times what SQLite does here.
  */
 export async function burnString(db: Db, batchId: number, idx: number, now: number): Promise<boolean> {
-  const row = await db
-    .insertInto('used_strings')
-    .orIgnore()
-    .columns(['batch_id', 'idx', 'used_at'])
-    .expression((eb) =>
-      eb
-        .selectFrom('string_batches')
-        .select((sb) => [sb.ref('id').as('batch_id'), sb.val(idx).as('idx'), sb.val(now).as('used_at')])
-        .where('id', '=', batchId),
-    )
-    .returning('idx')
-    .executeTakeFirst()
-  return row !== undefined
-}
-
-export async function countUsedStrings(db: Db, batchId: number): Promise<number> {
-  const row = await db
-    .selectFrom('used_strings')
-    .select((eb) => eb.fn.countAll<number>().as('used'))
-    .where('batch_id', '=', batchId)
-    .executeTakeFirst()
-  return Number(row?.used ?? 0)
+  const { rows } = await sql<{ idx: number }>`
+    INSERT OR IGNORE INTO used_strings (batch_id, idx, used_at)
+    SELECT id, ${idx}, ${now} FROM string_batches WHERE id = ${batchId}
+    RETURNING idx`.execute(db)
+  return rows.length > 0
 }
 
 export async function usedIndexes(db: Db, batchId: number): Promise<number[]> {
