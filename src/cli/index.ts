@@ -3,6 +3,7 @@ import { ConfigError } from '../config.js'
 import { DomainError } from '../domain/errors.js'
 import { PolicyError } from '../domain/policy.js'
 import { agent } from './agent.js'
+import { mobile } from './mobile.js'
 import { policy } from './policy.js'
 import { queue } from './queue.js'
 import { reprovision } from './reprovision.js'
@@ -20,6 +21,7 @@ const commands: ReadonlyMap<string, Command> = new Map([
   ['reprovision', reprovision],
   ['policy', policy],
   ['queue', queue],
+  ['mobile', mobile],
 ])
 
 /** Errors a user can cause get one line; anything else is a bug and keeps its stack. */

@@ -14,6 +14,10 @@ export const usage = `Usage: agentxml <command> [options]
   queue list [--status queued|sending|sent|failed] [--limit N]
   queue retry ID                          (takes the delivery options of serve)
   policy show | policy set KEY VALUE
+  mobile provision --server URL --user NAME --code CODE [--state FILE]
+  mobile strings [--state FILE] | mobile otc --pin PIN [--legacy] [--state FILE]
 
 Every command takes --db FILE (default: $AGENTXML_DB, else ./data/agentxml.db).
+The mobile commands are a reference mobile client: they speak HTTP to a running server and keep
+their state in --state FILE (default ./agentxml-mobile.json, mode 0600).
 `

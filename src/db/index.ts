@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3'
 import { Kysely, Migrator, SqliteDialect } from 'kysely'
 import { migrationProvider } from './migrations/index.js'
 import type { Database } from './schema/index.js'
+import { withStatementCache } from './statement-cache.js'
 
 export type Db = Kysely<Database>
 export type * from './schema/index.js'
@@ -20,7 +21,7 @@ export async function openDatabase(file: string): Promise<Db> {
   sqlite.pragma('busy_timeout = 5000')
   sqlite.pragma('synchronous = NORMAL')
   sqlite.pragma('foreign_keys = ON')
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
   try {
     await migrate(db)
   } catch (err) {

@@ -62,3 +62,56 @@ export class NoUserFound extends AgentError {
     super('AGENT_ERROR_NO_USER_FOUND', log)
   }
 }
+
+/**
+ * A failed `login` (spec §3.4, §6). The message is the legacy "Login failed for user: alice,
+ * error: <reason>"; the `reason` field says which rule refused it. Never an OTC, PIN or string.
+ */
+export class LoginFailure extends AgentError {
+  constructor(code: ErrorCode | undefined, user: string, reason: string, fields: Readonly<Record<string, unknown>> = {}) {
+    super(code, { event: 'loginFailed', level: 'warn', message: messages.loginFailed(user, reason), fields: { user, ...fields } })
+  }
+}
+
+/** A wrong code, a used or unknown index, an unknown user: a plain FAIL, alike for all (spec §6). */
+export class InvalidOtc extends LoginFailure {
+  constructor(user: string, reason: string, fields: Readonly<Record<string, unknown>> = {}) {
+    super(undefined, user, 'Invalid OTC', { reason, ...fields })
+  }
+}
+
+export class NoOtc extends LoginFailure {
+  constructor(user: string) {
+    super('AGENT_ERROR_NO_OTC', user, 'No OTC', { reason: 'no OTC element' })
+  }
+}
+
+export class BadOtc extends LoginFailure {
+  constructor(user: string, fields: Readonly<Record<string, unknown>> = {}) {
+    super('AGENT_ERROR_BAD_OTC', user, 'Bad OTC', { reason: 'not a mobile code for this user', ...fields })
+  }
+}
+
+export class NoSecurityStrings extends LoginFailure {
+  constructor(user: string, reason: string) {
+    super('AGENT_ERROR_NO_SECURITY_STRINGS', user, 'No security strings', { reason })
+  }
+}
+
+export class NoPin extends LoginFailure {
+  constructor(user: string) {
+    super('AGENT_ERROR_NO_PIN', user, 'No PIN', { reason: 'the user has no PIN' })
+  }
+}
+
+export class UserLocked extends LoginFailure {
+  constructor(user: string, fields: Readonly<Record<string, unknown>> = {}) {
+    super('AGENT_ERROR_USER_LOCKED', user, 'User locked', { reason: 'user locked', ...fields })
+  }
+}
+
+export class LoginTriesExceeded extends LoginFailure {
+  constructor(user: string, fields: Readonly<Record<string, unknown>> = {}) {
+    super('AGENT_ERROR_USER_LOGIN_TRIES_EXCEEDED', user, 'Maximum login tries exceeded', fields)
+  }
+}

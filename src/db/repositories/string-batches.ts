@@ -17,15 +17,17 @@ export async function findBatchByDevice(db: Db, deviceId: number): Promise<Strin
   return db.selectFrom('string_batches').selectAll().where('device_id', '=', deviceId).executeTakeFirst()
 }
 
-/** Burn an index of a batch; true only for the one caller that burnt it first. */
+/**
+ * Burn an index of a batch; true only for the one caller that burnt it first, false as well when
+ * no batch has `batchId` (the statement is the same either way, see domain/login.ts). Plain SQL:
+ * it runs on every login, and the query builder costs several times what SQLite does here.
+ */
 export async function burnString(db: Db, batchId: number, idx: number, now: number): Promise<boolean> {
-  const row = await db
-    .insertInto('used_strings')
-    .values({ batch_id: batchId, idx, used_at: now })
-    .onConflict((oc) => oc.doNothing())
-    .returning('idx')
-    .executeTakeFirst()
-  return row !== undefined
+  const { rows } = await sql<{ idx: number }>`
+    INSERT OR IGNORE INTO used_strings (batch_id, idx, used_at)
+    SELECT id, ${idx}, ${now} FROM string_batches WHERE id = ${batchId}
+    RETURNING idx`.execute(db)
+  return rows.length > 0
 }
 
 export async function usedIndexes(db: Db, batchId: number): Promise<number[]> {

@@ -1,0 +1,32 @@
+import { verifyLogin } from '../domain/login.js'
+import { LoginFailure, NoOtc } from '../protocol/errors.js'
+import type { AgentRequest } from '../protocol/types.js'
+import type { Action } from './action.js'
+
+function assertOtc(request: AgentRequest): string {
+  const otc = request.fields.OTC
+  if (!otc) throw new NoOtc(request.fields.Username ?? '')
+  return otc
+}
+
+function assertUsername(request: AgentRequest): string {
+  const user = request.fields.Username
+  // no name is no user: the same plain FAIL as an unknown one (spec §6)
+  if (!user) throw new LoginFailure(undefined, '', 'User not found', { reason: 'no Username' })
+  return user
+}
+
+/**
+ * `login` (spec §3.4): an agent verifies the one-time code a user read off their mobile client.
+ * `Password` is accepted and ignored: users here have no password of their own.
+ */
+export const login: Action = {
+  name: 'login',
+  agentOnly: true,
+  async run({ services, request }) {
+    const otc = assertOtc(request)
+    const user = assertUsername(request)
+    await verifyLogin(services, { user, otc })
+    return []
+  },
+}

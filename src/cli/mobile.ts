@@ -1,0 +1,73 @@
+import { deriveOtc, formatIndex } from '../domain/otc.js'
+import { agentXmlUrl, downloadStrings, provision } from '../mobile/agent-xml-client.js'
+import { MobileError } from '../mobile/errors.js'
+import { defaultStateFile, loadState, type MobileState, nextIndex, remaining, saveState } from '../mobile/state.js'
+import { CliError, type Io, parse, print, UsageError } from './shared.js'
+
+/**
+ * `agentxml mobile …`: a reference mobile client. It talks to the server only over HTTP, as the
+ * real apps do, and keeps its state in one file (`--state`, mode 0600).
+ */
+export async function mobile(args: readonly string[], io: Io): Promise<void> {
+  const [verb, ...rest] = args
+  const { values } = parse(rest, {
+    server: { type: 'string' },
+    user: { type: 'string' },
+    code: { type: 'string' },
+    pin: { type: 'string' },
+    legacy: { type: 'boolean' },
+    state: { type: 'string' },
+  })
+  const file = values.state ?? defaultStateFile
+  const note = (line: string) => io.stderr.write(`${line}\n`)
+  try {
+    if (verb === 'provision') {
+      const server = required(values.server, '--server')
+      const user = required(values.user, '--user')
+      const code = required(values.code, '--code')
+      const url = agentXmlUrl(server)
+      const id = await provision(url, user, code)
+      // the id is kept first: if the download fails, `mobile strings` can try again
+      const state: MobileState = { version: 1, server: url, user, id, strings: [], used: [], downloadedAt: null }
+      saveState(file, state)
+      await refresh(file, state)
+      print(io, `provisioned "${user}" at ${url}; 99 security strings downloaded to ${file}`)
+    } else if (verb === 'strings') {
+      await refresh(file, loadState(file))
+      print(io, `99 security strings downloaded to ${file}`)
+    } else if (verb === 'otc') {
+      const pin = required(values.pin, '--pin')
+      if (!/^\d{4,10}$/.test(pin)) throw new CliError('a PIN is 4 to 10 digits')
+      let state = loadState(file)
+      let index = nextIndex(state)
+      if (index === undefined) {
+        state = await refresh(file, state)
+        note('downloaded a new batch of security strings')
+        index = 1
+      }
+      state = { ...state, used: [...state.used, index] }
+      // marked used before it is shown: a code is never shown twice
+      saveState(file, state)
+      print(io, deriveOtc(state.strings[index] ?? '', pin, index, values.legacy ? 'legacy' : 'modern'))
+      note(`index ${formatIndex(index)}, ${remaining(state)} left in this batch`)
+    } else {
+      throw new UsageError(`unknown mobile command "${verb ?? ''}"`)
+    }
+  } catch (err) {
+    if (err instanceof MobileError) throw new CliError(err.message)
+    throw err
+  }
+}
+
+/** Download a fresh batch: the previous one stops working on the server, so nothing of it is kept. */
+async function refresh(file: string, state: MobileState): Promise<MobileState> {
+  const strings = await downloadStrings(state.server, state.id)
+  const fresh: MobileState = { ...state, strings, used: [], downloadedAt: new Date().toISOString() }
+  saveState(file, fresh)
+  return fresh
+}
+
+function required(value: string | undefined, flag: string): string {
+  if (value === undefined || value === '') throw new UsageError(`mobile needs ${flag}`)
+  return value
+}

@@ -1,0 +1,43 @@
+import type { Db } from '../db/index.js'
+import { countFailedLogin, resetFailedLogins } from '../db/repositories/lockout.js'
+import type { User } from '../db/schema/index.js'
+import type { Policies } from './policy.js'
+
+/**
+ * Lockout (spec §9): failed logins count up; the one that reaches "Maximum login tries" locks the
+ * user; "Account lockout time (minutes)" lets the lock lapse (0: only `user unlock` clears it);
+ * a successful login resets the count.
+ */
+export type LockState = 'open' | 'locked' | 'lapsed'
+
+export const minute = 60_000
+
+export function lockState(user: Pick<User, 'locked_at'>, policies: Policies, now: number): LockState {
+  if (user.locked_at === null) return 'open'
+  const minutes = policies['lockout-time']
+  return minutes > 0 && now >= user.locked_at + minutes * minute ? 'lapsed' : 'locked'
+}
+
+/** When a locked user can try again; undefined while only an administrator can unlock. */
+export function unlocksAt(user: Pick<User, 'locked_at'>, policies: Policies): number | undefined {
+  const minutes = policies['lockout-time']
+  return user.locked_at === null || minutes === 0 ? undefined : user.locked_at + minutes * minute
+}
+
+/** A lapsed lock is gone: the user starts again with no failures. */
+export async function clearLapsedLock(db: Db, userId: number): Promise<void> {
+  await resetFailedLogins(db, userId)
+}
+
+/**
+ * Count a failure; `locked` is true when this failure reached the maximum. The caller holds the
+ * transaction in which it saw the user unlocked, so a lock set here is this failure's doing.
+ */
+export async function recordFailure(db: Db, userId: number, policies: Policies, now: number): Promise<{ locked: boolean; failures: number }> {
+  const row = await countFailedLogin(db, userId, policies['max-login-tries'], now)
+  return { locked: row?.locked_at != null, failures: row?.failed_logins ?? 0 }
+}
+
+export async function recordSuccess(db: Db, user: Pick<User, 'id' | 'failed_logins'>): Promise<void> {
+  if (user.failed_logins > 0) await resetFailedLogins(db, user.id)
+}

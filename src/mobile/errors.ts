@@ -1,0 +1,2 @@
+/** Something the reference mobile client cannot do, said in one line (the CLI prints it). */
+export class MobileError extends Error {}

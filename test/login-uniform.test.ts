@@ -1,0 +1,89 @@
+import t from 'tap'
+import { setPolicy } from '../src/domain/policy.js'
+import type { Services } from '../src/domain/services.js'
+import { build } from './helpers/build.js'
+import { readyUser } from './helpers/login.js'
+import { seedAgent } from './helpers/seed.js'
+
+/**
+ * Spec §6: an unknown user and a wrong code must not be told apart, by the reply (login.test.ts
+ * checks the bytes) nor by the work done on the way. A stopwatch test would be flaky on a shared
+ * machine, so this checks the work itself: the same database statements, in the same order, on
+ * the same tables, the same number of decryptions and constant-time comparisons.
+ *
+ * The counting is done on the compiled modules (`npm test` builds first): tap's module mocks
+ * reach every module of a mocked import's graph only when specifiers name real files.
+ */
+
+interface Work {
+  statements: string[]
+  decrypt: number
+  safeEqual: number
+}
+
+const dist = (path: string) => new URL(`../dist/${path}`, import.meta.url).href
+const secrets = (await import(dist('secrets.js'))) as typeof import('../src/secrets.js')
+const counts = { decrypt: 0, safeEqual: 0 }
+const { verifyLogin } = await t.mockImport<typeof import('../src/domain/login.js')>(dist('domain/login.js'), {
+  [dist('secrets.js')]: {
+    ...secrets,
+    decrypt: (...args: Parameters<typeof secrets.decrypt>) => {
+      counts.decrypt++
+      return secrets.decrypt(...args)
+    },
+    safeEqual: (...args: Parameters<typeof secrets.safeEqual>) => {
+      counts.safeEqual++
+      return secrets.safeEqual(...args)
+    },
+  },
+})
+
+const tablePattern = /"kind":"TableNode","table":\{"kind":"SchemableIdentifierNode","identifier":\{"kind":"IdentifierNode","name":"(\w+)"/g
+
+/** A statement without its parameters: plain SQL as written, a built query as its kind and tables. */
+function describe(node: { kind: string; sqlFragments?: readonly string[] }): string {
+  if (node.sqlFragments) return node.sqlFragments.join('?').replace(/\s+/g, ' ').trim()
+  const tables = [...JSON.stringify(node).matchAll(tablePattern)].map((m) => m[1])
+  return `${node.kind} ${tables.join(',')}`
+}
+
+/** The statements one login runs, and the crypto it does. */
+async function workOf(services: Services, user: string, otc: string): Promise<Work> {
+  const statements: string[] = []
+  const db = services.db.withPlugin({
+    transformQuery: ({ node }) => {
+      statements.push(describe(node as { kind: string; sqlFragments?: readonly string[] }))
+      return node
+    },
+    transformResult: async ({ result }) => result,
+  })
+  counts.decrypt = 0
+  counts.safeEqual = 0
+  await verifyLogin({ ...services, db }, { user, otc }).catch(() => undefined)
+  return { statements, ...counts }
+}
+
+t.test('an unknown user costs what a wrong code costs', async (t) => {
+  const { app, services } = await build(t)
+  await seedAgent(services)
+  const alice = await readyUser(app, services)
+  await setPolicy(services.db, 'max-login-tries', '0')
+  const right = alice.otc(4)
+  const wrong = `${(Number(right[0]) + 1) % 10}${right.slice(1)}`
+  await workOf(services, 'nobody', '000001') // the decoy is made once, on first use
+
+  const forWrongCode = await workOf(services, 'alice', wrong)
+  const forUnknown = await workOf(services, 'mallory', wrong)
+  t.same(forUnknown, forWrongCode)
+  t.equal(forWrongCode.decrypt, 2, 'the PIN and the batch')
+  t.equal(forWrongCode.safeEqual, 1)
+  t.ok(forWrongCode.statements.some((s) => s.startsWith('INSERT OR IGNORE INTO used_strings')), 'the burn runs')
+  t.ok(forWrongCode.statements.some((s) => s.startsWith('UpdateQueryNode users')), 'the count runs')
+  t.ok(forWrongCode.statements.some((s) => s.startsWith('SelectQueryNode policies')), 'the policies are read')
+
+  // the other shapes a wrong code can take: legacy form, an index no string has, a used string
+  for (const otc of [`${wrong.slice(0, 4)},${wrong.slice(4)}`, `${wrong.slice(0, 4)}00`, `${wrong.slice(0, 4)}100`, wrong]) {
+    t.same(await workOf(services, 'mallory', otc), await workOf(services, 'alice', otc), otc)
+  }
+  t.equal((await workOf(services, 'alice', right)).safeEqual, 1, 'a right code takes the same road')
+})
