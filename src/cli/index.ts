@@ -2,6 +2,7 @@
 import { ConfigError } from '../config.js'
 import { DomainError } from '../domain/errors.js'
 import { PolicyError } from '../domain/policy.js'
+import { admin } from './admin.js'
 import { agent } from './agent.js'
 import { policy } from './policy.js'
 import { reprovision } from './reprovision.js'
@@ -18,6 +19,7 @@ const commands: ReadonlyMap<string, Command> = new Map([
   ['user', user],
   ['reprovision', reprovision],
   ['policy', policy],
+  ['admin', admin],
 ])
 
 /** Errors a user can cause get one line; anything else is a bug and keeps its stack. */

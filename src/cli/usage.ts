@@ -10,6 +10,7 @@ export const usage = `Usage: agentxml <command> [options]
   user set-pin NAME DIGITS
   reprovision NAME [--print-code]
   policy show | policy set KEY VALUE
+  admin add NAME | admin list | admin delete NAME | admin set-password NAME
 
 Every command takes --db FILE (default: $AGENTXML_DB, else ./data/agentxml.db).
 `

@@ -1,9 +1,11 @@
 import type { Migration, MigrationProvider } from 'kysely'
 import * as initial from './001-initial.js'
+import * as admin from './002-admin.js'
 
 /** Numbered migrations, registered in code so the compiled server needs no migration folder. */
 const migrations: Record<string, Migration> = {
   '001-initial': initial,
+  '002-admin': admin,
 }
 
 export const migrationProvider: MigrationProvider = {
