@@ -13,7 +13,7 @@ export const entriesPerPage = 50
 const actor = (entry: AuditEntry) => (entry.actor ? html`<span class="muted">${entry.actor_type ?? ''}</span> ${entry.actor}` : '')
 
 function row(entry: AuditEntry) {
-  return html`<tr><td>${formatTime(entry.time)}</td><td><code>${entry.event}</code></td>
+  return html`<tr><td class="time">${formatTime(entry.time)}</td><td><code>${entry.event}</code></td>
 <td class="message">${entry.message}${entry.detail ? html`<br><span class="muted">${entry.detail}</span>` : ''}</td>
 <td>${entry.user_name ?? ''}</td><td>${actor(entry)}</td><td>${entry.source ?? ''}</td>
 <td>${entry.outcome === 'success' ? badge('ok', 'success') : badge('bad', 'failure')}</td></tr>`

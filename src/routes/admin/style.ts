@@ -25,6 +25,7 @@ th,td{text-align:left;padding:8px 11px;border-bottom:1px solid var(--line);verti
 th{background:#eef1f5;font-weight:600;font-size:12.5px;text-transform:uppercase;letter-spacing:.4px;color:var(--muted)}
 tbody tr:nth-child(even){background:#fafbfc}
 td.message{max-width:520px}
+td.time{white-space:nowrap}
 .panel{background:#fff;border:1px solid var(--line);border-radius:6px;padding:18px 22px;margin-bottom:20px}
 dl.details{display:grid;grid-template-columns:220px 1fr;gap:9px 18px;margin:0}
 dt{color:var(--muted)}
