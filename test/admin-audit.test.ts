@@ -15,6 +15,9 @@ import { adminAgentSecret, seedAdminWorld } from './helpers/admin-seed.js'
 import { build, element, post, sasRequest } from './helpers/build.js'
 import { agentSecret, seedAgent, seedCode, seedUser } from './helpers/seed.js'
 
+// scrypt and child processes are slow on a busy machine: more than tap's default per file
+t.setTimeout(600_000)
+
 const auditRows = async (services: { db: Awaited<ReturnType<typeof openDatabase>> }) =>
   services.db.selectFrom('audit_log').selectAll().orderBy('id').execute()
 

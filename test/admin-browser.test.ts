@@ -32,7 +32,7 @@ const password = 'browser test password'
 const requireBrowser = process.env.AGENTXML_REQUIRE_BROWSER === '1'
 const skip = !existsSync(executablePath) && !requireBrowser ? `${executablePath} is missing (apt-get install chromium)` : false
 
-t.setTimeout(300_000)
+t.setTimeout(600_000)
 
 /** Start `agentxml serve` on a free port; resolves with its URL once it says where it listens. */
 function startServer(dbFile: string): Promise<{ url: string; child: ChildProcess; output: string[] }> {
@@ -55,7 +55,7 @@ function startServer(dbFile: string): Promise<{ url: string; child: ChildProcess
   })
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
+async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 60_000): Promise<T> {
   const deadline = Date.now() + ms
   for (;;) {
     const value = await probe()

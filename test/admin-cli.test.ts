@@ -7,6 +7,9 @@ import { openDatabase } from '../src/db/index.js'
 import { findAdminByName, updateAdmin } from '../src/db/repositories/admins.js'
 import { verifyPassword } from '../src/domain/passwords.js'
 
+// scrypt and child processes are slow on a busy machine: more than tap's default per file
+t.setTimeout(600_000)
+
 const cli = join(process.cwd(), 'dist/cli/index.js')
 
 function setup(t: { teardown(fn: () => void): void }) {

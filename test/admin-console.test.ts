@@ -7,6 +7,9 @@ import { signInFailed } from '../src/routes/admin/sign-in.js'
 import { adminPassword, ConsoleClient, seedAdmin, visibleText } from './helpers/admin.js'
 import { build } from './helpers/build.js'
 
+// scrypt and child processes are slow on a busy machine: more than tap's default per file
+t.setTimeout(600_000)
+
 t.test('without a session every page sends the browser to sign in', async (t) => {
   const { app } = await build(t)
   for (const url of ['/admin', '/admin/users', '/admin/policy', '/admin/agents', '/admin/log', '/admin/user?name=x', '/admin/nothing']) {

@@ -10,6 +10,9 @@ import { ConsoleClient, seedAdmin, visibleText } from './helpers/admin.js'
 import { build } from './helpers/build.js'
 import { seedUser } from './helpers/seed.js'
 
+// scrypt and child processes are slow on a busy machine: more than tap's default per file
+t.setTimeout(600_000)
+
 async function signedIn(t: Test) {
   const built = await build(t)
   await seedAdmin(built.services)

@@ -7,6 +7,9 @@ import { adminOperationNames } from '../src/protocol/admin-types.js'
 import { seedAdminWorld } from './helpers/admin-seed.js'
 import { build, post } from './helpers/build.js'
 
+// scrypt and child processes are slow on a busy machine: more than tap's default per file
+t.setTimeout(600_000)
+
 const root = 'fixtures/adminxml'
 const schema = readFileSync('schemas/adminxml.xsd', 'utf8')
 

@@ -1,11 +1,16 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
-import { addAdmin } from '../../src/domain/admins.js'
+import { insertAdmin } from '../../src/db/repositories/admins.js'
+import { hashPassword } from '../../src/domain/passwords.js'
 import type { Services } from '../../src/domain/services.js'
 
 export const adminPassword = 'correct horse battery staple'
 
-export async function seedAdmin(services: Services, name = 'root', password = adminPassword): Promise<void> {
-  await addAdmin(services, name, password)
+// one scrypt hash for the whole file: it is deliberately slow (addAdmin itself is tested with the command)
+let adminHash: Promise<string> | undefined
+
+export async function seedAdmin(services: Services, name = 'root'): Promise<void> {
+  adminHash ??= hashPassword(adminPassword)
+  await insertAdmin(services.db, { name, password_hash: await adminHash, created_at: services.now() })
 }
 
 interface StoredCookie {
