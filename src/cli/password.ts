@@ -27,6 +27,8 @@ type RawInput = NodeJS.ReadableStream & { setRawMode?(mode: boolean): unknown }
 /** Read one line from the terminal in raw mode, echoing nothing. */
 function askHidden(io: Io, prompt: string): Promise<string> {
   const input = io.stdin as RawInput
+  // echo goes off before the prompt shows: what is typed (or pasted) after it is never echoed
+  input.setRawMode?.(true)
   io.stderr.write(prompt)
   return new Promise((resolve, reject) => {
     let text = ''
@@ -46,7 +48,6 @@ function askHidden(io: Io, prompt: string): Promise<string> {
         else if (char >= ' ') text += char
       }
     }
-    input.setRawMode?.(true)
     input.resume()
     input.on('data', onData)
   })
