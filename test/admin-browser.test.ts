@@ -182,6 +182,23 @@ t.test('the admin console in Chromium', { skip }, async (t) => {
   t.match(await page.locator('dl').innerText(), /Lock state\s+not locked \(0 failed logins\)/)
   await shot(page, '07-unlocked')
 
+  // an admin agent, added in the console, scripts the same operations over AdminXML
+  await page.getByRole('link', { name: 'Agents' }).click()
+  await page.getByLabel('Agent name').fill('portal')
+  await page.getByLabel('May use AdminXML (admin agent)').check()
+  await page.getByRole('button', { name: 'Add agent' }).click()
+  const secret = (await page.locator('#agent-secret').innerText()).trim()
+  t.match(secret, /^[A-Za-z0-9]{32}$/, 'a generated secret, shown once')
+  await shot(page, '08-agent-added')
+  const adminXml = await fetch(`${server.url}/pinsafe/AdminXML`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/xml' },
+    body: `<AdminRequest secret="${secret}" version="3.6"><Read><User name="carol"/></Read></AdminRequest>`,
+  })
+  const reply = await adminXml.text()
+  t.match(reply, '<Read user="carol"><Result>PASS</Result>')
+  t.match(reply, '<Locked>false</Locked>')
+
   // sign out: the console is closed again
   await page.getByRole('button', { name: 'Sign out' }).click()
   t.match(await page.getByRole('status').innerText(), 'You have signed out.')
@@ -191,6 +208,7 @@ t.test('the admin console in Chromium', { skip }, async (t) => {
   const serverLog = server.output.join('\n')
   t.notMatch(serverLog, password, 'the password never reaches the server log')
   t.notMatch(serverLog, code ?? '-', 'nor the code')
+  t.notMatch(serverLog, secret, 'nor the agent secret')
 })
 
 t.test('a missing browser is a failure when AGENTXML_REQUIRE_BROWSER=1', { skip: !requireBrowser && 'AGENTXML_REQUIRE_BROWSER is not set' }, async (t) => {

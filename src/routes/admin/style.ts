@@ -19,7 +19,7 @@ nav a:hover{background:#eef3f9}
 nav a[aria-current=page]{border-left-color:var(--accent);background:#eaf1fa;font-weight:600}
 main{flex:1;padding:26px 34px;max-width:1180px}
 h1{font-size:23px;margin:0 0 18px;font-weight:600}
-h2{font-size:17px;margin:0 0 12px;font-weight:600}
+h2{font-size:17px;margin:28px 0 12px;font-weight:600}
 table{border-collapse:collapse;width:100%;background:#fff;border:1px solid var(--line)}
 th,td{text-align:left;padding:8px 11px;border-bottom:1px solid var(--line);vertical-align:top}
 th{background:#eef1f5;font-weight:600;font-size:12.5px;text-transform:uppercase;letter-spacing:.4px;color:var(--muted)}
