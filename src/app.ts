@@ -3,6 +3,8 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController
 import type { Logger } from 'pino'
 import type { Config } from './config.js'
 import type { Services } from './domain/services.js'
+import { adminConsole } from './routes/admin/index.js'
+import { adminXmlRoutes } from './routes/admin-xml.js'
 import { agentXmlRoutes } from './routes/agent-xml.js'
 import { clientError, frameworkError, refuseWhileClosing } from './routes/framework-errors.js'
 import { notFoundBody, refusedBody, xmlContentType } from './routes/replies.js'
@@ -46,6 +48,8 @@ export async function buildApp({ config, services, https }: AppOptions): Promise
   await app.register(tokenIndexRoutes, { services })
   await app.register(siteLookupRoutes, { site: siteDetails(config) })
   await app.register(selfServiceRoutes, { services, publicUrl: config.publicUrl })
+  await app.register(adminXmlRoutes, { services })
+  await app.register(adminConsole, { prefix: '/admin', services })
   return app
 }
 

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs'
 import { networkInterfaces } from 'node:os'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from './app.js'
+import { startAuditLog } from './audit-log.js'
 import type { Config } from './config.js'
+import { createAuditRelay } from './logging/audit.js'
 import { createLogger } from './logging/logger.js'
 import { openServices } from './runtime.js'
 import { loadDeliverySettings } from './transports/delivery-settings.js'
@@ -17,11 +19,13 @@ export interface RunningServer {
 
 /** Load everything, listen, deliver queued messages; `close()` finishes in-flight requests first. */
 export async function startServer(config: Config): Promise<RunningServer> {
-  const log = createLogger({ format: config.logFormat, level: config.logLevel, serverAddress: serverAddress(config.host) })
+  const audit = createAuditRelay()
+  const log = createLogger({ format: config.logFormat, level: config.logLevel, serverAddress: serverAddress(config.host), audit })
   let wake = () => {}
   const transports = createTransports(config)
   const delivery = loadDeliverySettings(config, transports)
   const services = await openServices(config, log, { onMessageQueued: () => wake(), delivery })
+  const auditLog = startAuditLog(services, audit, { purge: true })
   const https = config.tls && { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) }
   const app = await buildApp({ config, services, ...(https ? { https } : {}) })
   const labels = [...transports].map(([name, transport]) => `${name} (${transport.label})`)
@@ -38,6 +42,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   } catch (err) {
     await worker.stop()
     closeTransports(transports)
+    await auditLog.stop()
     await services.db.destroy()
     throw err
   }
@@ -47,6 +52,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       await app.close()
       await worker.stop()
       closeTransports(transports)
+      await auditLog.stop()
       await services.db.destroy()
       log.info('agentxml stopped')
       log.flush?.()

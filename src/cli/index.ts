@@ -2,6 +2,7 @@
 import { ConfigError } from '../config.js'
 import { DomainError } from '../domain/errors.js'
 import { PolicyError } from '../domain/policy.js'
+import { admin } from './admin.js'
 import { agent } from './agent.js'
 import { mobile } from './mobile.js'
 import { policy } from './policy.js'
@@ -22,6 +23,7 @@ const commands: ReadonlyMap<string, Command> = new Map([
   ['policy', policy],
   ['queue', queue],
   ['mobile', mobile],
+  ['admin', admin],
 ])
 
 /** Errors a user can cause get one line; anything else is a bug and keeps its stack. */

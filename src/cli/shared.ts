@@ -1,6 +1,8 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { startAuditLog } from '../audit-log.js'
 import { type Config, type Flags, loadConfig } from '../config.js'
 import type { Services } from '../domain/services.js'
+import { createAuditRelay } from '../logging/audit.js'
 import { createLogger } from '../logging/logger.js'
 import { plainStream } from '../logging/plain.js'
 import { openServices } from '../runtime.js'
@@ -46,11 +48,14 @@ export function configFrom(values: Flags, io: Io): Config {
 /** Open the database and keys for one command, logging plain lines, and close them after. */
 export async function withServices<T>(values: Flags, io: Io, work: (services: Services, config: Config) => Promise<T>): Promise<T> {
   const config = configFrom(values, io)
-  const log = createLogger({ format: 'json', level: config.logLevel, destination: plainStream(io.stdout, io.stderr) })
+  const audit = createAuditRelay()
+  const log = createLogger({ format: 'json', level: config.logLevel, destination: plainStream(io.stdout, io.stderr), audit })
   const services = await openServices(config, log)
+  const auditLog = startAuditLog(services, audit, { purge: false })
   try {
     return await work(services, config)
   } finally {
+    await auditLog.stop()
     await services.db.destroy()
   }
 }

@@ -16,6 +16,7 @@ export const usage = `Usage: agentxml <command> [options]
   policy show | policy set KEY VALUE
   mobile provision --server URL --user NAME --code CODE [--state FILE]
   mobile strings [--state FILE] | mobile otc --pin PIN [--legacy] [--state FILE]
+  admin add NAME | admin list | admin delete NAME | admin set-password NAME
 
 Every command takes --db FILE (default: $AGENTXML_DB, else ./data/agentxml.db).
 The mobile commands are a reference mobile client: they speak HTTP to a running server and keep

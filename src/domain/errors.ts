@@ -9,6 +9,12 @@ export class UserNotFound extends DomainError {
 
 export class InvalidInput extends DomainError {}
 
+export class UserExists extends DomainError {
+  constructor(readonly user: string) {
+    super(`user "${user}" already exists`)
+  }
+}
+
 export class NoDestination extends DomainError {
   constructor(
     readonly user: string,

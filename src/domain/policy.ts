@@ -76,13 +76,18 @@ export async function readPolicies(db: Db): Promise<Policies> {
   return Object.freeze(Object.fromEntries(entries)) as Policies
 }
 
-/** Validate and store one policy; a bad key or value throws and changes nothing. */
-export async function setPolicy(db: Db, key: string, value: string): Promise<void> {
+/** The value as stored, when key and value are valid; otherwise a PolicyError saying why. */
+export function checkPolicy(key: string, value: string): string {
   if (!isPolicyKey(key)) throw new PolicyError(`unknown policy "${key}"; known: ${policyKeys.join(', ')}`)
   const definition = policyDefinitions[key]
   const trimmed = value.trim()
   if (definition.parse(trimmed) === undefined) {
     throw new PolicyError(`${definition.label} must be ${definition.allowed}, not "${value}"`)
   }
-  await writePolicy(db, key, trimmed)
+  return trimmed
+}
+
+/** Validate and store one policy; a bad key or value throws and changes nothing. */
+export async function setPolicy(db: Db, key: string, value: string): Promise<void> {
+  await writePolicy(db, key, checkPolicy(key, value))
 }

@@ -5,7 +5,7 @@ import type { User } from '../db/schema/index.js'
 import { inTransaction } from '../db/transaction.js'
 import { decrypt, encrypt } from '../secrets.js'
 import { transportNames } from '../transports/queue.js'
-import { DomainError, InvalidInput, UserNotFound } from './errors.js'
+import { InvalidInput, UserExists, UserNotFound } from './errors.js'
 import type { Services } from './services.js'
 
 export interface UserInput {
@@ -44,7 +44,7 @@ export function checkPin(pin: string): string {
   return pin
 }
 
-function checkTransport(input: UserInput): string {
+export function checkTransport(input: UserInput): string {
   const transport = input.transport ?? 'outbox'
   if (!(transportNames as readonly string[]).includes(transport)) {
     throw new InvalidInput(`transport must be one of ${transportNames.join(', ')}, not "${transport}"`)
@@ -58,7 +58,7 @@ function checkTransport(input: UserInput): string {
   return transport
 }
 
-const sealPin = (services: Services, name: string, pin: string) => encrypt(services.keys, pin, `pin:${name}`)
+export const sealPin = (services: Services, name: string, pin: string) => encrypt(services.keys, pin, `pin:${name}`)
 
 export function openPin(services: Services, user: User): string | undefined {
   return user.pin ? decrypt(services.keys, user.pin, `pin:${user.name}`) : undefined
@@ -69,7 +69,7 @@ export async function addUser(services: Services, input: UserInput): Promise<voi
   const transport = checkTransport(input)
   const pin = input.pin === undefined ? null : sealPin(services, name, checkPin(input.pin))
   await inTransaction(services.db, async (trx) => {
-    if (await findUserByName(trx, name)) throw new DomainError(`user "${name}" already exists`)
+    if (await findUserByName(trx, name)) throw new UserExists(name)
     await insertUser(trx, {
       name,
       pin,

@@ -1,8 +1,10 @@
 import type { FastifyInstance, InjectOptions } from 'fastify'
 import { buildApp } from '../../src/app.js'
+import { startAuditLog } from '../../src/audit-log.js'
 import { type Config, loadConfig } from '../../src/config.js'
 import { openDatabase } from '../../src/db/index.js'
 import type { Services } from '../../src/domain/services.js'
+import { createAuditRelay } from '../../src/logging/audit.js'
 import { createLogger } from '../../src/logging/logger.js'
 import { deriveKeys } from '../../src/secrets.js'
 
@@ -49,9 +51,12 @@ export interface BuildOptions {
 export async function build(t: Tap, options: BuildOptions = {}): Promise<Built> {
   const logs: LogRecord[] = []
   const lines: string[] = []
+  // event records also reach the audit table, as in the server
+  const audit = createAuditRelay()
   const log = createLogger({
     format: 'json',
     level: 'debug',
+    audit,
     destination: {
       write(line: string) {
         lines.push(line)
@@ -64,9 +69,11 @@ export async function build(t: Tap, options: BuildOptions = {}): Promise<Built> 
   const config = loadConfig({ db: ':memory:', outbox: '/dev/null', ...options.flags }, {})
   const db = await openDatabase(':memory:')
   const services: Services = { db, keys: deriveKeys(testKey), log, now: clock.now, ...options.extra }
+  const auditLog = startAuditLog(services, audit, { purge: false })
   const app = await buildApp({ config, services })
   t.teardown(async () => {
     await app.close()
+    await auditLog.stop()
     await db.destroy()
   })
   return { app, services, config, logs, lines, clock }

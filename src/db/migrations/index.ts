@@ -1,11 +1,13 @@
 import type { Migration, MigrationProvider } from 'kysely'
 import * as initial from './001-initial.js'
 import * as messageExpiry from './002-message-expiry.js'
+import * as admin from './003-admin.js'
 
 /** Numbered migrations, registered in code so the compiled server needs no migration folder. */
 const migrations: Record<string, Migration> = {
   '001-initial': initial,
   '002-message-expiry': messageExpiry,
+  '003-admin': admin,
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -1,4 +1,7 @@
+import type { AdminSessionsTable } from './admin-sessions.js'
+import type { AdminsTable } from './admins.js'
 import type { AgentsTable } from './agents.js'
+import type { AuditLogTable } from './audit-log.js'
 import type { DevicesTable } from './devices.js'
 import type { MessagesTable } from './messages.js'
 import type { PoliciesTable } from './policies.js'
@@ -15,9 +18,15 @@ export interface Database {
   string_batches: StringBatchesTable
   used_strings: UsedStringsTable
   messages: MessagesTable
+  admins: AdminsTable
+  admin_sessions: AdminSessionsTable
+  audit_log: AuditLogTable
 }
 
+export type { Admin } from './admins.js'
+export type { AdminSession } from './admin-sessions.js'
 export type { Agent } from './agents.js'
+export type { AuditEntry, AuditOutcome, NewAuditEntry } from './audit-log.js'
 export type { Device } from './devices.js'
 export type { Message, MessageStatus } from './messages.js'
 export type { ProvisionCode } from './provision-codes.js'

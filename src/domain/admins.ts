@@ -1,0 +1,108 @@
+import { deleteSessionsOf } from '../db/repositories/admin-sessions.js'
+import {
+  countFailedSignIn,
+  deleteAdminByName,
+  findAdminByName,
+  insertAdmin,
+  listAdmins,
+  updateAdmin,
+} from '../db/repositories/admins.js'
+import type { Admin } from '../db/schema/index.js'
+import { adminMessages } from './admin-messages.js'
+import { DomainError, InvalidInput } from './errors.js'
+import { decoyHash, hashPassword, passwordProblem, verifyPassword } from './passwords.js'
+import type { Services } from './services.js'
+
+/** Five failed sign-ins in a row lock the account for fifteen minutes. */
+export const maxFailedSignIns = 5
+export const lockoutMinutes = 15
+
+export interface AdminView {
+  readonly name: string
+  readonly lockedUntil: number | undefined
+  readonly failedSignIns: number
+  readonly createdAt: number
+}
+
+export function checkAdminName(name: string): string {
+  const trimmed = name.trim()
+  if (!/^[\p{L}\p{N}._@-]{1,64}$/u.test(trimmed)) {
+    throw new InvalidInput(`administrator name "${name}" is not allowed (1 to 64 letters, digits, . _ @ -)`)
+  }
+  return trimmed
+}
+
+function checkPassword(password: string): string {
+  const problem = passwordProblem(password)
+  if (problem) throw new InvalidInput(problem)
+  return password
+}
+
+async function requireAdmin(services: Services, name: string): Promise<Admin> {
+  const admin = await findAdminByName(services.db, name)
+  if (!admin) throw new DomainError(`administrator "${name}" not found`)
+  return admin
+}
+
+export async function addAdmin(services: Services, name: string, password: string): Promise<void> {
+  const checked = checkAdminName(name)
+  const hash = await hashPassword(checkPassword(password))
+  if (await findAdminByName(services.db, checked)) throw new DomainError(`administrator "${checked}" already exists`)
+  await insertAdmin(services.db, { name: checked, password_hash: hash, created_at: services.now() })
+  services.log.info({ target: checked, event: 'adminAdded' }, adminMessages.adminAdded(checked))
+}
+
+/** A new password also lifts a lockout and ends every session of that administrator. */
+export async function setAdminPassword(services: Services, name: string, password: string): Promise<void> {
+  const admin = await requireAdmin(services, name)
+  const hash = await hashPassword(checkPassword(password))
+  await updateAdmin(services.db, admin.id, { password_hash: hash, failed_signins: 0, locked_until: null })
+  await deleteSessionsOf(services.db, admin.id)
+  services.log.info({ target: admin.name, event: 'adminPasswordSet' }, adminMessages.adminPasswordSet(admin.name))
+}
+
+export async function deleteAdmin(services: Services, name: string): Promise<void> {
+  // sessions go with the row (ON DELETE CASCADE)
+  if (!(await deleteAdminByName(services.db, name))) throw new DomainError(`administrator "${name}" not found`)
+  services.log.info({ target: name, event: 'adminDeleted' }, adminMessages.adminDeleted(name))
+}
+
+export async function adminList(services: Services): Promise<AdminView[]> {
+  const now = services.now()
+  return (await listAdmins(services.db)).map((admin) => ({
+    name: admin.name,
+    lockedUntil: admin.locked_until !== null && admin.locked_until > now ? admin.locked_until : undefined,
+    failedSignIns: admin.failed_signins,
+    createdAt: admin.created_at,
+  }))
+}
+
+/**
+ * Check a name and password. Every failure looks the same to the caller (unknown name, wrong
+ * password, locked account) and costs one password hash; the reason goes only to the log.
+ */
+export async function signIn(services: Services, name: string, password: string): Promise<Admin | undefined> {
+  const { log } = services
+  const admin = name.length <= 64 ? await findAdminByName(services.db, name.trim()) : undefined
+  const matches = await verifyPassword(password, admin?.password_hash ?? decoyHash)
+  const shown = name.trim().slice(0, 64)
+  const fail = (reason: string) => {
+    log.warn({ admin: shown, event: 'adminSignInFailed', reason }, adminMessages.adminSignInFailed(shown))
+    return undefined
+  }
+  if (!admin) return fail('unknown administrator')
+  const now = services.now()
+  if (admin.locked_until !== null && admin.locked_until > now) return fail('account locked')
+  if (!matches) {
+    const failures = await countFailedSignIn(services.db, admin.id)
+    fail('wrong password')
+    if (failures >= maxFailedSignIns) {
+      await updateAdmin(services.db, admin.id, { failed_signins: 0, locked_until: now + lockoutMinutes * 60_000 })
+      log.warn({ admin: admin.name, event: 'adminLocked' }, adminMessages.adminLocked(admin.name, lockoutMinutes))
+    }
+    return undefined
+  }
+  await updateAdmin(services.db, admin.id, { failed_signins: 0, locked_until: null })
+  log.info({ admin: admin.name, event: 'adminSignIn' }, adminMessages.adminSignIn(admin.name))
+  return admin
+}

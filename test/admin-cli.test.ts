@@ -1,0 +1,118 @@
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t from 'tap'
+import { openDatabase } from '../src/db/index.js'
+import { findAdminByName, updateAdmin } from '../src/db/repositories/admins.js'
+import { verifyPassword } from '../src/domain/passwords.js'
+
+// scrypt and child processes are slow on a busy machine: more than tap's default per file
+t.setTimeout(600_000)
+
+const cli = join(process.cwd(), 'dist/cli/index.js')
+
+function setup(t: { teardown(fn: () => void): void }) {
+  const dir = mkdtempSync(join(tmpdir(), 'agentxml-admin-cli-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const db = join(dir, 'agentxml.db')
+  const run = (args: string[], input = '') => spawnSync(process.execPath, [cli, ...args, '--db', db], { encoding: 'utf8', input })
+  const stored = async (name: string) => {
+    const handle = await openDatabase(db)
+    try {
+      return await findAdminByName(handle, name)
+    } finally {
+      await handle.destroy()
+    }
+  }
+  return { db, run, stored }
+}
+
+t.test('admin add reads the password from the first line of standard input', async (t) => {
+  const { run, stored } = setup(t)
+  const added = run(['admin', 'add', 'root'], '  spaces count too  \r\nsecond line ignored\n')
+  t.equal(added.status, 0, added.stderr)
+  t.equal(added.stdout, 'Administrator "root" added\n')
+  const admin = await stored('root')
+  t.match(admin?.password_hash, /^scrypt\$32768\$8\$3\$/)
+  t.ok(await verifyPassword('  spaces count too  ', admin?.password_hash ?? ''), 'only the line ending is removed')
+  t.notOk(await verifyPassword('second line ignored', admin?.password_hash ?? ''))
+
+  const list = run(['admin', 'list'])
+  t.match(list.stdout, /^NAME +LOCKED +FAILED SIGN-INS +CREATED\nroot +- +0 +\d{4}-/)
+
+  const again = run(['admin', 'add', 'root'], 'another good password\n')
+  t.equal(again.status, 1)
+  t.equal(again.stderr, 'agentxml: administrator "root" already exists\n')
+})
+
+t.test('passwords shorter than 12 characters are refused', async (t) => {
+  const { run, stored } = setup(t)
+  for (const input of ['elevenchars\n', '\n', '']) {
+    const short = run(['admin', 'add', 'root'], input)
+    t.equal(short.status, 1, JSON.stringify(input))
+    t.equal(short.stderr, 'agentxml: a password needs at least 12 characters\n')
+  }
+  t.equal(await stored('root'), undefined, 'nothing was added')
+})
+
+t.test('set-password changes the password and lifts a lockout; delete removes', async (t) => {
+  const { db, run, stored } = setup(t)
+  t.equal(run(['admin', 'add', 'root'], 'first long password\n').status, 0)
+  const handle = await openDatabase(db)
+  const before = await findAdminByName(handle, 'root')
+  await updateAdmin(handle, before?.id ?? 0, { failed_signins: 3, locked_until: Date.now() + 600_000 })
+  await handle.destroy()
+  t.match(run(['admin', 'list']).stdout, /root +until \d{4}-/)
+
+  const set = run(['admin', 'set-password', 'root'], 'second long password\n')
+  t.equal(set.status, 0, set.stderr)
+  t.equal(set.stdout, 'Password of administrator "root" changed\n')
+  const after = await stored('root')
+  t.ok(await verifyPassword('second long password', after?.password_hash ?? ''))
+  t.equal(after?.locked_until, null)
+  t.equal(after?.failed_signins, 0)
+  t.equal(run(['admin', 'set-password', 'nobody'], 'second long password\n').stderr, 'agentxml: administrator "nobody" not found\n')
+
+  t.equal(run(['admin', 'delete', 'root']).stdout, 'Administrator "root" deleted\n')
+  const gone = run(['admin', 'delete', 'root'])
+  t.equal(gone.status, 1)
+  t.equal(gone.stderr, 'agentxml: administrator "root" not found\n')
+})
+
+t.test('usage errors exit 2', async (t) => {
+  const { run } = setup(t)
+  for (const args of [['admin'], ['admin', 'rename', 'x'], ['admin', 'add'], ['admin', 'add', 'root', '--force']]) {
+    const result = run(args, 'a long enough password\n')
+    t.equal(result.status, 2, args.join(' '))
+    t.match(result.stderr, /^agentxml: .+\n\nUsage: agentxml/)
+  }
+  const badName = run(['admin', 'add', 'bad name!'], 'a long enough password\n')
+  t.equal(badName.status, 1)
+  t.match(badName.stderr, 'is not allowed')
+})
+
+t.test('on a terminal the password is asked twice and never echoed', { skip: !existsSync('/usr/bin/script') && 'needs script(1) for a pseudo-terminal' }, async (t) => {
+  const { db, stored } = setup(t)
+  const session = async (first: string, second: string) => {
+    const child = spawn('/usr/bin/script', ['-qec', `${process.execPath} ${cli} admin add ttyroot --db ${db}`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] })
+    let output = ''
+    const answers = [first, second]
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+      // answer each prompt only once it is shown: raw mode (no echo) is on by then
+      const prompts = output.match(/Password( again)?: /g)?.length ?? 0
+      while (answers.length > 0 && prompts > 2 - answers.length) child.stdin.write(`${answers.shift()}\r`)
+    })
+    const status = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    return { status, output }
+  }
+  const mismatch = await session('a long tty password', 'a different password')
+  t.match(mismatch.output, 'agentxml: the passwords do not match')
+  t.equal(await stored('ttyroot'), undefined)
+  const ok = await session('a long tty password', 'a long tty password')
+  t.equal(ok.status, 0)
+  t.match(ok.output, 'Administrator "ttyroot" added')
+  t.notMatch(ok.output, 'a long tty password', 'the password is never echoed')
+  t.ok(await verifyPassword('a long tty password', (await stored('ttyroot'))?.password_hash ?? ''))
+})

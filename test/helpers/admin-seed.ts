@@ -1,0 +1,34 @@
+import { replaceDevice } from '../../src/db/repositories/devices.js'
+import { updateUser } from '../../src/db/repositories/users.js'
+import { addAgent } from '../../src/domain/agents.js'
+import type { Services } from '../../src/domain/services.js'
+import { hashProvisionId } from '../../src/domain/security-strings.js'
+import { addUser } from '../../src/domain/users.js'
+import { seedCode, seedUser } from './seed.js'
+
+export const adminAgentSecret = 'admin-agent-secret'
+export const plainAgentSecret = 'plain-agent-secret'
+
+/**
+ * The world every AdminXML fixture runs against (on the fixed test clock):
+ * - agent "portal" (admin agent) and agent "vpn" (not an admin agent), both from loopback;
+ * - alice: outbox to alice@example.com, PIN 1234, an iOS device, a pending code (12:10 UTC);
+ * - carol: locked after 5 failed logins;
+ * - dave: the email transport but no address (made with the command line's rules, which allow it).
+ */
+export async function seedAdminWorld(services: Services): Promise<void> {
+  await addAgent(services, { name: 'portal', secret: adminAgentSecret, admin: true })
+  await addAgent(services, { name: 'vpn', secret: plainAgentSecret })
+  const alice = await seedUser(services, { name: 'alice', pin: '1234' })
+  await replaceDevice(services.db, {
+    user_id: alice.id,
+    id_hash: hashProvisionId(services, '0123456789abcdef0123456789abcdef'),
+    device_os: 'iOS 17.5',
+    push_id: null,
+    created_at: services.now(),
+  })
+  await seedCode(services, 'alice', 'K7QF2M9XWD')
+  const carol = await seedUser(services, { name: 'carol' })
+  await updateUser(services.db, carol.id, { failed_logins: 5, locked_at: services.now() })
+  await addUser(services, { name: 'dave', transport: 'email' })
+}
