@@ -3,7 +3,7 @@ import { build } from './helpers/build.js'
 import { inOrder, loadFixtures, normaliseReply, runSetup } from './helpers/fixtures.js'
 import { validateAll } from './helpers/xsd.js'
 
-// Every request/reply pair under fixtures/ (fixtures/README.md): the files against the schema,
+// Every request/reply pair under fixtures/agentxml/ (fixtures/agentxml/README.md): the files against the schema,
 // then each request through the app, its live reply against the fixture and the schema.
 
 const fixtures = loadFixtures()

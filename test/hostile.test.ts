@@ -65,7 +65,7 @@ const hostile: Hostile[] = [
   { name: 'an element named __proto__', request: xml(sasRequest('<Action>ping</Action><__proto__><polluted>yes</polluted></__proto__>')), status: 200 },
   { name: 'an element named constructor', request: xml(sasRequest('<Action>ping</Action><constructor><prototype><polluted>yes</polluted></prototype></constructor>')), status: 200 },
   { name: 'an attribute named __proto__', request: xml('<SASRequest __proto__="x" version="3.6"><Action>ping</Action></SASRequest>'), status: 200, passes: true },
-  { name: 'an unknown path', request: xml(sasRequest('<Action>ping</Action>'), '/pinsafe/AdminXML'), status: 404 },
+  { name: 'an unknown path', request: xml(sasRequest('<Action>ping</Action>'), '/pinsafe/NoSuchService'), status: 404 },
   { name: 'a path traversal', request: xml(sasRequest('<Action>ping</Action>'), '/pinsafe/../../etc/passwd'), status: 404 },
   { name: 'a URL that cannot be decoded', request: xml(sasRequest('<Action>ping</Action>'), '/pinsafe/AgentXML%'), status: 400 },
   { name: 'a path with a broken UTF-8 escape', request: xml(sasRequest('<Action>ping</Action>'), '/pinsafe/%E0%A4%A'), status: 400 },

@@ -1,6 +1,9 @@
 // The bench's workload: users, single-use provision codes and provisioned devices, made with
 // the server's own domain code on the database the server will then open.
 import { loadConfig } from '../../dist/config.js'
+import { addAgent } from '../../dist/domain/agents.js'
+import { deriveOtc } from '../../dist/domain/otc.js'
+import { downloadSecurityStrings } from '../../dist/domain/security-strings.js'
 import { createProvisionCode } from '../../dist/domain/provision-code.js'
 import { provisionDevice } from '../../dist/domain/provisioning.js'
 import { addUser } from '../../dist/domain/users.js'
@@ -9,6 +12,9 @@ import { openServices } from '../../dist/runtime.js'
 
 const provisions = Number(process.env.BENCH_PROVISIONS ?? 20000)
 const devices = 200
+const loginUsers = Number(process.env.BENCH_LOGIN_USERS ?? 200)
+const secret = 'bench-agent-secret'
+const pin = '2468'
 
 const sas = (body) => `<SASRequest><Version>3.6</Version>${body}</SASRequest>`
 
@@ -22,17 +28,32 @@ export async function seed(db) {
     const { code } = await createProvisionCode(services, user, { deliver: false })
     provision.push(sas(`<Action>provision</Action><Username>${user}</Username><ProvisionCode>${code}</ProvisionCode>`))
   }
-  const ids = []
-  for (let i = 0; i < devices; i++) {
-    const user = `bench-d-${i}`
-    await addUser(services, { name: user, pin: '2468' })
+  const device = async (user) => {
+    await addUser(services, { name: user, pin })
     const { code } = await createProvisionCode(services, user, { deliver: false })
-    ids.push(await provisionDevice(services, { user, code, deviceOs: 'bench', pushId: undefined, userAgent: undefined }))
+    return provisionDevice(services, { user, code, deviceOs: 'bench', pushId: undefined, userAgent: undefined })
+  }
+  const ids = []
+  for (let i = 0; i < devices; i++) ids.push(await device(`bench-d-${i}`))
+  // login: every request a fresh valid code, as the mobile client derives it (99 a batch)
+  await addAgent(services, { name: 'bench', secret, networks: ['127.0.0.1/32'] })
+  const batches = []
+  for (let i = 0; i < loginUsers; i++) {
+    const user = `bench-l-${i}`
+    batches.push({ user, strings: await downloadSecurityStrings(services, await device(user)) })
+  }
+  const login = []
+  for (let index = 1; index <= 99; index++) {
+    for (const { user, strings } of batches) {
+      const otc = deriveOtc(strings[index], pin, index)
+      login.push(sas(`<Secret>${secret}</Secret><Action>login</Action><Username>${user}</Username><OTC>${otc}</OTC>`))
+    }
   }
   await services.db.destroy()
   return {
     ping: { path: '/proxy/AgentXML', bodies: [sas('<Action>ping</Action>')] },
     provision: { path: '/proxy/AgentXML', bodies: provision, unique: true },
     SecurityStrings: { path: '/proxy/AgentXML', bodies: ids.map((id) => sas(`<Action>SecurityStrings</Action><Id>${id}</Id>`)) },
+    login: { path: '/pinsafe/AgentXML', bodies: login, unique: true },
   }
 }

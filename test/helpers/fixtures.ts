@@ -1,16 +1,17 @@
 import { readdirSync, readFileSync } from 'node:fs'
-import { replaceDevice } from '../../src/db/repositories/devices.js'
+import { findDeviceByUser, replaceDevice } from '../../src/db/repositories/devices.js'
+import { burnString, findBatchByDevice, replaceBatch } from '../../src/db/repositories/string-batches.js'
 import { updateUser } from '../../src/db/repositories/users.js'
 import { setPolicy } from '../../src/domain/policy.js'
-import { alphabets, hashProvisionId } from '../../src/domain/security-strings.js'
+import { alphabets, batchSize, hashProvisionId, sealBatch } from '../../src/domain/security-strings.js'
 import type { Services } from '../../src/domain/services.js'
-import { requireUser } from '../../src/domain/users.js'
+import { requireUser, setPin } from '../../src/domain/users.js'
 import type { Clock } from './build.js'
 import { seedAgent, seedCode, seedUser } from './seed.js'
 
-export const fixturesDir = new URL('../../fixtures/', import.meta.url)
+export const fixturesDir = new URL('../../fixtures/agentxml/', import.meta.url)
 
-/** One entry of a `fixtures/<folder>/cases.json` (fixtures/README.md). */
+/** One entry of a `fixtures/agentxml/<folder>/cases.json` (fixtures/agentxml/README.md). */
 export interface CaseMeta {
   readonly about: string
   readonly path: string
@@ -39,7 +40,7 @@ export function loadFixtures(): Fixture[] {
     const files = readdirSync(dir).filter((file) => file !== 'cases.json')
     const named = new Set(Object.keys(cases).flatMap((name) => [`${name}.request.xml`, `${name}.reply.xml`]))
     const strays = files.filter((file) => !named.has(file))
-    if (strays.length > 0) throw new Error(`fixtures/${folder}: files without a case in cases.json: ${strays.join(', ')}`)
+    if (strays.length > 0) throw new Error(`fixtures/agentxml/${folder}: files without a case in cases.json: ${strays.join(', ')}`)
     for (const [name, meta] of Object.entries(cases)) {
       fixtures.push({
         ...meta,
@@ -64,7 +65,31 @@ export async function seedDevice(services: Services, name: string, id: string) {
   })
 }
 
-/** Run the setup steps of a case (the words are listed in fixtures/README.md). */
+/** The batch login fixtures use: every index holds `0123456789` (spec §3.4's worked example string). */
+export const fixtureString = '0123456789'
+
+/** A device with provision id `id` and a current batch of `fixtureString`s. */
+async function seedStrings(services: Services, name: string, id: string) {
+  await seedDevice(services, name, id)
+  const device = await deviceOf(services, name)
+  const strings = Array.from({ length: batchSize }, () => fixtureString)
+  await replaceBatch(services.db, device, sealBatch(services, device, strings), services.now())
+}
+
+async function deviceOf(services: Services, name: string): Promise<number> {
+  const user = await requireUser(services, name)
+  const device = await findDeviceByUser(services.db, user.id)
+  if (!device) throw new Error(`fixture setup: ${name} has no device`)
+  return device.id
+}
+
+async function burn(services: Services, name: string, index: number) {
+  const batch = await findBatchByDevice(services.db, await deviceOf(services, name))
+  if (!batch) throw new Error(`fixture setup: ${name} has no batch to burn index ${index} of`)
+  await burnString(services.db, batch.id, index, services.now())
+}
+
+/** Run the setup steps of a case (the words are listed in fixtures/agentxml/README.md). */
 export async function runSetup(services: Services, clock: Clock, steps: readonly string[] = []) {
   for (const step of steps) {
     const [verb, ...args] = step.split(' ')
@@ -81,6 +106,20 @@ export async function runSetup(services: Services, clock: Clock, steps: readonly
       case 'device':
         await seedDevice(services, first, second)
         break
+      case 'strings':
+        await seedStrings(services, first, second)
+        break
+      case 'burn':
+        await burn(services, first, Number(second))
+        break
+      case 'pin':
+        await setPin(services, first, second)
+        break
+      case 'lock': {
+        const user = await requireUser(services, first)
+        await updateUser(services.db, user.id, { locked_at: services.now(), failed_logins: 5 })
+        break
+      }
       case 'agent':
         await seedAgent(services, args)
         break
