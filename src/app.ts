@@ -1,13 +1,13 @@
 import { hostname } from 'node:os'
-import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify'
-import type { Logger } from 'pino'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { Config } from './config.js'
 import type { Services } from './domain/services.js'
 import { adminConsole } from './routes/admin/index.js'
 import { adminXmlRoutes } from './routes/admin-xml.js'
 import { agentXmlRoutes } from './routes/agent-xml.js'
-import { clientError, frameworkError, refuseWhileClosing } from './routes/framework-errors.js'
+import { clientError, frameworkError } from './routes/framework-errors.js'
 import { notFoundBody, refusedBody, xmlContentType } from './routes/replies.js'
+import { requestServices } from './routes/request-services.js'
 import { selfServiceRoutes } from './routes/self-service.js'
 import { type SiteDetails, siteLookupRoutes } from './routes/site-lookup.js'
 import { tokenIndexRoutes } from './routes/token-index.js'
@@ -24,24 +24,23 @@ export interface AppOptions {
 /** The whole HTTP application; it never listens (server.ts does), so tests drive it with inject(). */
 export async function buildApp({ config, services, https }: AppOptions): Promise<FastifyInstance> {
   const options: FastifyServerOptions & { https?: object } = {
-    loggerInstance: services.log as Logger,
-    // the legacy texts are the log; no per-request access lines
-    logController: new LogController({ disableRequestLogging: true }),
+    // no logger for fastify itself: the server's lines go through requestServices (request-services.ts)
     bodyLimit,
     trustProxy: config.trustProxy,
-    // fastify's own 503 while closing is JSON: refuseWhileClosing answers it in XML instead
+    // fastify's own 503 while closing is JSON; a request still arriving on an open connection while
+    // the server drains is served instead (the database closes only after the last one)
     return503OnClosing: false,
-    frameworkErrors: frameworkError,
-    clientErrorHandler: clientError,
+    frameworkErrors: frameworkError(services),
+    clientErrorHandler: clientError(services),
     ...(https ? { https } : {}),
   }
   const app = Fastify(options) as unknown as FastifyInstance
-  refuseWhileClosing(app)
   app.setNotFoundHandler((_request, reply) => reply.code(404).type(xmlContentType).send(notFoundBody()))
   app.setErrorHandler((error: { statusCode?: number; code?: string }, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500
-    if (status === 500) request.log.error({ err: error }, 'internal error')
-    else request.log.warn({ errorCode: error.code, status }, 'request refused')
+    const { log } = requestServices(services, request)
+    if (status === 500) log.error({ err: error }, 'internal error')
+    else log.warn({ errorCode: error.code, status }, 'request refused')
     return reply.code(status).type(xmlContentType).send(refusedBody())
   })
   await app.register(agentXmlRoutes, { services })

@@ -24,7 +24,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   let wake = () => {}
   const transports = createTransports(config)
   const delivery = loadDeliverySettings(config, transports)
-  const services = await openServices(config, log, { onMessageQueued: () => wake(), delivery })
+  const services = await openServices(config, log, { onMessageQueued: () => wake(), delivery, flushAudit: () => audit.drain() })
   const auditLog = startAuditLog(services, audit, { purge: true })
   const https = config.tls && { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) }
   const app = await buildApp({ config, services, ...(https ? { https } : {}) })
@@ -34,11 +34,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   wake = worker.wake
   let url: string
   try {
-    url = await app.listen({
-      host: config.host,
-      port: config.port,
-      listenTextResolver: (address) => `agentxml listening on ${address}`,
-    })
+    url = await app.listen({ host: config.host, port: config.port })
   } catch (err) {
     await worker.stop()
     closeTransports(transports)
@@ -46,6 +42,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     await services.db.destroy()
     throw err
   }
+  log.info({ url }, `agentxml listening on ${url}`)
   let closing: Promise<void> | undefined
   const close = () =>
     (closing ??= (async () => {

@@ -6,7 +6,7 @@ import { sql } from 'kysely'
 import t from 'tap'
 import { startAuditLog } from '../src/audit-log.js'
 import { openDatabase } from '../src/db/index.js'
-import { insertAuditEntry } from '../src/db/repositories/audit-log.js'
+import { insertAuditEntries } from '../src/db/repositories/audit-log.js'
 import { setAuditRetentionDays } from '../src/domain/audit-retention.js'
 import { auditEntryOf, purgeAudit } from '../src/domain/audit.js'
 import { createAuditRelay } from '../src/logging/audit.js'
@@ -18,8 +18,11 @@ import { agentSecret, seedAgent, seedCode, seedUser } from './helpers/seed.js'
 // scrypt and child processes are slow on a busy machine: more than tap's default per file
 t.setTimeout(600_000)
 
-const auditRows = async (services: { db: Awaited<ReturnType<typeof openDatabase>> }) =>
-  services.db.selectFrom('audit_log').selectAll().orderBy('id').execute()
+const auditRows = async (services: { db: Awaited<ReturnType<typeof openDatabase>>; flushAudit?: () => Promise<void> }) => {
+  // records are written once per event-loop turn: what was logged so far first
+  await services.flushAudit?.()
+  return services.db.selectFrom('audit_log').selectAll().orderBy('id').execute()
+}
 
 t.test('a provision through AgentXML becomes an audit row: time, event, legacy text, user, address, outcome', async (t) => {
   const { app, services, clock } = await build(t)
@@ -147,7 +150,7 @@ t.test('entries older than the retention are purged (default 90 days)', async (t
   const day = 86_400_000
   const now = clock.now()
   for (const age of [200, 91, 89, 31, 29, 0]) {
-    await insertAuditEntry(services.db, { time: now - age * day, event: `age${age}`, message: 'm', outcome: 'success' })
+    await insertAuditEntries(services.db, [{ time: now - age * day, event: `age${age}`, message: 'm', outcome: 'success' }])
   }
   t.equal(await purgeAudit(services), 2)
   t.same((await auditRows(services)).map((r) => r.event), ['age89', 'age31', 'age29', 'age0'])
@@ -161,8 +164,8 @@ t.test('the server purges on start', async (t) => {
   const db = await openDatabase(':memory:')
   t.teardown(() => db.destroy())
   const now = Date.parse('2026-11-28T12:00:00Z')
-  await insertAuditEntry(db, { time: now - 100 * 86_400_000, event: 'old', message: 'm', outcome: 'success' })
-  await insertAuditEntry(db, { time: now, event: 'new', message: 'm', outcome: 'success' })
+  await insertAuditEntries(db, [{ time: now - 100 * 86_400_000, event: 'old', message: 'm', outcome: 'success' }])
+  await insertAuditEntries(db, [{ time: now, event: 'new', message: 'm', outcome: 'success' }])
   const log = createLogger({ format: 'json', level: 'info', destination: { write: () => {} } })
   const auditLog = startAuditLog({ db, keys: { hash: Buffer.alloc(32), encrypt: Buffer.alloc(32) }, log, now: () => now }, createAuditRelay(), { purge: true })
   await new Promise((resolve) => setTimeout(resolve, 50))

@@ -4,7 +4,7 @@ import { runInNewContext } from 'node:vm'
 import type { Socket } from 'node:net'
 import type { FastifyInstance, InjectOptions } from 'fastify'
 import t, { type Test } from 'tap'
-import { clientError } from '../src/routes/framework-errors.js'
+import { clientError as clientErrorFor } from '../src/routes/framework-errors.js'
 import { build, element, sasRequest } from './helpers/build.js'
 import { validateAll } from './helpers/xsd.js'
 
@@ -125,6 +125,8 @@ t.test('a 10 MB body streamed without Content-Length is cut off at the limit', a
 })
 
 t.test('malformed HTTP, answered on the raw socket, is answered in XML too', async (t) => {
+  const { services } = await build(t)
+  const clientError = clientErrorFor(services)
   for (const [code, status] of [['HPE_INVALID_METHOD', 400], ['HPE_HEADER_OVERFLOW', 431], ['ERR_HTTP_REQUEST_TIMEOUT', 408]] as const) {
     const written: Buffer[] = []
     let destroyed = false

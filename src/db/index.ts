@@ -21,6 +21,8 @@ export async function openDatabase(file: string): Promise<Db> {
   sqlite.pragma('busy_timeout = 5000')
   sqlite.pragma('synchronous = NORMAL')
   sqlite.pragma('foreign_keys = ON')
+  // reads through a memory map instead of read() calls: measurably cheaper on the hot paths
+  sqlite.pragma('mmap_size = 268435456')
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
   try {
     await migrate(db)

@@ -1,5 +1,5 @@
-import { sql } from 'kysely'
 import type { Db } from './index.js'
+import { rawQuery } from './raw.js'
 
 /**
  * Run `work` in one `BEGIN IMMEDIATE` transaction: the write lock is taken up front, so a second
@@ -7,13 +7,13 @@ import type { Db } from './index.js'
  */
 export async function inTransaction<T>(db: Db, work: (trx: Db) => Promise<T>): Promise<T> {
   return db.connection().execute(async (trx) => {
-    await sql`BEGIN IMMEDIATE`.execute(trx)
+    await rawQuery(trx, 'BEGIN IMMEDIATE')
     try {
       const result = await work(trx)
-      await sql`COMMIT`.execute(trx)
+      await rawQuery(trx, 'COMMIT')
       return result
     } catch (err) {
-      await sql`ROLLBACK`.execute(trx)
+      await rawQuery(trx, 'ROLLBACK')
       throw err
     }
   })

@@ -56,11 +56,22 @@ export async function authenticateAgent(
   if (secret === undefined || secret === '') return undefined
   const presented = hashSecret(services, secret)
   let found: Agent | undefined
-  for (const agent of await listAgents(services.db)) {
-    const inside = matcher(JSON.parse(agent.networks) as string[])(address)
-    if (safeEqual(agent.secret_hash, presented) && inside) found ??= agent
+  for (const { agent, inside } of await knownAgents(services)) {
+    if (safeEqual(agent.secret_hash, presented) && inside(address)) found ??= agent
   }
   return found
+}
+
+interface KnownAgent {
+  readonly agent: Agent
+  readonly inside: (address: string) => boolean
+}
+
+/** Every agent with its network matcher, kept in the settings cache between requests. */
+async function knownAgents(services: Services): Promise<readonly KnownAgent[]> {
+  const load = async () =>
+    (await listAgents(services.db)).map((agent) => ({ agent, inside: matcher(JSON.parse(agent.networks) as string[]) }))
+  return services.settings ? services.settings.get(services.db, 'agents', load) : load()
 }
 
 const view = (agent: Agent): AgentView => ({

@@ -2,7 +2,7 @@ import {
   type AuditFilter,
   countAuditEntries,
   deleteAuditEntriesBefore,
-  insertAuditEntry,
+  insertAuditEntries,
   listAuditEntries,
   listAuditEvents,
 } from '../db/repositories/audit-log.js'
@@ -53,11 +53,12 @@ export function auditEntryOf(record: AuditRecord, time: number): NewAuditEntry |
   }
 }
 
-/** Writes each event record to the audit table, stamped with the services' clock. */
+/** Writes event records to the audit table, stamped with the services' clock. */
 export function auditWriter(services: Pick<Services, 'db' | 'now'>): AuditWriter {
-  return async (record) => {
-    const entry = auditEntryOf(record, services.now())
-    if (entry) await insertAuditEntry(services.db, entry)
+  return async (records) => {
+    const time = services.now()
+    const entries = records.map((record) => auditEntryOf(record, time)).filter((entry) => entry !== undefined)
+    if (entries.length > 0) await insertAuditEntries(services.db, entries)
   }
 }
 
@@ -76,6 +77,8 @@ export interface AuditPage {
 }
 
 export async function readAudit(services: Services, filter: AuditFilter, limit: number, offset: number): Promise<AuditPage> {
+  // what this process has logged so far is in the table before it is read
+  await services.flushAudit?.()
   const [entries, total, events] = await Promise.all([
     listAuditEntries(services.db, filter, limit, offset),
     countAuditEntries(services.db, filter),

@@ -8,7 +8,7 @@ import { safeEqual } from '../secrets.js'
 import { decoyFor, openDecoyPin } from './login-decoy.js'
 import { clearLapsedLock, lockState, recordFailure, recordSuccess, unlocksAt } from './lockout.js'
 import { deriveCode, lastIndex, parseOtc, type PresentedOtc, presentedCodeLength } from './otc.js'
-import { type Policies, readPolicies } from './policy.js'
+import { type Policies, policiesOf } from './policy.js'
 import { openBatch } from './security-strings.js'
 import type { Services } from './services.js'
 import { openPin } from './users.js'
@@ -44,7 +44,7 @@ type Verdict = 'ok' | 'index out of range' | 'string already used' | 'wrong code
 export async function verifyLogin(services: Services, request: LoginRequest): Promise<void> {
   const failure = await inTransaction(services.db, async (db) => {
     let policies: Promise<Policies> | undefined
-    const attempt: Attempt = { services, db, now: services.now(), policies: () => (policies ??= readPolicies(db)) }
+    const attempt: Attempt = { services, db, now: services.now(), policies: () => (policies ??= policiesOf(services, db)) }
     const account = await findLoginAccount(db, request.user)
     return account ? checkUser(attempt, account, request.otc) : checkUnknown(attempt, request)
   })

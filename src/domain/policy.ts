@@ -1,5 +1,6 @@
 import type { Db } from '../db/index.js'
 import { readPolicyRows, writePolicy } from '../db/repositories/policies.js'
+import type { Services } from './services.js'
 
 export const stringTypes = ['numbers', 'upper', 'lower', 'mixed', 'upper-numbers'] as const
 export type StringType = (typeof stringTypes)[number]
@@ -85,6 +86,11 @@ export function checkPolicy(key: string, value: string): string {
     throw new PolicyError(`${definition.label} must be ${definition.allowed}, not "${value}"`)
   }
   return trimmed
+}
+
+/** The policies, from the services' settings cache when they have one (every provision, download, login). */
+export async function policiesOf(services: Services, db: Db = services.db): Promise<Policies> {
+  return services.settings ? services.settings.get(db, 'policies', () => readPolicies(db)) : readPolicies(db)
 }
 
 /** Validate and store one policy; a bad key or value throws and changes nothing. */

@@ -6,7 +6,7 @@ import { messages } from '../protocol/messages.js'
 import { keyedHash, randomString } from '../secrets.js'
 import { deliverableDestination, queueMessage, withdrawQueued } from '../transports/queue.js'
 import { NoDestination, TransportNotConfigured, UserNotFound } from './errors.js'
-import { readPolicies } from './policy.js'
+import { policiesOf } from './policy.js'
 import { defaultTemplate, provisionMessage } from './provision-message.js'
 import type { Services } from './services.js'
 
@@ -37,7 +37,7 @@ export async function createProvisionCode(
   options: { deliver: boolean },
 ): Promise<CreatedCode> {
   const { db, log } = services
-  const policies = await readPolicies(db)
+  const policies = await policiesOf(services)
   const user = await findUserByName(db, userName)
   if (!user) throw new UserNotFound(userName)
   const destination = options.deliver ? await assertDeliverable(services, user) : undefined

@@ -6,7 +6,7 @@ import { ProvisionFailure } from '../protocol/errors.js'
 import { messages } from '../protocol/messages.js'
 import { randomHex, safeEqual } from '../secrets.js'
 import { hashProvisionCode } from './provision-code.js'
-import { readPolicies } from './policy.js'
+import { policiesOf } from './policy.js'
 import type { Services } from './services.js'
 import { hashProvisionId } from './security-strings.js'
 
@@ -60,7 +60,7 @@ export async function provisionDevice(services: Services, request: ProvisionRequ
       fields: { user: user.name, reason: outcome.reason },
     })
   }
-  const policies = await readPolicies(db)
+  const policies = await policiesOf(services)
   const device = policies['log-device-info']
     ? { deviceOs: request.deviceOs, pushId: request.pushId, userAgent: request.userAgent }
     : {}

@@ -4,7 +4,7 @@ import { inTransaction } from '../db/transaction.js'
 import { NoUserFound } from '../protocol/errors.js'
 import { messages } from '../protocol/messages.js'
 import { decrypt, encrypt, keyedHash, randomString } from '../secrets.js'
-import { readPolicies, type StringType } from './policy.js'
+import { policiesOf, type StringType } from './policy.js'
 import type { Services } from './services.js'
 
 export const stringLength = 10
@@ -46,7 +46,7 @@ export const openBatch = (services: Services, deviceId: number, sealed: Buffer) 
 export async function downloadSecurityStrings(services: Services, id: string): Promise<string[]> {
   const { db, log } = services
   const idHash = hashProvisionId(services, id)
-  const policies = await readPolicies(db)
+  const policies = await policiesOf(services)
   const strings = newBatch(policies['security-string-type'])
   const owner = await inTransaction(db, async (trx) => {
     const device = await findDeviceByIdHash(trx, idHash)

@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import type { Db } from '../db/index.js'
 import type { Keys } from '../secrets.js'
 import type { MessageTemplate } from './provision-message.js'
+import type { SettingsCache } from './settings-cache.js'
 
 /** How provision codes reach users in this process (config: transports, message template). */
 export interface DeliverySettings {
@@ -25,6 +26,10 @@ export interface Services {
   readonly onMessageQueued?: () => void
   /** Default: the built-in template, and the site "this server". */
   readonly delivery?: DeliverySettings
+  /** Writes the audit records still waiting (they are written once per event-loop turn). */
+  readonly flushAudit?: () => Promise<void>
+  /** Agents and policies kept between requests; without it they are read every time. */
+  readonly settings?: SettingsCache
 }
 
 /** The same services, logging with the fields of one request (source address, agent). */

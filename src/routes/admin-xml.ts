@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify'
 import { handleAdminXml } from '../admin-xml/dispatch.js'
 import { normaliseAddress } from '../domain/networks.js'
 import type { Services } from '../domain/services.js'
-import { requestServices } from './agent-xml.js'
+import { requestServices } from './request-services.js'
+import { takeRawBodies } from './raw-body.js'
 import { xmlContentType } from './replies.js'
 
 /** The contexts AdminXML answers on; never the public `/proxy`. */
@@ -10,12 +11,7 @@ export const adminXmlContexts = ['pinsafe', 'sentry'] as const
 
 /** `POST /{pinsafe,sentry}/AdminXML`: user administration for admin agents, same wire rules as AgentXML. */
 export async function adminXmlRoutes(app: FastifyInstance, { services }: { services: Services }) {
-  // the body is taken as bytes whatever its content type, as for AgentXML (spec §1)
-  app.removeAllContentTypeParsers()
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body))
-  app.addHook('onRequest', async (request) => {
-    if (!request.headers['content-type']) request.headers['content-type'] = 'application/octet-stream'
-  })
+  takeRawBodies(app)
   for (const context of adminXmlContexts) {
     app.post(`/${context}/AdminXML`, async (request, reply) => {
       const body = Buffer.isBuffer(request.body) ? request.body : undefined

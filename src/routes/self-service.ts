@@ -6,7 +6,7 @@ import { readPolicies } from '../domain/policy.js'
 import { describeDuration } from '../domain/provision-message.js'
 import { selfProvision } from '../domain/self-provision.js'
 import type { Services } from '../domain/services.js'
-import { requestServices } from './agent-xml.js'
+import { requestServices } from './request-services.js'
 import { crossSite, issueCsrf, securityHeaders, validCsrf } from './self-service-guard.js'
 import { type PageState, renderPage } from './self-service-page.js'
 
@@ -40,7 +40,7 @@ export async function selfServiceRoutes(app: FastifyInstance, { services, public
   app.addHook('onSend', async (request, reply) => securityHeaders(request, reply))
   app.setErrorHandler((error: { statusCode?: number }, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500
-    if (status === 500) request.log.error({ err: error }, 'self-service page failed')
+    if (status === 500) requestServices(services, request).log.error({ err: error }, 'self-service page failed')
     const message = status === 413 ? 'That was too much data for this form.' : status === 500 ? 'Something went wrong on the server.' : 'The form could not be read.'
     return page(reply, status, { kind: 'problem', title: 'Error', message, action: actionOf(request) })
   })

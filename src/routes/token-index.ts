@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Services } from '../domain/services.js'
 import { tokenIndex } from '../domain/token-index.js'
 import { contexts } from '../protocol/types.js'
-import { requestServices } from './agent-xml.js'
+import { requestServices } from './request-services.js'
 
 /** `GET /<context>/TokenIndex?username=U`: the next index as plain text (spec §7). */
 export async function tokenIndexRoutes(app: FastifyInstance, { services }: { services: Services }) {

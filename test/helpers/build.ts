@@ -4,6 +4,7 @@ import { startAuditLog } from '../../src/audit-log.js'
 import { type Config, loadConfig } from '../../src/config.js'
 import { openDatabase } from '../../src/db/index.js'
 import type { Services } from '../../src/domain/services.js'
+import { SettingsCache } from '../../src/domain/settings-cache.js'
 import { createAuditRelay } from '../../src/logging/audit.js'
 import { createLogger } from '../../src/logging/logger.js'
 import { deriveKeys } from '../../src/secrets.js'
@@ -68,7 +69,15 @@ export async function build(t: Tap, options: BuildOptions = {}): Promise<Built> 
   const clock: Clock = { now: () => time, advance: (ms) => (time += ms) }
   const config = loadConfig({ db: ':memory:', outbox: '/dev/null', ...options.flags }, {})
   const db = await openDatabase(':memory:')
-  const services: Services = { db, keys: deriveKeys(testKey), log, now: clock.now, ...options.extra }
+  const services: Services = {
+    db,
+    keys: deriveKeys(testKey),
+    log,
+    now: clock.now,
+    settings: new SettingsCache(),
+    flushAudit: () => audit.drain(),
+    ...options.extra,
+  }
   const auditLog = startAuditLog(services, audit, { purge: false })
   const app = await buildApp({ config, services })
   t.teardown(async () => {

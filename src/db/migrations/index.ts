@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from 'kysely'
 import * as initial from './001-initial.js'
 import * as messageExpiry from './002-message-expiry.js'
 import * as admin from './003-admin.js'
+import * as settingsVersion from './004-settings-version.js'
 
 /** Numbered migrations, registered in code so the compiled server needs no migration folder. */
 const migrations: Record<string, Migration> = {
   '001-initial': initial,
   '002-message-expiry': messageExpiry,
   '003-admin': admin,
+  '004-settings-version': settingsVersion,
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -1,8 +1,8 @@
 import type { Db } from '../index.js'
 import type { AuditEntry, NewAuditEntry } from '../schema/index.js'
 
-export async function insertAuditEntry(db: Db, entry: NewAuditEntry): Promise<void> {
-  await db.insertInto('audit_log').values(entry).execute()
+export async function insertAuditEntries(db: Db, entries: readonly NewAuditEntry[]): Promise<void> {
+  await db.insertInto('audit_log').values([...entries]).execute()
 }
 
 export interface AuditFilter {

@@ -1,5 +1,6 @@
 import type { Insertable } from 'kysely'
 import type { Db } from '../index.js'
+import { rawQuery } from '../raw.js'
 import type { Device } from '../schema/index.js'
 import type { DevicesTable } from '../schema/devices.js'
 
@@ -15,14 +16,14 @@ export async function replaceDevice(db: Db, device: Insertable<DevicesTable>): P
   return row.id
 }
 
+/** The device a provision id names, with its user's name (every SecurityStrings download). */
 export async function findDeviceByIdHash(db: Db, idHash: Buffer): Promise<DeviceOwner | undefined> {
-  return db
-    .selectFrom('devices')
-    .innerJoin('users', 'users.id', 'devices.user_id')
-    .selectAll('devices')
-    .select('users.name as user_name')
-    .where('devices.id_hash', '=', idHash)
-    .executeTakeFirst()
+  const [device] = await rawQuery<DeviceOwner>(
+    db,
+    'SELECT devices.*, users.name AS user_name FROM devices JOIN users ON users.id = devices.user_id WHERE devices.id_hash = ?',
+    [idHash],
+  )
+  return device
 }
 
 export async function findDeviceByUser(db: Db, userId: number): Promise<Device | undefined> {

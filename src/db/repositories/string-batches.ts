@@ -1,16 +1,31 @@
 import { sql } from 'kysely'
 import type { Db } from '../index.js'
+import { rawQuery } from '../raw.js'
 import type { StringBatch } from '../schema/index.js'
 
-/** Make `strings` the device's one batch: the previous batch and its burnt indexes go. */
+/**
+ * Make `strings` the device's one batch: the previous strings are overwritten and their burnt
+ * indexes forgotten, so nothing of the old batch works any more. The row is updated in place
+ * (a device keeps its batch id): one page written, where a delete and an insert write several.
+ * Call inside a transaction.
+ */
 export async function replaceBatch(db: Db, deviceId: number, strings: Buffer, now: number): Promise<number> {
-  await db.deleteFrom('string_batches').where('device_id', '=', deviceId).execute()
-  const row = await db
-    .insertInto('string_batches')
-    .values({ device_id: deviceId, strings, created_at: now })
-    .returning('id')
-    .executeTakeFirstOrThrow()
-  return row.id
+  const [updated] = await rawQuery<{ id: number }>(
+    db,
+    'UPDATE string_batches SET strings = ?, created_at = ? WHERE device_id = ? RETURNING id',
+    [strings, now, deviceId],
+  )
+  if (updated) {
+    await rawQuery(db, 'DELETE FROM used_strings WHERE batch_id = ?', [updated.id])
+    return updated.id
+  }
+  const [inserted] = await rawQuery<{ id: number }>(
+    db,
+    'INSERT INTO string_batches (device_id, strings, created_at) VALUES (?, ?, ?) RETURNING id',
+    [deviceId, strings, now],
+  )
+  if (!inserted) throw new Error('inserting a batch returned no row')
+  return inserted.id
 }
 
 export async function findBatchByDevice(db: Db, deviceId: number): Promise<StringBatch | undefined> {

@@ -1,6 +1,7 @@
 import cookie from '@fastify/cookie'
 import formbody from '@fastify/formbody'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { requestServices } from '../request-services.js'
 import { csrfMatches, resumeSession } from '../../domain/admin-sessions.js'
 import type { Services } from '../../domain/services.js'
 import { agentRoutes } from './agents.js'
@@ -58,14 +59,14 @@ export async function adminConsole(app: FastifyInstance, { services }: { service
     const session = sessionOf(request)
     const crossSite = request.headers['sec-fetch-site'] === 'cross-site'
     if (!session || crossSite || !csrfMatches(session, formValue(request.body, 'csrf'))) {
-      request.log.warn({ admin: session?.adminName }, 'admin console form refused: CSRF token missing or wrong')
+      requestServices(services, request).log.warn({ admin: session?.adminName }, 'admin console form refused: CSRF token missing or wrong')
       return refused(reply, request)
     }
   })
 
   app.setErrorHandler((error: { statusCode?: number }, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500
-    if (status === 500) request.log.error({ err: error }, 'admin console error')
+    if (status === 500) requestServices(services, request).log.error({ err: error }, 'admin console error')
     const text = status === 500 ? 'Something went wrong. The error has been logged.' : 'The request could not be handled.'
     return send(reply, status, page({ title: 'Error', session: sessionOf(request), body: html`<h1>Error</h1><p>${text}</p>` }))
   })

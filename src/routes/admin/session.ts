@@ -1,8 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { Logger } from 'pino'
+import { requestServices } from '../request-services.js'
 import type { ConsoleSession } from '../../domain/admin-sessions.js'
-import { normaliseAddress } from '../../domain/networks.js'
-import { type Services, withLog } from '../../domain/services.js'
+import type { Services } from '../../domain/services.js'
 
 export const sessionCookie = 'agentxml_admin'
 /** Holds the sign-in form's CSRF token before there is a session (double submit). */
@@ -42,6 +41,5 @@ export function clearSessionCookie(request: FastifyRequest, reply: FastifyReply)
 /** The services for one console request: log lines name the administrator and their address. */
 export function consoleServices(services: Services, request: FastifyRequest): Services {
   const session = sessions.get(request)
-  const fields = { ip: normaliseAddress(request.ip), ...(session ? { admin: session.adminName } : {}) }
-  return withLog(services, (request.log as Logger).child(fields))
+  return requestServices(services, request, session ? { admin: session.adminName } : {})
 }

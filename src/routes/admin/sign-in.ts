@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { Logger } from 'pino'
+import { requestServices } from '../request-services.js'
 import { adminMessages } from '../../domain/admin-messages.js'
 import { endSession, startSession } from '../../domain/admin-sessions.js'
 import { signIn } from '../../domain/admins.js'
 import { normaliseAddress } from '../../domain/networks.js'
-import { type Services, withLog } from '../../domain/services.js'
+import type { Services } from '../../domain/services.js'
 import { safeEqual } from '../../secrets.js'
 import { errorBox, formValue, notice, textField } from './components.js'
 import { html } from './html.js'
@@ -63,7 +63,7 @@ export async function signInRoutes(app: FastifyInstance, { services }: { service
     }
     const ip = normaliseAddress(request.ip)
     // the name tried goes in as `admin`; whoever may already be signed in in this browser does not
-    const scoped = withLog(services, (request.log as Logger).child({ ip }))
+    const scoped = requestServices(services, request)
     if (throttle.blocked(ip)) {
       scoped.log.warn({ admin: name.slice(0, 64), event: 'adminSignInFailed', reason: 'too many failures from this address' }, adminMessages.adminSignInFailed(name.slice(0, 64)))
       return signInPage(request, reply, 403, name, signInFailed)
