@@ -1,7 +1,7 @@
 // `npm run bench`: agentxml and a bare fastify + fast-xml-parser server, side by side in one run,
 // driven by autocannon. Prints requests/s and p99 latency per action and the ratio to the bare server.
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { once } from 'node:events'
@@ -14,25 +14,25 @@ const connections = Number(process.env.BENCH_CONNECTIONS ?? 10)
 const rounds = Number(process.env.BENCH_ROUNDS ?? 2)
 const targets = { ping: 0.8, provision: undefined, SecurityStrings: 0.5, login: 0.5 }
 
-/** Start a server process and wait for the line that says where it listens. */
+/**
+ * Start a server process with its output going to a file (as in production: a pipe that the
+ * load generator had to drain would slow the server down), and wait for the line that says
+ * where it listens.
+ */
 async function start(args, pattern, env = {}) {
-  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
-  let output = ''
-  const url = await new Promise((resolve, reject) => {
-    child.once('exit', () => reject(new Error(`${args.join(' ')} exited before listening`)))
-    child.stdout.on('data', (chunk) => {
-      output += chunk
-      const match = pattern.exec(output)
-      if (!match) return
-      // from here on the log is read and dropped, as cheaply as possible
-      child.stdout.removeAllListeners('data')
-      child.stdout.resume()
-      resolve(match[1])
-    })
-  })
+  const logFile = join(dir, `${args[0].replace(/\W+/g, '-')}.log`)
+  const out = openSync(logFile, 'w')
+  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', out, 'inherit'] })
+  closeSync(out)
   // never leave a server behind, whatever happens to this process
   process.on('exit', () => child.kill('SIGKILL'))
-  return { child, url }
+  for (let waited = 0; waited < 30_000; waited += 50) {
+    const match = pattern.exec(readFileSync(logFile, 'utf8'))
+    if (match) return { child, url: match[1] }
+    if (child.exitCode !== null) break
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  throw new Error(`${args.join(' ')} did not start; see ${logFile}`)
 }
 
 async function stop(child) {
