@@ -7,24 +7,10 @@ import {
   type AdminRequest,
   type AdminUser,
 } from '../protocol/admin-types.js'
-import { entityDecoder } from './characters.js'
-import { decodeXml, maxDepth, parseDocument } from './parse.js'
+import { decodeXml, parseDocument, parserOptions } from './parse.js'
 
 /** As the AgentXML parser, but keeping document order: operations run in the order sent. */
-const orderedParser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@',
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-  processEntities: true,
-  // the same one-pass decoding of entities and character references as the AgentXML parser
-  entityDecoder,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  maxNestedTags: maxDepth - 1,
-  preserveOrder: true,
-})
+const orderedParser = new XMLParser({ ...parserOptions, preserveOrder: true })
 
 /** A node of the ordered tree: `{ Tag: children, ':@': attributes }` or `{ '#text': text }`. */
 type OrderedNode = Record<string, unknown>

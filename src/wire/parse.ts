@@ -1,4 +1,4 @@
-import { XMLParser, XMLValidator } from 'fast-xml-parser'
+import { XMLParser, XMLValidator, type X2jOptions } from 'fast-xml-parser'
 import { GeneralError } from '../protocol/errors.js'
 import type { AgentRequest } from '../protocol/types.js'
 import { assertXmlCharacters, entityDecoder } from './characters.js'
@@ -6,7 +6,8 @@ import { assertXmlCharacters, entityDecoder } from './characters.js'
 /** Nesting deeper than this is refused (spec §1). */
 export const maxDepth = 32
 
-const parser = new XMLParser({
+/** How every request is parsed (AgentXML and AdminXML alike). */
+export const parserOptions = {
   ignoreAttributes: false,
   attributeNamePrefix: '@',
   parseTagValue: false, // `007123` stays `007123`
@@ -19,7 +20,9 @@ const parser = new XMLParser({
   ignorePiTags: true,
   // the parser counts the levels below the root element: 31 of them make a depth of 32
   maxNestedTags: maxDepth - 1,
-})
+} as const satisfies X2jOptions
+
+const parser = new XMLParser(parserOptions)
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
