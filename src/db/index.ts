@@ -25,7 +25,7 @@ export async function openDatabase(file: string): Promise<Db> {
   sqlite.pragma('mmap_size = 268435456')
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
   try {
-    await migrate(db)
+    await migrate(db, sqlite)
   } catch (err) {
     await db.destroy()
     throw err
@@ -33,7 +33,38 @@ export async function openDatabase(file: string): Promise<Db> {
   return db
 }
 
-async function migrate(db: Db): Promise<void> {
-  const { error } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest()
-  if (error) throw error instanceof Error ? error : new Error(String(error))
+/**
+ * Bring the schema up to date, holding the write lock throughout: processes opening a new file
+ * at once (a server and a command, two servers) then migrate one after the other, and the later
+ * ones find nothing left to do. (Kysely does not wrap SQLite migrations in a transaction.)
+ */
+async function migrate(db: Db, sqlite: SQLite.Database): Promise<void> {
+  await beginImmediate(sqlite)
+  try {
+    const { error } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest()
+    if (error) throw error instanceof Error ? error : new Error(String(error))
+    sqlite.exec('COMMIT')
+  } catch (err) {
+    if (sqlite.inTransaction) sqlite.exec('ROLLBACK')
+    throw err
+  }
+}
+
+/** `BEGIN IMMEDIATE`, waiting without blocking the event loop (another connection of this process may hold the lock). */
+async function beginImmediate(sqlite: SQLite.Database, timeoutMs = 30_000): Promise<void> {
+  const timeout = sqlite.pragma('busy_timeout', { simple: true }) as number
+  sqlite.pragma('busy_timeout = 0')
+  try {
+    for (let waited = 0; ; waited += 25) {
+      try {
+        sqlite.exec('BEGIN IMMEDIATE')
+        return
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'SQLITE_BUSY' || waited >= timeoutMs) throw err
+        await new Promise((resolve) => setTimeout(resolve, 25))
+      }
+    }
+  } finally {
+    sqlite.pragma(`busy_timeout = ${timeout}`)
+  }
 }
