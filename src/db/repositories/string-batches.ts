@@ -45,11 +45,6 @@ export async function burnString(db: Db, batchId: number, idx: number, now: numb
   return rows.length > 0
 }
 
-export async function usedIndexes(db: Db, batchId: number): Promise<number[]> {
-  const rows = await db.selectFrom('used_strings').select('idx').where('batch_id', '=', batchId).execute()
-  return rows.map((row) => row.idx)
-}
-
 export async function highestUsedIndex(db: Db, batchId: number): Promise<number | undefined> {
   const row = await db
     .selectFrom('used_strings')

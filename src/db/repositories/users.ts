@@ -10,10 +10,6 @@ export async function findUserByName(db: Db, name: string): Promise<User | undef
   return db.selectFrom('users').selectAll().where('name', '=', name).executeTakeFirst()
 }
 
-export async function findUserById(db: Db, id: number): Promise<User | undefined> {
-  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
-}
-
 export async function insertUser(db: Db, user: NewUser): Promise<number> {
   const row = await db.insertInto('users').values(user).returning('id').executeTakeFirstOrThrow()
   return row.id
