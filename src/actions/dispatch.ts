@@ -1,6 +1,6 @@
 import { authenticateAgent } from '../domain/agents.js'
 import { DomainError } from '../domain/errors.js'
-import type { Services } from '../domain/services.js'
+import { type Services, withLog } from '../domain/services.js'
 import { AgentAccessDenied, AgentError, GeneralError } from '../protocol/errors.js'
 import type { AgentRequest, Context } from '../protocol/types.js'
 import { parseAgentRequest } from '../wire/parse.js'
@@ -42,7 +42,7 @@ export async function handleAgentXml(services: Services, context: Context, body:
     const action = assertWellFormed(request)
     const agent = action.agentOnly ? await assertAgent(services, context, request, source) : undefined
     if (agent) log = log.child({ agent: agent.name })
-    const actionContext: ActionContext = { services: { ...services, log }, request, context, source, agent }
+    const actionContext: ActionContext = { services: agent ? withLog(services, log) : services, request, context, source, agent }
     const elements = await action.run(actionContext)
     return renderReply({ version: request.version, requestId: request.requestId, result: 'PASS', elements })
   } catch (err) {

@@ -17,6 +17,7 @@ export function parseNetwork(text: string): string {
 
 /** An address as the socket reports it, with IPv4-mapped IPv6 ("::ffff:10.0.0.1") unwrapped. */
 export function normaliseAddress(address: string): string {
+  if (!/^::ffff:/i.test(address)) return address
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)
   return mapped?.[1] ?? address
 }

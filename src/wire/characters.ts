@@ -28,6 +28,7 @@ const reference = /&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}))
  */
 export function assertXmlCharacters(text: string): void {
   if (forbiddenCharacter.test(text)) throw new GeneralError('request holds a character XML does not allow')
+  if (!text.includes('&')) return
   for (const match of text.replace(literalSections, '').matchAll(reference)) {
     if (match[1]) continue
     const code = match[2] ? parseInt(match[2], 10) : match[3] ? parseInt(match[3], 16) : undefined

@@ -20,6 +20,8 @@ export const parserOptions = {
   ignorePiTags: true,
   // the parser counts the levels below the root element: 31 of them make a depth of 32
   maxNestedTags: maxDepth - 1,
+  // no callback here reads a tag's path: the parser need not build it as a string for each tag
+  jPath: false,
 } as const satisfies X2jOptions
 
 const parser = new XMLParser(parserOptions)
@@ -70,8 +72,9 @@ export function parseAgentRequest(body: Buffer | undefined): AgentRequest {
   if (root !== 'SASRequest') throw new GeneralError(`root element is ${root}, not SASRequest`)
   const element = typeof content === 'object' && content !== null ? (content as Record<string, unknown>) : {}
   const fields: Record<string, string | undefined> = Object.create(null)
-  for (const [name, value] of Object.entries(element)) {
+  for (const name in element) {
     if (name.startsWith('@')) continue
+    const value = element[name]
     if (Array.isArray(value)) {
       if (singular.has(name)) throw new GeneralError(`element ${name} appears more than once`)
       continue
@@ -103,8 +106,7 @@ export function parseAgentRequest(body: Buffer | undefined): AgentRequest {
 function textOf(value: unknown): string | undefined {
   if (typeof value === 'string') return value
   if (typeof value !== 'object' || value === null) return undefined
-  const entries = Object.entries(value)
-  if (entries.some(([key]) => key !== '#text' && !key.startsWith('@'))) return undefined
+  for (const key in value) if (key !== '#text' && !key.startsWith('@')) return undefined
   const text = (value as Record<string, unknown>)['#text']
   return typeof text === 'string' ? text : ''
 }

@@ -38,7 +38,12 @@ export function renderDocument(element: ReplyElement): string {
 
 const replacements: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' }
 
+// characters XML 1.0 cannot carry at all are dropped rather than sent broken
+const forbidden = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g
+const special = /[&<>"'\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/
+
 export function escapeXml(text: string): string {
-  // characters XML 1.0 cannot carry at all are dropped rather than sent broken
-  return text.replace(/[&<>"']/g, (c) => replacements[c] ?? c).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '')
+  // most values (versions, digits, ids) have nothing to escape: one test instead of two rewrites
+  if (!special.test(text)) return text
+  return text.replace(/[&<>"']/g, (c) => replacements[c] ?? c).replace(forbidden, '')
 }
