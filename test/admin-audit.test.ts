@@ -7,6 +7,7 @@ import t from 'tap'
 import { startAuditLog } from '../src/audit-log.js'
 import { openDatabase } from '../src/db/index.js'
 import { insertAuditEntries } from '../src/db/repositories/audit-log.js'
+import { inWriteBatch } from '../src/db/sync.js'
 import { setAuditRetentionDays } from '../src/domain/audit-retention.js'
 import { auditEntryOf, purgeAudit } from '../src/domain/audit.js'
 import { createAuditRelay } from '../src/logging/audit.js'
@@ -150,7 +151,7 @@ t.test('entries older than the retention are purged (default 90 days)', async (t
   const day = 86_400_000
   const now = clock.now()
   for (const age of [200, 91, 89, 31, 29, 0]) {
-    await insertAuditEntries(services.db, [{ time: now - age * day, event: `age${age}`, message: 'm', outcome: 'success' }])
+    await inWriteBatch(services.db, (sql) => insertAuditEntries(sql, [{ time: now - age * day, event: `age${age}`, message: 'm', outcome: 'success' }]))
   }
   t.equal(await purgeAudit(services), 2)
   t.same((await auditRows(services)).map((r) => r.event), ['age89', 'age31', 'age29', 'age0'])
@@ -164,8 +165,8 @@ t.test('the server purges on start', async (t) => {
   const db = await openDatabase(':memory:')
   t.teardown(() => db.destroy())
   const now = Date.parse('2026-11-28T12:00:00Z')
-  await insertAuditEntries(db, [{ time: now - 100 * 86_400_000, event: 'old', message: 'm', outcome: 'success' }])
-  await insertAuditEntries(db, [{ time: now, event: 'new', message: 'm', outcome: 'success' }])
+  await inWriteBatch(db, (sql) => insertAuditEntries(sql, [{ time: now - 100 * 86_400_000, event: 'old', message: 'm', outcome: 'success' }]))
+  await inWriteBatch(db, (sql) => insertAuditEntries(sql, [{ time: now, event: 'new', message: 'm', outcome: 'success' }]))
   const log = createLogger({ format: 'json', level: 'info', destination: { write: () => {} } })
   const auditLog = startAuditLog({ db, keys: { hash: Buffer.alloc(32), encrypt: Buffer.alloc(32) }, log, now: () => now }, createAuditRelay(), { purge: true })
   await new Promise((resolve) => setTimeout(resolve, 50))

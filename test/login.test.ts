@@ -1,3 +1,4 @@
+import { inWriteBatch } from '../src/db/sync.js'
 import t from 'tap'
 import { burnString, findBatchByDevice } from '../src/db/repositories/string-batches.js'
 import { findDeviceByUser } from '../src/db/repositories/devices.js'
@@ -113,7 +114,9 @@ t.test('AGENT_ERROR_NO_SECURITY_STRINGS: no device, no batch, or every string us
   const user = await requireUser(services, 'alice')
   const device = await findDeviceByUser(services.db, user.id)
   const batch = device && (await findBatchByDevice(services.db, device.id))
-  for (let index = 1; index <= 98; index++) await burnString(services.db, batch?.id ?? -1, index, 0)
+  await inWriteBatch(services.db, (sql) => {
+    for (let index = 1; index <= 98; index++) burnString(sql, batch?.id ?? -1, index, 0)
+  })
   t.equal((await login(app, 'alice', alice.otc(99))).result, 'PASS', 'the last string still works')
   t.equal((await login(app, 'alice', alice.otc(99))).error, 'AGENT_ERROR_NO_SECURITY_STRINGS')
   t.equal(logs.at(-1)?.reason, 'every string of the batch used')

@@ -1,3 +1,4 @@
+import { inWriteBatch } from '../src/db/sync.js'
 import fc from 'fast-check'
 import t from 'tap'
 import { findDeviceByUser } from '../src/db/repositories/devices.js'
@@ -66,7 +67,7 @@ async function plant(services: Services, name: string, strings: readonly string[
   const user = await requireUser(services, name)
   const device = await findDeviceByUser(services.db, user.id)
   if (!device) throw new Error('no device')
-  await replaceBatch(services.db, device.id, sealBatch(services, device.id, strings), services.now())
+  await inWriteBatch(services.db, (sql) => replaceBatch(sql, device.id, sealBatch(services, device.id, strings), services.now()))
 }
 
 const typeAndString = fc

@@ -1,3 +1,4 @@
+import { inWriteBatch } from '../src/db/sync.js'
 import t from 'tap'
 import { findDeviceByUser } from '../src/db/repositories/devices.js'
 import { burnString, findBatchByDevice } from '../src/db/repositories/string-batches.js'
@@ -21,7 +22,9 @@ async function burn(services: Awaited<ReturnType<typeof build>>['services'], ...
   const device = await findDeviceByUser(services.db, user.id)
   const batch = device && (await findBatchByDevice(services.db, device.id))
   if (!batch) throw new Error('alice has no batch')
-  for (const index of indexes) await burnString(services.db, batch.id, index, services.now())
+  await inWriteBatch(services.db, (sql) => {
+    for (const index of indexes) burnString(sql, batch.id, index, services.now())
+  })
 }
 
 t.test('0 for an unknown user, a user without a device, a device without a batch', async (t) => {

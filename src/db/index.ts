@@ -5,6 +5,7 @@ import { Kysely, Migrator, SqliteDialect } from 'kysely'
 import { migrationProvider } from './migrations/index.js'
 import type { Database } from './schema/index.js'
 import { withStatementCache } from './statement-cache.js'
+import { registerSyncDb } from './sync.js'
 
 export type Db = Kysely<Database>
 export type * from './schema/index.js'
@@ -23,7 +24,9 @@ export async function openDatabase(file: string): Promise<Db> {
   sqlite.pragma('foreign_keys = ON')
   // reads through a memory map instead of read() calls: measurably cheaper on the hot paths
   sqlite.pragma('mmap_size = 268435456')
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
+  const database = withStatementCache(sqlite)
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) })
+  registerSyncDb(db, database, () => sqlite.inTransaction)
   try {
     await migrate(db, sqlite)
   } catch (err) {

@@ -8,7 +8,7 @@ import type { SqliteDatabase } from 'kysely'
  * runs one query at a time on the one connection and each runs to completion (`all`/`run`); a
  * `stream()` left half-read would keep its statement busy, and nothing here streams.
  */
-export function withStatementCache(sqlite: SQLite.Database, size = 500): SqliteDatabase {
+export function withStatementCache(sqlite: SQLite.Database, size = 500): SqliteDatabase & { prepare(sql: string): SQLite.Statement } {
   const cache = new Map<string, SQLite.Statement>()
   return {
     close: () => sqlite.close(),

@@ -1,5 +1,6 @@
 import { deleteAgentByName, findAgentByName, insertAgent, listAgents } from '../db/repositories/agents.js'
 import type { Agent } from '../db/schema/index.js'
+import { readSync } from '../db/sync.js'
 import { keyedHash, safeEqual } from '../secrets.js'
 import { DomainError, InvalidInput } from './errors.js'
 import { loopbackNetworks, matcher, parseNetwork } from './networks.js'
@@ -71,7 +72,7 @@ interface KnownAgent {
 async function knownAgents(services: Services): Promise<readonly KnownAgent[]> {
   const load = async () =>
     (await listAgents(services.db)).map((agent) => ({ agent, inside: matcher(JSON.parse(agent.networks) as string[]) }))
-  return services.settings ? services.settings.get(services.db, 'agents', load) : load()
+  return services.settings ? services.settings.get(readSync(services.db), 'agents', load) : load()
 }
 
 const view = (agent: Agent): AgentView => ({

@@ -1,5 +1,6 @@
 import type { Db } from '../db/index.js'
 import { readPolicyRows, writePolicy } from '../db/repositories/policies.js'
+import { readSync } from '../db/sync.js'
 import { PolicyError } from './policy.js'
 
 /**
@@ -15,7 +16,7 @@ export const auditRetention = {
 } as const
 
 export async function readAuditRetentionDays(db: Db): Promise<number> {
-  const stored = (await readPolicyRows(db)).get(auditRetention.key)
+  const stored = readPolicyRows(readSync(db)).get(auditRetention.key)
   return stored === undefined ? auditRetention.default : (parseRetention(stored) ?? auditRetention.default)
 }
 

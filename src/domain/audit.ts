@@ -7,6 +7,7 @@ import {
   listAuditEvents,
 } from '../db/repositories/audit-log.js'
 import type { AuditEntry, AuditOutcome, NewAuditEntry } from '../db/schema/index.js'
+import { inWriteBatch } from '../db/sync.js'
 import type { AuditRecord, AuditWriter } from '../logging/audit.js'
 import { readAuditRetentionDays } from './audit-retention.js'
 import type { Services } from './services.js'
@@ -58,7 +59,7 @@ export function auditWriter(services: Pick<Services, 'db' | 'now'>): AuditWriter
   return async (records) => {
     const time = services.now()
     const entries = records.map((record) => auditEntryOf(record, time)).filter((entry) => entry !== undefined)
-    if (entries.length > 0) await insertAuditEntries(services.db, entries)
+    if (entries.length > 0) await inWriteBatch(services.db, (sql) => insertAuditEntries(sql, entries))
   }
 }
 

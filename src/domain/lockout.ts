@@ -1,6 +1,6 @@
-import type { Db } from '../db/index.js'
 import { countFailedLogin, resetFailedLogins } from '../db/repositories/lockout.js'
 import type { User } from '../db/schema/index.js'
+import type { SyncDb } from '../db/sync.js'
 import type { Policies } from './policy.js'
 
 /**
@@ -25,19 +25,19 @@ export function unlocksAt(user: Pick<User, 'locked_at'>, policies: Policies): nu
 }
 
 /** A lapsed lock is gone: the user starts again with no failures. */
-export async function clearLapsedLock(db: Db, userId: number): Promise<void> {
-  await resetFailedLogins(db, userId)
+export function clearLapsedLock(sql: SyncDb, userId: number): void {
+  resetFailedLogins(sql, userId)
 }
 
 /**
  * Count a failure; `locked` is true when this failure reached the maximum. The caller holds the
  * transaction in which it saw the user unlocked, so a lock set here is this failure's doing.
  */
-export async function recordFailure(db: Db, userId: number, policies: Policies, now: number): Promise<{ locked: boolean; failures: number }> {
-  const row = await countFailedLogin(db, userId, policies['max-login-tries'], now)
+export function recordFailure(sql: SyncDb, userId: number, policies: Policies, now: number): { locked: boolean; failures: number } {
+  const row = countFailedLogin(sql, userId, policies['max-login-tries'], now)
   return { locked: row?.locked_at != null, failures: row?.failed_logins ?? 0 }
 }
 
-export async function recordSuccess(db: Db, user: Pick<User, 'id' | 'failed_logins'>): Promise<void> {
-  if (user.failed_logins > 0) await resetFailedLogins(db, user.id)
+export function recordSuccess(sql: SyncDb, user: Pick<User, 'id' | 'failed_logins'>): void {
+  if (user.failed_logins > 0) resetFailedLogins(sql, user.id)
 }

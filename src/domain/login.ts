@@ -1,7 +1,7 @@
-import type { Db, User } from '../db/index.js'
+import type { User } from '../db/index.js'
 import { findLoginAccount, type LoginAccount } from '../db/repositories/login-accounts.js'
 import { burnString } from '../db/repositories/string-batches.js'
-import { inTransaction } from '../db/transaction.js'
+import { inWriteBatch, type SyncDb } from '../db/sync.js'
 import { BadOtc, InvalidOtc, LoginFailure, LoginTriesExceeded, NoPin, NoSecurityStrings, UserLocked } from '../protocol/errors.js'
 import { messages } from '../protocol/messages.js'
 import { safeEqual } from '../secrets.js'
@@ -21,10 +21,10 @@ export interface LoginRequest {
 /** One login being checked, inside its transaction. */
 interface Attempt {
   readonly services: Services
-  readonly db: Db
+  readonly sql: SyncDb
   readonly now: number
   /** Read when a rule needs them (lockout, counting): a right code needs none. */
-  policies(): Promise<Policies>
+  policies(): Policies
 }
 
 interface BatchRef {
@@ -42,10 +42,10 @@ type Verdict = 'ok' | 'index out of range' | 'string already used' | 'wrong code
  * of the user is looked at: of two logins with one code exactly one passes.
  */
 export async function verifyLogin(services: Services, request: LoginRequest): Promise<void> {
-  const failure = await inTransaction(services.db, async (db) => {
-    let policies: Promise<Policies> | undefined
-    const attempt: Attempt = { services, db, now: services.now(), policies: () => (policies ??= policiesOf(services, db)) }
-    const account = await findLoginAccount(db, request.user)
+  const failure = await inWriteBatch(services.db, (sql) => {
+    let policies: Policies | undefined
+    const attempt: Attempt = { services, sql, now: services.now(), policies: () => (policies ??= policiesOf(services, sql)) }
+    const account = findLoginAccount(sql, request.user)
     return account ? checkUser(attempt, account, request.otc) : checkUnknown(attempt, request)
   })
   // thrown only now: the burnt string and the counted failure are committed
@@ -53,13 +53,13 @@ export async function verifyLogin(services: Services, request: LoginRequest): Pr
   services.log.info({ user: request.user, event: 'loginOk' }, messages.loginOk(request.user))
 }
 
-async function checkUser(attempt: Attempt, account: LoginAccount, otc: string): Promise<LoginFailure | undefined> {
+function checkUser(attempt: Attempt, account: LoginAccount, otc: string): LoginFailure | undefined {
   const { user } = account
   if (user.locked_at !== null) {
-    const policies = await attempt.policies()
+    const policies = attempt.policies()
     // a locked user's attempts burn nothing and count nothing
     if (lockState(user, policies, attempt.now) === 'locked') return new UserLocked(user.name, { unlocksAt: unlocksAt(user, policies) })
-    await clearLapsedLock(attempt.db, user.id)
+    clearLapsedLock(attempt.sql, user.id)
   }
   const pin = openPin(attempt.services, user)
   if (pin === undefined) return new NoPin(user.name)
@@ -67,9 +67,9 @@ async function checkUser(attempt: Attempt, account: LoginAccount, otc: string): 
   if (!batch.ok) return new NoSecurityStrings(user.name, batch.reason)
   const presented = parseOtc(otc, pin.length)
   if (!presented) return counted(attempt, user, 'not a mobile code for this user', (fields) => new BadOtc(user.name, fields))
-  const verdict = await presentString(attempt, batch, pin, presented)
+  const verdict = presentString(attempt, batch, pin, presented)
   if (verdict !== 'ok') return counted(attempt, user, verdict, (fields) => new InvalidOtc(user.name, verdict, fields))
-  await recordSuccess(attempt.db, { id: user.id, failed_logins: user.locked_at === null ? user.failed_logins : 0 })
+  recordSuccess(attempt.sql, { id: user.id, failed_logins: user.locked_at === null ? user.failed_logins : 0 })
   return undefined
 }
 
@@ -87,13 +87,13 @@ async function checkUser(attempt: Attempt, account: LoginAccount, otc: string): 
  * an agent that the user exists, as `reprovision` (NO_USER_FOUND) and `TokenIndex` already do.
  * Agents are trusted callers; what an end user at a portal sees is up to the portal.
  */
-async function checkUnknown(attempt: Attempt, request: LoginRequest): Promise<LoginFailure> {
+function checkUnknown(attempt: Attempt, request: LoginRequest): LoginFailure {
   const decoy = decoyFor(attempt.services)
   const pin = openDecoyPin(attempt.services, decoy, presentedCodeLength(request.otc))
   const presented = parseOtc(request.otc, pin.length)
   if (presented) {
-    await presentString(attempt, decoy.batch, pin, presented)
-    await recordFailure(attempt.db, decoy.userId, await attempt.policies(), attempt.now)
+    presentString(attempt, decoy.batch, pin, presented)
+    recordFailure(attempt.sql, decoy.userId, attempt.policies(), attempt.now)
   }
   return new LoginFailure(undefined, request.user, 'User not found', { reason: 'unknown user' })
 }
@@ -112,9 +112,9 @@ function usableBatch(account: LoginAccount): ({ ok: true } & BatchRef) | { ok: f
  * (spec §3.4). An index no string has (00, 100 and up) burns nothing, and is compared against the
  * filler so that it costs the same; the filler never authenticates.
  */
-async function presentString(attempt: Attempt, batch: BatchRef, pin: string, presented: PresentedOtc): Promise<Verdict> {
+function presentString(attempt: Attempt, batch: BatchRef, pin: string, presented: PresentedOtc): Verdict {
   const { index } = presented
-  const fresh = index !== undefined && (await burnString(attempt.db, batch.id, index, attempt.now))
+  const fresh = index !== undefined && burnString(attempt.sql, batch.id, index, attempt.now)
   const string = openBatch(attempt.services, batch.deviceId, batch.sealed)[index ?? 0] ?? ''
   const match = safeEqual(Buffer.from(deriveCode(string, pin)), Buffer.from(presented.code))
   if (index === undefined) return 'index out of range'
@@ -123,13 +123,8 @@ async function presentString(attempt: Attempt, batch: BatchRef, pin: string, pre
 }
 
 /** A failure that counts towards "Maximum login tries"; the one that reaches it locks the user. */
-async function counted(
-  attempt: Attempt,
-  user: User,
-  reason: string,
-  refuse: (fields: Record<string, unknown>) => LoginFailure,
-): Promise<LoginFailure> {
-  const { locked, failures } = await recordFailure(attempt.db, user.id, await attempt.policies(), attempt.now)
+function counted(attempt: Attempt, user: User, reason: string, refuse: (fields: Record<string, unknown>) => LoginFailure): LoginFailure {
+  const { locked, failures } = recordFailure(attempt.sql, user.id, attempt.policies(), attempt.now)
   if (locked) return new LoginTriesExceeded(user.name, { reason, failures })
   return refuse({ failures })
 }

@@ -1,5 +1,6 @@
 import type { Db } from '../db/index.js'
 import { readPolicyRows, writePolicy } from '../db/repositories/policies.js'
+import { readSync, type SyncDb } from '../db/sync.js'
 import type { Services } from './services.js'
 
 export const stringTypes = ['numbers', 'upper', 'lower', 'mixed', 'upper-numbers'] as const
@@ -66,8 +67,12 @@ export function isPolicyKey(key: string): key is PolicyKey {
   return Object.hasOwn(policyDefinitions, key)
 }
 
-export async function readPolicies(db: Db): Promise<Policies> {
-  const stored = await readPolicyRows(db)
+/** The policies in force, read now. */
+export function readPolicies(db: Db): Policies {
+  return policiesFrom(readPolicyRows(readSync(db)))
+}
+
+function policiesFrom(stored: ReadonlyMap<string, string>): Policies {
   const entries = policyKeys.map((key) => {
     const definition = policyDefinitions[key]
     // a stored value that no longer parses falls back to the default rather than failing requests
@@ -88,9 +93,13 @@ export function checkPolicy(key: string, value: string): string {
   return trimmed
 }
 
-/** The policies, from the services' settings cache when they have one (every provision, download, login). */
-export async function policiesOf(services: Services, db: Db = services.db): Promise<Policies> {
-  return services.settings ? services.settings.get(db, 'policies', () => readPolicies(db)) : readPolicies(db)
+/**
+ * The policies, from the services' settings cache when they have one (every provision, download,
+ * login); `sql` is the transaction's when the caller is in one.
+ */
+export function policiesOf(services: Services, sql: SyncDb = readSync(services.db)): Policies {
+  const load = () => policiesFrom(readPolicyRows(sql))
+  return services.settings ? services.settings.get(sql, 'policies', load) : load()
 }
 
 /** Validate and store one policy; a bad key or value throws and changes nothing. */

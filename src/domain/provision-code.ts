@@ -37,7 +37,7 @@ export async function createProvisionCode(
   options: { deliver: boolean },
 ): Promise<CreatedCode> {
   const { db, log } = services
-  const policies = await policiesOf(services)
+  const policies = policiesOf(services)
   const user = await findUserByName(db, userName)
   if (!user) throw new UserNotFound(userName)
   const destination = options.deliver ? await assertDeliverable(services, user) : undefined

@@ -1,7 +1,7 @@
 import { replaceDevice } from '../db/repositories/devices.js'
 import { takeProvisionCode } from '../db/repositories/provision-codes.js'
 import { findUserByName } from '../db/repositories/users.js'
-import { inTransaction } from '../db/transaction.js'
+import { inWriteBatch } from '../db/sync.js'
 import { ProvisionFailure } from '../protocol/errors.js'
 import { messages } from '../protocol/messages.js'
 import { randomHex, safeEqual } from '../secrets.js'
@@ -36,14 +36,14 @@ export async function provisionDevice(services: Services, request: ProvisionRequ
       fields: { user: request.user, reason: user ? 'no mobile right' : 'unknown user' },
     })
   }
-  const outcome = await inTransaction(db, async (trx): Promise<Outcome> => {
+  const outcome = await inWriteBatch(db, (sql): Outcome => {
     // a provision attempt consumes the code, right or wrong (Mobile Provision Code)
-    const pending = await takeProvisionCode(trx, user.id)
+    const pending = takeProvisionCode(sql, user.id)
     if (!pending) return { ok: false, reason: 'no pending code' }
     if (!safeEqual(pending.code_hash, presented)) return { ok: false, reason: 'wrong code' }
     if (pending.expires_at <= services.now()) return { ok: false, reason: 'expired code' }
     const id = randomHex(16)
-    await replaceDevice(trx, {
+    replaceDevice(sql, {
       user_id: user.id,
       id_hash: hashProvisionId(services, id),
       device_os: request.deviceOs ?? null,
@@ -60,8 +60,7 @@ export async function provisionDevice(services: Services, request: ProvisionRequ
       fields: { user: user.name, reason: outcome.reason },
     })
   }
-  const policies = await policiesOf(services)
-  const device = policies['log-device-info']
+  const device = policiesOf(services)['log-device-info']
     ? { deviceOs: request.deviceOs, pushId: request.pushId, userAgent: request.userAgent }
     : {}
   log.info({ user: user.name, event: 'provisioned', ...device }, messages.provisioned(user.name))

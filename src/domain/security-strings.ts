@@ -1,6 +1,6 @@
 import { findDeviceByIdHash } from '../db/repositories/devices.js'
 import { replaceBatch } from '../db/repositories/string-batches.js'
-import { inTransaction } from '../db/transaction.js'
+import { inWriteBatch } from '../db/sync.js'
 import { NoUserFound } from '../protocol/errors.js'
 import { messages } from '../protocol/messages.js'
 import { decrypt, encrypt, keyedHash, randomString } from '../secrets.js'
@@ -46,16 +46,14 @@ export const openBatch = (services: Services, deviceId: number, sealed: Buffer) 
 export async function downloadSecurityStrings(services: Services, id: string): Promise<string[]> {
   const { db, log } = services
   const idHash = hashProvisionId(services, id)
-  const policies = await policiesOf(services)
-  const strings = newBatch(policies['security-string-type'])
-  const owner = await inTransaction(db, async (trx) => {
-    const device = await findDeviceByIdHash(trx, idHash)
-    if (device) await replaceBatch(trx, device.id, sealBatch(services, device.id, strings), services.now())
-    return device?.user_name
+  const download = await inWriteBatch(db, (sql) => {
+    const device = findDeviceByIdHash(sql, idHash)
+    if (!device) return undefined
+    const strings = newBatch(policiesOf(services, sql)['security-string-type'])
+    replaceBatch(sql, device.id, sealBatch(services, device.id, strings), services.now())
+    return { owner: device.user_name, strings }
   })
-  if (owner === undefined) {
-    throw new NoUserFound({ event: 'unknownMobile', level: 'warn', message: messages.unknownMobile() })
-  }
-  log.info({ user: owner, event: 'stringsFetched' }, messages.stringsFetched(owner))
-  return strings
+  if (!download) throw new NoUserFound({ event: 'unknownMobile', level: 'warn', message: messages.unknownMobile() })
+  log.info({ user: download.owner, event: 'stringsFetched' }, messages.stringsFetched(download.owner))
+  return download.strings
 }

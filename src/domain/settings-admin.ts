@@ -50,7 +50,8 @@ export async function changeSettings(services: Services, values: ReadonlyMap<str
   }
   if (problems.size > 0) throw new SettingsRefused(problems)
   const changed = await inTransaction(services.db, async (trx) => {
-    const current = await readSettings(trx)
+    // read on the one connection, so inside this transaction
+    const current = await readSettings(services.db)
     const different = [...checked].filter(([key, value]) => current.get(key) !== value)
     for (const [key, value] of different) await writePolicy(trx, key, value)
     return different

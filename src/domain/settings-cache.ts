@@ -1,5 +1,5 @@
-import type { Db } from '../db/index.js'
 import { readSettingsVersion } from '../db/repositories/settings-version.js'
+import type { SyncDb } from '../db/sync.js'
 
 /**
  * Agents and policies, read once and kept until they change. Every read asks the database for
@@ -10,17 +10,24 @@ export class SettingsCache {
   #version: number | undefined
   readonly #values = new Map<string, unknown>()
 
-  /** `load()`'s value for `name`, loaded again only when the settings changed since. */
-  async get<T>(db: Db, name: string, load: () => Promise<T>): Promise<T> {
-    // the version first: a change committed after it is seen by the next call
-    const version = await readSettingsVersion(db)
+  /**
+   * `load()`'s value for `name`, loaded again only when the settings changed since. A promise
+   * is kept as it is, so requests arriving while it loads share it; one that fails is dropped.
+   */
+  get<T>(sql: SyncDb, name: string, load: () => T): T {
+    const version = readSettingsVersion(sql)
     if (version !== this.#version) {
       this.#values.clear()
       this.#version = version
     }
     if (this.#values.has(name)) return this.#values.get(name) as T
-    const value = await load()
-    if (this.#version === version) this.#values.set(name, value)
+    const value = load()
+    this.#values.set(name, value)
+    if (value instanceof Promise) {
+      value.catch(() => {
+        if (this.#values.get(name) === value) this.#values.delete(name)
+      })
+    }
     return value
   }
 }

@@ -1,3 +1,4 @@
+import { inWriteBatch } from '../../src/db/sync.js'
 import { readdirSync, readFileSync } from 'node:fs'
 import { findDeviceByUser, replaceDevice } from '../../src/db/repositories/devices.js'
 import { burnString, findBatchByDevice, replaceBatch } from '../../src/db/repositories/string-batches.js'
@@ -56,13 +57,9 @@ export function loadFixtures(): Fixture[] {
 /** A device bound to `name` whose provision id is `id` (fixtures carry literal ids). */
 export async function seedDevice(services: Services, name: string, id: string) {
   const user = await requireUser(services, name)
-  await replaceDevice(services.db, {
-    user_id: user.id,
-    id_hash: hashProvisionId(services, id),
-    device_os: null,
-    push_id: null,
-    created_at: services.now(),
-  })
+  await inWriteBatch(services.db, (sql) =>
+    replaceDevice(sql, { user_id: user.id, id_hash: hashProvisionId(services, id), device_os: null, push_id: null, created_at: services.now() }),
+  )
 }
 
 /** The batch login fixtures use: every index holds `0123456789` (spec §3.4's worked example string). */
@@ -73,7 +70,7 @@ async function seedStrings(services: Services, name: string, id: string) {
   await seedDevice(services, name, id)
   const device = await deviceOf(services, name)
   const strings = Array.from({ length: batchSize }, () => fixtureString)
-  await replaceBatch(services.db, device, sealBatch(services, device, strings), services.now())
+  await inWriteBatch(services.db, (sql) => replaceBatch(sql, device, sealBatch(services, device, strings), services.now()))
 }
 
 async function deviceOf(services: Services, name: string): Promise<number> {
@@ -86,7 +83,7 @@ async function deviceOf(services: Services, name: string): Promise<number> {
 async function burn(services: Services, name: string, index: number) {
   const batch = await findBatchByDevice(services.db, await deviceOf(services, name))
   if (!batch) throw new Error(`fixture setup: ${name} has no batch to burn index ${index} of`)
-  await burnString(services.db, batch.id, index, services.now())
+  await inWriteBatch(services.db, (sql) => burnString(sql, batch.id, index, services.now()))
 }
 
 /** Run the setup steps of a case (the words are listed in fixtures/agentxml/README.md). */

@@ -1,8 +1,15 @@
 import type { Db } from '../index.js'
 import type { AuditEntry, NewAuditEntry } from '../schema/index.js'
+import type { SyncDb } from '../sync.js'
 
-export async function insertAuditEntries(db: Db, entries: readonly NewAuditEntry[]): Promise<void> {
-  await db.insertInto('audit_log').values([...entries]).execute()
+/** Call inside a write batch: the entries of a turn are committed with that turn's work. */
+export function insertAuditEntries(sql: SyncDb, entries: readonly NewAuditEntry[]): void {
+  for (const entry of entries) {
+    sql.run(
+      'INSERT INTO audit_log (time, event, message, user_name, actor, actor_type, source, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [entry.time, entry.event, entry.message, entry.user_name ?? null, entry.actor ?? null, entry.actor_type ?? null, entry.source ?? null, entry.outcome, entry.detail ?? null],
+    )
+  }
 }
 
 export interface AuditFilter {

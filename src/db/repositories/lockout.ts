@@ -1,5 +1,4 @@
-import { sql } from 'kysely'
-import type { Db } from '../index.js'
+import type { SyncDb } from '../sync.js'
 
 export interface FailedLogins {
   readonly failed_logins: number
@@ -11,19 +10,16 @@ export interface FailedLogins {
  * one statement: concurrent failures each see the count the one before left, so none can slip
  * past the limit. Undefined when no user has `userId`.
  */
-export async function countFailedLogin(db: Db, userId: number, maxTries: number, now: number): Promise<FailedLogins | undefined> {
-  return db
-    .updateTable('users')
-    .set((eb) => ({
-      failed_logins: eb('failed_logins', '+', 1),
-      locked_at: sql<number | null>`CASE WHEN locked_at IS NULL AND ${maxTries} > 0 AND failed_logins + 1 >= ${maxTries} THEN ${now} ELSE locked_at END`,
-    }))
-    .where('id', '=', userId)
-    .returning(['failed_logins', 'locked_at'])
-    .executeTakeFirst()
+export function countFailedLogin(sql: SyncDb, userId: number, maxTries: number, now: number): FailedLogins | undefined {
+  return sql.get<FailedLogins>(
+    `UPDATE users SET failed_logins = failed_logins + 1,
+      locked_at = CASE WHEN locked_at IS NULL AND ? > 0 AND failed_logins + 1 >= ? THEN ? ELSE locked_at END
+    WHERE id = ? RETURNING failed_logins, locked_at`,
+    [maxTries, maxTries, now, userId],
+  )
 }
 
 /** A successful login, or a lock that has lapsed: the count starts again from zero. */
-export async function resetFailedLogins(db: Db, userId: number): Promise<void> {
-  await db.updateTable('users').set({ failed_logins: 0, locked_at: null }).where('id', '=', userId).execute()
+export function resetFailedLogins(sql: SyncDb, userId: number): void {
+  sql.run('UPDATE users SET failed_logins = 0, locked_at = NULL WHERE id = ?', [userId])
 }

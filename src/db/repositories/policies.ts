@@ -1,8 +1,9 @@
 import type { Db } from '../index.js'
+import type { SyncDb } from '../sync.js'
 
 /** The policies an administrator has set; the defaults live with the rules, not in the database. */
-export async function readPolicyRows(db: Db): Promise<Map<string, string>> {
-  const rows = await db.selectFrom('policies').select(['key', 'value']).execute()
+export function readPolicyRows(sql: SyncDb): Map<string, string> {
+  const rows = sql.all<{ key: string; value: string }>('SELECT key, value FROM policies')
   return new Map(rows.map((row) => [row.key, row.value]))
 }
 
