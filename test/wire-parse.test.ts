@@ -1,6 +1,8 @@
+import fc from 'fast-check'
+import { XMLValidator } from 'fast-xml-parser'
 import t from 'tap'
 import { addAgent } from '../src/domain/agents.js'
-import { parseAgentRequest } from '../src/wire/parse.js'
+import { isPlainDocument, parseAgentRequest } from '../src/wire/parse.js'
 import { build, element, post, sasRequest } from './helpers/build.js'
 import { agentSecret, seedAgent, seedCode, seedUser } from './helpers/seed.js'
 
@@ -180,4 +182,39 @@ t.test('a UTF-8 user name and RequestID round-trip to the reply and the log', as
   t.ok(reply.rawPayload.includes(Buffer.from(`<RequestID>${id}</RequestID>`, 'utf8')), 'the reply bytes carry the RequestID as UTF-8')
   t.ok(logs.some((r) => r.msg === `User "${name}" provisioned successfully` && r.user === name), 'the log record carries the name')
   t.ok(lines.some((line) => line.includes(name)), 'the raw log line holds it unescaped')
+})
+
+t.test('the fast well-formedness check accepts only what the validator accepts', async (t) => {
+  // documents stitched from pieces of markup, right and wrong: whatever the shortcut lets
+  // through must be well-formed by the validator's reckoning too
+  const piece = fc.constantFrom(
+    '<?xml version="1.0" encoding="UTF-8"?>', "<?xml version='1.0'?>", '<?xml version="1.1"?>',
+    '<SASRequest>', '</SASRequest>', '<Version>', '</Version>', '<Action>', '</Action>', '<1a>', '</1a>',
+    '<a b="1">', '<Id/>', '3.6', 'ping', ' ', '\n', '<', '>', '&', '&amp;', ']]>', '<!-- c -->', '<![CDATA[x]]>', 'é',
+  )
+  const tagName = fc.constantFrom('SASRequest', 'Version', 'Id', 'a', '_x', 'a.b-c', '1a', 'a b', '', 'é')
+  const text = fc.string({ unit: fc.constantFrom('a', '1', ' ', '\n', '<', '>', '&', ';', ']', '"', "'", '/', '?'), maxLength: 6 })
+  // mostly the start tag's name again, sometimes another
+  const closing = fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: tagName })
+  const child = fc.tuple(fc.constantFrom('', ' ', '\n'), tagName, text, closing).map(([space, open, body, close]) => `${space}<${open}>${body}</${close ?? open}>`)
+  const stitched = fc.array(piece, { maxLength: 14 }).map((pieces) => pieces.join(''))
+  const shaped = fc
+    .tuple(fc.constantFrom('', '<?xml version="1.0"?>', '<?xml version="1.0" encoding="UTF-8"?>\n', ' '), tagName, fc.array(child, { maxLength: 4 }), closing, fc.constantFrom('', '\n', 'x'))
+    .map(([declaration, open, children, close, tail]) => `${declaration}<${open}>${children.join('')}</${close ?? open}>${tail}`)
+  let fast = 0
+  await fc.assert(
+    fc.property(fc.oneof(stitched, shaped), (text) => {
+      if (!isPlainDocument(text)) return true
+      fast++
+      return XMLValidator.validate(text) === true
+    }),
+    { numRuns: 20_000 },
+  )
+  t.ok(fast > 0, `the shortcut was taken (${fast} times)`)
+  for (const text of ['<SASRequest><Version>3.6</Version><Action>ping</Action></SASRequest>', '<?xml version="1.0" encoding="UTF-8"?>\n<SASRequest>\n <Id>ab</Id>\n</SASRequest>\n']) {
+    t.ok(isPlainDocument(text), `a usual request takes the shortcut: ${JSON.stringify(text.slice(0, 30))}`)
+  }
+  for (const text of ['<a><b>x</c></a>', '<1a></1a>', '<a><b>x</b>', '<a>x</a>', '<a><b>&amp;</b></a>', ' <?xml version="1.0"?><a></a>']) {
+    t.notOk(isPlainDocument(text), `and this one does not: ${text}`)
+  }
 })
