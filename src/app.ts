@@ -1,3 +1,4 @@
+import type { ServerOptions } from 'node:http'
 import { hostname } from 'node:os'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { Config } from './config.js'
@@ -23,7 +24,8 @@ export interface AppOptions {
 
 /** The whole HTTP application; it never listens (server.ts does), so tests drive it with inject(). */
 export async function buildApp({ config, services, https }: AppOptions): Promise<FastifyInstance> {
-  const options: FastifyServerOptions & { https?: object } = {
+  const timeouts = { requestTimeout: config.requestTimeout * 1000, headersTimeout: Math.min(60_000, config.requestTimeout * 1000), connectionsCheckingInterval: 1000 }
+  const options: FastifyServerOptions & { http?: ServerOptions; https?: object } = {
     // no logger for fastify itself: the server's lines go through requestServices (request-services.ts)
     bodyLimit,
     trustProxy: config.trustProxy,
@@ -32,7 +34,12 @@ export async function buildApp({ config, services, https }: AppOptions): Promise
     return503OnClosing: false,
     frameworkErrors: frameworkError(services),
     clientErrorHandler: clientError(services),
-    ...(https ? { https } : {}),
+    // a client that sends a request slowly, or never finishes it, does not hold a connection for
+    // ever: it gets 408 (in XML, see clientError). node checks open connections every second, and
+    // enforces the limit only when the one for headers is no longer (its default is 60 s)
+    requestTimeout: timeouts.requestTimeout,
+    http: timeouts,
+    ...(https ? { https: { ...https, ...timeouts } } : {}),
   }
   const app = Fastify(options) as unknown as FastifyInstance
   app.setNotFoundHandler((_request, reply) => reply.code(404).type(xmlContentType).send(notFoundBody()))

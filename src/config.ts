@@ -19,6 +19,8 @@ export interface Config {
   /** The address mobile clients reach, for the site lookup (spec §10). */
   readonly publicUrl: URL | undefined
   readonly trustProxy: boolean
+  /** Seconds a client has to send a whole request (headers and body) before it gets 408. */
+  readonly requestTimeout: number
   readonly smtpUrl: string | undefined
   readonly smtpFrom: string | undefined
   readonly smsUrl: string | undefined
@@ -88,6 +90,7 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
     publicUrl: parseUrl(pick('public-url', 'AGENTXML_PUBLIC_URL'), '--public-url'),
     // behind a reverse proxy, the client address comes from X-Forwarded-For (agents are matched on it)
     trustProxy: flags['trust-proxy'] === true || /^(1|yes|true)$/i.test(env.AGENTXML_TRUST_PROXY ?? ''),
+    requestTimeout: parseSeconds(pick('request-timeout', 'AGENTXML_REQUEST_TIMEOUT') ?? '30', '--request-timeout', 1, 3600),
     ...delivery,
   })
 }
@@ -118,6 +121,12 @@ function checkDelivery(delivery: Pick<Config, 'smtpUrl' | 'smtpFrom' | 'smtpRequ
   } else if (delivery.smsBody !== undefined || delivery.smsMethod !== undefined || delivery.smsHeaders.length > 0) {
     throw new ConfigError('--sms-method, --sms-header and --sms-body need --sms-url')
   }
+}
+
+function parseSeconds(text: string, name: string, min: number, max: number): number {
+  const seconds = Number(text)
+  if (!/^\d+$/.test(text) || seconds < min || seconds > max) throw new ConfigError(`${name} must be a number of seconds from ${min} to ${max}, not "${text}"`)
+  return seconds
 }
 
 function parsePort(text: string): number {

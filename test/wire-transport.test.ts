@@ -1,4 +1,7 @@
+import { once } from 'node:events'
+import { connect } from 'node:net'
 import t from 'tap'
+import { loadConfig } from '../src/config.js'
 import { build, element, post, sasRequest } from './helpers/build.js'
 
 // Spec §1: the three paths, the content types a request may come with, the reply's bytes.
@@ -94,4 +97,31 @@ t.test('GET, PUT and DELETE on the AgentXML path answer XML, never JSON', async 
     t.equal(reply.headers['content-type'], 'text/xml; charset=UTF-8', method)
     t.notMatch(reply.body, /^\s*[{[]/, 'not JSON')
   }
+})
+
+t.test('a client that never finishes its request gets 408 in XML, and the server keeps serving', async (t) => {
+  const { app, logs } = await build(t, { flags: { 'request-timeout': '1' } })
+  const url = new URL(await app.listen({ host: '127.0.0.1', port: 0 }))
+  const socket = connect(Number(url.port), url.hostname)
+  socket.write('POST /proxy/AgentXML HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: 100\r\n\r\n<SASRequest>')
+  const started = Date.now()
+  let received = ''
+  socket.on('data', (chunk: Buffer) => (received += chunk.toString('utf8')))
+  await once(socket, 'close')
+  const waited = Date.now() - started
+  t.match(received, /^HTTP\/1\.1 408 /, `408 after ${waited} ms`)
+  t.ok(waited >= 900 && waited < 5000, 'after the request timeout, not at once and not much later')
+  t.match(received, /content-type: text\/xml; charset=UTF-8/i)
+  t.match(received, /<\?xml version="1\.0" encoding="UTF-8"\?>/)
+  t.ok(logs.some((line) => line.errorCode === 'ERR_HTTP_REQUEST_TIMEOUT'), 'and it is logged')
+  const ping = await fetch(new URL('/proxy/AgentXML', url), { method: 'POST', body: sasRequest('<Action>ping</Action>') })
+  t.equal(element(await ping.text(), 'Result'), 'PASS')
+})
+
+t.test('the request timeout is checked when the configuration is read', async (t) => {
+  for (const value of ['0', '3601', 'soon', '1.5']) {
+    t.throws(() => loadConfig({ 'request-timeout': value }, {}), /--request-timeout must be a number of seconds from 1 to 3600/, value)
+  }
+  t.equal(loadConfig({}, {}).requestTimeout, 30, 'thirty seconds unless set')
+  t.equal(loadConfig({}, { AGENTXML_REQUEST_TIMEOUT: '90' }).requestTimeout, 90)
 })

@@ -11,6 +11,7 @@ export async function serve(args: readonly string[], io: Io): Promise<void> {
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
     'trust-proxy': { type: 'boolean' },
+    'request-timeout': { type: 'string' },
     ...deliveryOptions,
   })
   const server = await startServer(configFrom(values, io))
