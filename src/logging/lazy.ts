@@ -10,6 +10,8 @@ export function lazyChild(parent: Logger, bindings: () => Record<string, unknown
   const real = () => (child ??= parent.child(bindings()))
   return new Proxy({} as Logger, {
     get(_target, property) {
+      // a child of a child not yet made is one child with both sets of fields: made once, if at all
+      if (property === 'child' && !child) return (more: Record<string, unknown>) => lazyChild(parent, () => ({ ...bindings(), ...more }))
       const value: unknown = Reflect.get(real(), property)
       return typeof value === 'function' ? value.bind(real()) : value
     },
