@@ -59,7 +59,7 @@ t.test("a user's page shows transport, lock state, device and pending code", asy
   t.match(alice, 'Device bound 2026-11-28 12:00:00 UTC, DeviceOS iOS 17.5')
   t.match(alice, 'Pending provision code expires 2026-11-28 12:10:00 UTC')
   const carol = visibleText((await client.get('/admin/user?name=carol')).body)
-  t.match(carol, 'Lock state locked since 2026-11-28 12:00:00 UTC (5 failed logins)')
+  t.match(carol, 'Lock state locked since 2026-11-28 12:00:00 UTC, until unlocked (5 failed logins)')
   t.match(carol, 'Device no device provisioned')
   t.match(carol, 'Pending provision code none')
   const missing = await client.get('/admin/user?name=zed')

@@ -3,6 +3,7 @@ import t from 'tap'
 import { burnString, findBatchByDevice } from '../src/db/repositories/string-batches.js'
 import { findDeviceByUser } from '../src/db/repositories/devices.js'
 import { deriveCode, deriveOtc } from '../src/domain/otc.js'
+import { lockedNow } from '../src/domain/lockout.js'
 import { setPolicy } from '../src/domain/policy.js'
 import { describeUser, requireUser, unlockUser } from '../src/domain/users.js'
 import { build, element, post, sasRequest } from './helpers/build.js'
@@ -168,6 +169,25 @@ t.test('lockout-time lets the lock lapse after the set minutes', async (t) => {
   t.equal((await login(app, 'alice', wrong(alice.otc(4)))).error, undefined, 'lapsed: a wrong code is a plain FAIL again')
   t.equal((await describeUser(services, 'alice')).failedLogins, 1, 'and the count started again')
   t.equal((await login(app, 'alice', alice.otc(3))).result, 'PASS')
+})
+
+t.test('a lock past its lockout time shows as lapsed before the next login tries', async (t) => {
+  const { app, services, clock, alice } = await setup(t)
+  await setPolicy(services.db, 'max-login-tries', '1')
+  await setPolicy(services.db, 'lockout-time', '1')
+  await login(app, 'alice', wrong(alice.otc(1)))
+  const locked = await describeUser(services, 'alice')
+  t.ok(locked.lockedAt !== null, 'locked')
+  t.equal(locked.unlocksAt, (locked.lockedAt ?? 0) + 60_000, 'until a minute later')
+  t.equal(lockedNow(services, await requireUser(services, 'alice')), true)
+  clock.advance(60_000)
+  // nothing has touched the row yet: what the command, the console and AdminXML show is the rule's view
+  const lapsed = await describeUser(services, 'alice')
+  t.same([lapsed.lockedAt, lapsed.unlocksAt, lapsed.failedLogins], [null, undefined, 0], 'shown unlocked, the count started again')
+  t.equal(lockedNow(services, await requireUser(services, 'alice')), false)
+  await setPolicy(services.db, 'lockout-time', '0')
+  t.equal((await describeUser(services, 'alice')).unlocksAt, undefined, 'with lockout-time 0 only an administrator unlocks')
+  t.ok((await describeUser(services, 'alice')).lockedAt !== null, 'so the same lock is in force again')
 })
 
 t.test('with lockout-time 0 the lock stays until unlocked; max-login-tries 0 never locks', async (t) => {

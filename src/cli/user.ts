@@ -1,3 +1,4 @@
+import { lockedNow } from '../domain/lockout.js'
 import { addUser, deleteUser, describeUser, setPin, unlockUser, userList } from '../domain/users.js'
 import { formatTime, type Io, parse, positional, print, table, UsageError, withServices } from './shared.js'
 
@@ -18,7 +19,7 @@ export async function user(args: readonly string[], io: Io): Promise<void> {
         return print(io, `user "${name()}" added`)
       case 'list': {
         const users = await userList(services, values.search)
-        const rows = users.map((u) => [u.name, u.transport, u.email ?? u.phone ?? '-', u.locked_at ? 'locked' : '-'])
+        const rows = users.map((u) => [u.name, u.transport, u.email ?? u.phone ?? '-', lockedNow(services, u) ? 'locked' : '-'])
         return print(io, table([['NAME', 'TRANSPORT', 'DESTINATION', 'LOCKED'], ...rows]))
       }
       case 'show': {
@@ -29,7 +30,7 @@ export async function user(args: readonly string[], io: Io): Promise<void> {
           ['email', view.email ?? '-'],
           ['phone', view.phone ?? '-'],
           ['pin', view.hasPin ? 'set' : 'not set'],
-          ['locked', view.lockedAt ? `since ${formatTime(view.lockedAt)}` : 'no'],
+          ['locked', view.lockedAt ? `since ${formatTime(view.lockedAt)}, ${view.unlocksAt ? `until ${formatTime(view.unlocksAt)}` : 'until unlocked'}` : 'no'],
           ['failed logins', String(view.failedLogins)],
           ['device', view.device ? `bound ${formatTime(view.device.boundAt)}${view.device.deviceOs ? `, ${view.device.deviceOs}` : ''}` : 'none'],
           ['pending code', view.pendingCodeExpiresAt ? `expires ${formatTime(view.pendingCodeExpiresAt)}` : 'none'],

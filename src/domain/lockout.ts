@@ -1,7 +1,8 @@
 import { countFailedLogin, resetFailedLogins } from '../db/repositories/lockout.js'
 import type { User } from '../db/schema/index.js'
 import type { SyncDb } from '../db/sync.js'
-import type { Policies } from './policy.js'
+import { type Policies, policiesOf } from './policy.js'
+import type { Services } from './services.js'
 
 /**
  * Lockout (spec §9): failed logins count up; the one that reaches "Maximum login tries" locks the
@@ -22,6 +23,11 @@ export function lockState(user: Pick<User, 'locked_at'>, policies: Policies, now
 export function unlocksAt(user: Pick<User, 'locked_at'>, policies: Policies): number | undefined {
   const minutes = policies['lockout-time']
   return user.locked_at === null || minutes === 0 ? undefined : user.locked_at + minutes * minute
+}
+
+/** Whether `user` is locked now, by the policies in force: a lock past its lockout time has lapsed. */
+export function lockedNow(services: Services, user: Pick<User, 'locked_at'>): boolean {
+  return user.locked_at !== null && lockState(user, policiesOf(services), services.now()) === 'locked'
 }
 
 /** A lapsed lock is gone: the user starts again with no failures. */

@@ -6,6 +6,8 @@ import { inTransaction } from '../db/transaction.js'
 import { decrypt, encrypt } from '../secrets.js'
 import { transportNames } from '../transports/queue.js'
 import { InvalidInput, UserExists, UserNotFound } from './errors.js'
+import { lockState, unlocksAt } from './lockout.js'
+import { policiesOf } from './policy.js'
 import type { Services } from './services.js'
 
 export interface UserInput {
@@ -24,7 +26,10 @@ export interface UserView {
   readonly hasPin: boolean
   readonly mobile: boolean
   readonly failedLogins: number
+  /** Set only while the user is locked: a lock past "Account lockout time" has lapsed. */
   readonly lockedAt: number | null
+  /** When the lock lapses; undefined while only an administrator can unlock. */
+  readonly unlocksAt: number | undefined
   readonly device: { readonly boundAt: number; readonly deviceOs: string | null } | undefined
   readonly pendingCodeExpiresAt: number | undefined
   readonly createdAt: number
@@ -106,6 +111,8 @@ export async function describeUser(services: Services, name: string): Promise<Us
   const user = await requireUser(services, name)
   const device = await findDeviceByUser(services.db, user.id)
   const code = await findProvisionCode(services.db, user.id)
+  const policies = policiesOf(services)
+  const lock = lockState(user, policies, services.now())
   return {
     name: user.name,
     transport: user.transport,
@@ -113,8 +120,10 @@ export async function describeUser(services: Services, name: string): Promise<Us
     phone: user.phone,
     hasPin: user.pin !== null,
     mobile: user.mobile === 1,
-    failedLogins: user.failed_logins,
-    lockedAt: user.locked_at,
+    // a lapsed lock is cleared, with the count, by the user's next login (domain/login.ts)
+    failedLogins: lock === 'lapsed' ? 0 : user.failed_logins,
+    lockedAt: lock === 'locked' ? user.locked_at : null,
+    unlocksAt: lock === 'locked' ? unlocksAt(user, policies) : undefined,
     device: device && { boundAt: device.created_at, deviceOs: device.device_os },
     pendingCodeExpiresAt: code && code.expires_at > services.now() ? code.expires_at : undefined,
     createdAt: user.created_at,

@@ -18,7 +18,7 @@ const notices: Record<string, (name: string) => string> = {
 
 function details(user: UserView) {
   const lock = user.lockedAt
-    ? html`${badge('bad', 'locked')} since ${formatTime(user.lockedAt)}`
+    ? html`${badge('bad', 'locked')} since ${formatTime(user.lockedAt)}, ${user.unlocksAt ? html`until ${formatTime(user.unlocksAt)}` : 'until unlocked'}`
     : html`${badge('ok', 'not locked')}`
   return html`<dl class="details">
 <dt>Transport</dt><dd>${user.transport}</dd>

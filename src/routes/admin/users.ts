@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { countUsers, type DirectoryEntry, pageUsers } from '../../db/repositories/user-directory.js'
 import { DomainError } from '../../domain/errors.js'
 import type { Services } from '../../domain/services.js'
+import { lockedNow } from '../../domain/lockout.js'
 import { createUser } from '../../domain/user-admin.js'
 import { transportNames } from '../../transports/queue.js'
 import { badge, capitalise, csrfField, errorBox, formValue, notice, pageNumber, pager, selectField, textField, withQuery } from './components.js'
@@ -15,13 +16,13 @@ export const usersPerPage = 25
 
 const userLink = (name: string) => withQuery('/admin/user', { name })
 
-function row(user: DirectoryEntry, now: number) {
+function row(user: DirectoryEntry, now: number, locked: boolean) {
   const destination = user.transport === 'sms' ? user.phone : (user.email ?? user.phone)
   const pending = user.code_expires_at !== null && user.code_expires_at > now
   return html`<tr><td><a href="${userLink(user.name)}">${user.name}</a></td><td>${user.transport}</td><td>${destination ?? ''}</td>
 <td>${user.device_bound_at === null ? badge('muted', 'none') : html`${formatTime(user.device_bound_at)}${user.device_os ? html`<br><span class="muted">${user.device_os}</span>` : ''}`}</td>
 <td>${pending ? html`expires ${formatTime(user.code_expires_at)}` : ''}</td>
-<td>${user.locked_at === null ? badge('ok', 'active') : badge('bad', 'locked')}</td></tr>`
+<td>${locked ? badge('bad', 'locked') : badge('ok', 'active')}</td></tr>`
 }
 
 interface NewUserForm {
@@ -61,7 +62,7 @@ ${textField({ name: 'q', label: 'Find users', type: 'search', value: search })}
 <button type="submit">Search</button>${search ? html`<a class="button secondary" href="/admin/users">Show all</a>` : ''}
 <a class="button secondary" href="/admin/users/new">Add user</a></form>
 <table><thead><tr><th scope="col">User</th><th scope="col">Transport</th><th scope="col">Destination</th><th scope="col">Device</th><th scope="col">Provision code</th><th scope="col">Status</th></tr></thead>
-<tbody>${users.length ? users.map((user) => row(user, now)) : html`<tr><td colspan="6" class="muted">${search ? 'No user matches this search.' : 'No users yet.'}</td></tr>`}</tbody></table>
+<tbody>${users.length ? users.map((user) => row(user, now, lockedNow(services, user))) : html`<tr><td colspan="6" class="muted">${search ? 'No user matches this search.' : 'No users yet.'}</td></tr>`}</tbody></table>
 ${pager({ page: current, pageSize: usersPerPage, total, link: (n) => withQuery('/admin/users', { q: search, page: n }) })}`
     return send(reply, 200, page({ title: 'User Management', session, section: 'users', body }))
   })
