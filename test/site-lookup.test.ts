@@ -59,6 +59,14 @@ t.test('without --public-url, the details are how the server listens', async (t)
   t.equal(reply.body, known('auth.internal', 'NO', 9090, 'proxy'))
 })
 
+t.test('with --port 0 the details give the port the system picked', async (t) => {
+  const { app } = await build(t, { flags: { 'site-id': 'acme', port: '0' } })
+  const url = new URL(await app.listen({ host: '127.0.0.1', port: 0 }))
+  const reply = await fetch(new URL('/ssdserver/getServerDetails?id=acme', url))
+  t.equal(await reply.text(), known('127.0.0.1', 'NO', Number(url.port), 'proxy'))
+  t.not(url.port, '0')
+})
+
 t.test('a site id with an XML special character is matched decoded', async (t) => {
   const reply = await lookup(t, { 'site-id': 'a&b', host: 'auth.internal', port: '9090' }, `?id=${encodeURIComponent('a&b')}`)
   t.equal(reply.body, known('auth.internal', 'NO', 9090, 'proxy'))

@@ -17,12 +17,18 @@ export async function siteLookupRoutes(app: FastifyInstance, { site }: { site: S
     const { id } = request.query
     const known = site !== undefined && typeof id === 'string' && id.trim() === site.siteId
     const children: ReplyElement[] = [{ name: 'responseCode', text: known ? '0' : '1' }]
-    if (known) children.push({ name: 'SSDetails', children: details(site) })
+    if (known) children.push({ name: 'SSDetails', children: details(site, listeningPort(app)) })
     return reply.type(xmlContentType).send(renderDocument({ name: 'getServerDetailsResponse', children }))
   })
 }
 
-function details(site: SiteDetails): ReplyElement[] {
+/** The port the server actually listens on (`--port 0` lets the system pick one). */
+function listeningPort(app: FastifyInstance): number | undefined {
+  const address = app.server.address()
+  return typeof address === 'object' && address !== null ? address.port : undefined
+}
+
+function details(site: SiteDetails, listening: number | undefined): ReplyElement[] {
   const values: [string, string][] = [
     ['hostname', site.hostname],
     ['usingSSL', site.usingSsl ? 'YES' : 'NO'],
@@ -30,7 +36,7 @@ function details(site: SiteDetails): ReplyElement[] {
     ['local', 'NO'],
     ['pin', 'YES'],
     ['oath', 'NO'],
-    ['port', String(site.port)],
+    ['port', String(site.port === 0 ? (listening ?? 0) : site.port)],
     ['connectionType', site.connectionType],
   ]
   return values.map(([name, text]) => ({ name, text }))
