@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
@@ -17,4 +17,13 @@ t.test('processes opening a new database at once all get its schema', async (t) 
     t.ok(tables.some((row) => (row as { name: string }).name === 'users'), 'the schema is there')
     await o.value.destroy()
   }
+})
+
+t.test('a new database, its WAL and its shared memory are readable by their owner only', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'agentxml-mode-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const file = join(dir, 'agentxml.db')
+  const db = await openDatabase(file)
+  t.teardown(() => db.destroy())
+  for (const suffix of ['', '-wal', '-shm']) t.equal(statSync(file + suffix).mode & 0o777, 0o600, `agentxml.db${suffix}`)
 })
