@@ -22,9 +22,9 @@ interface Run {
   stderr: string
 }
 
-function run(args: readonly string[], command = process.execPath, prefix: readonly string[] = [cli]): Promise<Run> {
+function run(args: readonly string[], command = process.execPath, prefix: readonly string[] = [cli], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(command, [...prefix, ...args], { cwd: root, timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(command, [...prefix, ...args], { cwd: root, timeout: 60_000, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0
       resolve({ code, stdout, stderr })
     })
@@ -132,6 +132,11 @@ t.test('provision with the reference client, read an OTC, verify it with an agen
   const viaNpx = await run(['agentxml', 'mobile', 'otc', '--pin', '2468', '--state', state], 'npx', ['--no-install'])
   t.equal(viaNpx.code, 0, viaNpx.stderr)
   t.equal(await agentLogin(url, 'alice', viaNpx.stdout.trim()), 'PASS', 'npx agentxml works the same')
+
+  // the PIN from the environment, out of sight of ps
+  const viaEnv = await run(['mobile', 'otc', '--state', state], process.execPath, [cli], { AGENTXML_PIN: '2468' })
+  t.equal(viaEnv.code, 0, viaEnv.stderr)
+  t.equal(await agentLogin(url, 'alice', viaEnv.stdout.trim()), 'PASS', 'AGENTXML_PIN gives the PIN as --pin does')
 })
 
 t.test('the client fails with one clear line', async (t) => {
@@ -159,7 +164,7 @@ t.test('the client fails with one clear line', async (t) => {
   t.equal(badPin.stderr, 'agentxml: a PIN is 4 to 10 digits\n')
   const usage = await run(['mobile', 'otc', '--state', state])
   t.equal(usage.code, 2)
-  t.match(usage.stderr, /^agentxml: mobile needs --pin\n/)
+  t.match(usage.stderr, /^agentxml: mobile needs --pin \(or AGENTXML_PIN\)\n/)
 
   writeFileSync(state, '{"not":"a state"}')
   t.equal((await run(['mobile', 'strings', '--state', state])).stderr, `agentxml: ${state} is not a mobile state file\n`)

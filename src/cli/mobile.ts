@@ -36,7 +36,8 @@ export async function mobile(args: readonly string[], io: Io): Promise<void> {
       await refresh(file, loadState(file))
       print(io, `99 security strings downloaded to ${file}`)
     } else if (verb === 'otc') {
-      const pin = required(values.pin, '--pin')
+      // the environment keeps the PIN out of `ps`, which shows every process's arguments to every user
+      const pin = required(values.pin ?? io.env.AGENTXML_PIN, '--pin (or AGENTXML_PIN)')
       if (!/^\d{4,10}$/.test(pin)) throw new CliError('a PIN is 4 to 10 digits')
       let state = loadState(file)
       let index = nextIndex(state)

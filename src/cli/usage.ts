@@ -21,5 +21,6 @@ export const usage = `Usage: agentxml <command> [options]
 
 Every command takes --db FILE (default: $AGENTXML_DB, else ./data/agentxml.db).
 The mobile commands are a reference mobile client: they speak HTTP to a running server and keep
-their state in --state FILE (default ./agentxml-mobile.json, mode 0600).
+their state in --state FILE (default ./agentxml-mobile.json, mode 0600). AGENTXML_PIN may give
+the PIN instead of --pin, which other users can see in ps.
 `
