@@ -6,6 +6,7 @@ import type { Services } from './domain/services.js'
 import { adminConsole } from './routes/admin/index.js'
 import { adminXmlRoutes } from './routes/admin-xml.js'
 import { agentXmlRoutes } from './routes/agent-xml.js'
+import { healthRoutes } from './routes/health.js'
 import { clientError, frameworkError } from './routes/framework-errors.js'
 import { notFoundBody, refusedBody, xmlContentType } from './routes/replies.js'
 import { requestServices } from './routes/request-services.js'
@@ -50,6 +51,7 @@ export async function buildApp({ config, services, https }: AppOptions): Promise
     else log.warn({ errorCode: error.code, status }, 'request refused')
     return reply.code(status).type(xmlContentType).send(refusedBody())
   })
+  await app.register(healthRoutes, { services })
   await app.register(agentXmlRoutes, { services })
   await app.register(tokenIndexRoutes, { services })
   await app.register(siteLookupRoutes, { site: siteDetails(config) })

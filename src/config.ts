@@ -1,16 +1,24 @@
+import { hostname } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { defaultRetryDelays, parseRetryDelays, parseSmsGateway, parseSmtpUrl } from './transports/settings.js'
 
 export type LogFormat = 'json' | 'pinsafe'
 
+export type Engine = 'sqlite' | 'postgres'
+
 export interface Config {
   readonly host: string
   readonly port: number
-  readonly dbFile: string
-  /** Folder of the database: the key file and the outbox live here. */
+  /** A SQLite file path, or a `postgres://` URL (`--db`, `AGENTXML_DB`). */
+  readonly db: string
+  readonly engine: Engine
+  /** Folder of the SQLite database (the key file and the outbox live here); ./data for PostgreSQL. */
   readonly dataDir: string
-  readonly keyFile: string
+  /** The master key's file: beside a SQLite database unless given; for PostgreSQL only when given. */
+  readonly keyFile: string | undefined
   readonly secretKey: string | undefined
+  /** Names this node in audit rows and PostgreSQL's session list. */
+  readonly nodeName: string
   readonly outboxFile: string
   readonly logFormat: LogFormat
   readonly logLevel: string
@@ -51,8 +59,13 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
     const fromEnv = env[variable]
     return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv
   }
-  const dbFile = pick('db', 'AGENTXML_DB') ?? join('data', 'agentxml.db')
-  const dataDir = dbFile === ':memory:' ? resolve('data') : dirname(resolve(dbFile))
+  const db = pick('db', 'AGENTXML_DB') ?? join('data', 'agentxml.db')
+  const engine: Engine = /^postgres(ql)?:\/\//i.test(db) ? 'postgres' : 'sqlite'
+  if (engine === 'sqlite' && /^[a-z][a-z0-9+.-]*:\/\//i.test(db)) {
+    throw new ConfigError(`--db must be a SQLite file path or a postgres:// URL, not "${db.replace(/\/\/[^@/]*@/, '//…@')}"`)
+  }
+  const dataDir = engine === 'postgres' || db === ':memory:' ? resolve('data') : dirname(resolve(db))
+  const keyFile = pick('key-file', 'AGENTXML_KEY_FILE') ?? (engine === 'sqlite' ? join(dataDir, 'agentxml.key') : undefined)
   const tlsCert = pick('tls-cert', 'AGENTXML_TLS_CERT')
   const tlsKey = pick('tls-key', 'AGENTXML_TLS_KEY')
   if ((tlsCert === undefined) !== (tlsKey === undefined)) {
@@ -78,10 +91,12 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
   return Object.freeze({
     host: pick('host', 'AGENTXML_HOST') ?? '127.0.0.1',
     port: parsePort(pick('port', 'AGENTXML_PORT') ?? '8080'),
-    dbFile,
+    db,
+    engine,
     dataDir,
-    keyFile: join(dataDir, 'agentxml.key'),
+    keyFile,
     secretKey: env.AGENTXML_SECRET_KEY === '' ? undefined : env.AGENTXML_SECRET_KEY,
+    nodeName: parseNodeName(pick('node-name', 'AGENTXML_NODE_NAME') ?? hostname()),
     outboxFile: pick('outbox', 'AGENTXML_OUTBOX') ?? join(dataDir, 'outbox.jsonl'),
     logFormat: parseLogFormat(pick('log-format', 'AGENTXML_LOG_FORMAT') ?? 'json'),
     logLevel: pick('log-level', 'AGENTXML_LOG_LEVEL') ?? 'info',
@@ -127,6 +142,11 @@ function parseSeconds(text: string, name: string, min: number, max: number): num
   const seconds = Number(text)
   if (!/^\d+$/.test(text) || seconds < min || seconds > max) throw new ConfigError(`${name} must be a number of seconds from ${min} to ${max}, not "${text}"`)
   return seconds
+}
+
+function parseNodeName(text: string): string {
+  if (!/^[\p{L}\p{N}._:-]{1,64}$/u.test(text)) throw new ConfigError(`--node-name must be 1 to 64 letters, digits or . _ : -, not "${text}"`)
+  return text
 }
 
 function parsePort(text: string): number {

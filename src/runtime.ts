@@ -1,16 +1,29 @@
 import type { Logger } from 'pino'
 import type { Config } from './config.js'
-import { openDatabase } from './db/index.js'
+import { databaseExists, openDatabase } from './db/index.js'
 import type { Services } from './domain/services.js'
-import { SettingsCache } from './domain/settings-cache.js'
-import { deriveKeys, loadMasterKey } from './secrets.js'
+import { deriveKeys, keyCheck, loadMasterKey } from './secrets.js'
 import { loadDeliverySettings } from './transports/delivery-settings.js'
 
+export interface OpenOptions {
+  /** Make the database (and, for SQLite, its key file) when there is none: `serve` and `init`. */
+  readonly create?: boolean
+}
+
 /** Open what the server and every command share: the database and the keys. */
-export async function openServices(config: Config, log: Logger, extra: Partial<Services> = {}): Promise<Services> {
-  const keys = deriveKeys(loadMasterKey(config.keyFile, config.secretKey))
+export async function openServices(config: Config, log: Logger, extra: Partial<Services> = {}, options: OpenOptions = {}): Promise<Services> {
+  const create = options.create ?? false
+  // a key is made only with a new SQLite database: one that exists was made with a key already
+  const exists = databaseExists(config.db, create)
+  const keys = deriveKeys(loadMasterKey({ fromEnv: config.secretKey, keyFile: config.keyFile, create: create && !exists && config.engine === 'sqlite' }))
   // a bad message template stops us before anything is opened
   const delivery = extra.delivery ?? loadDeliverySettings(config)
-  const db = await openDatabase(config.dbFile)
-  return { db, keys, log, now: Date.now, settings: new SettingsCache(), ...extra, delivery }
+  const { db, store } = await openDatabase(config.db, {
+    create,
+    keyCheck: keyCheck(keys),
+    nodeName: config.nodeName,
+    onWarning: (message) => log.warn(message),
+    onError: (err) => log.warn({ err }, 'database connection error'),
+  })
+  return { db, store, keys, log, now: Date.now, node: config.nodeName, ...extra, delivery }
 }

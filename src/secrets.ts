@@ -8,7 +8,7 @@ import {
   randomFillSync,
   timingSafeEqual,
 } from 'node:crypto'
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 
 /** Keys derived from the master key; the master key never lives in the database. */
@@ -22,14 +22,31 @@ export function deriveKeys(master: Buffer): Keys {
   return Object.freeze({ hash: derive('agentxml keyed hash v1'), encrypt: derive('agentxml encryption v1') })
 }
 
-/**
- * The master key: `AGENTXML_SECRET_KEY` (64 hex characters) when set, else the key file beside
- * the database, created with 32 random bytes and mode 0600 on first use (operations.md, Files).
- */
-export function loadMasterKey(keyFile: string, fromEnv: string | undefined): Buffer {
+/** The master key cannot be had as configured: one line for the operator. */
+export class KeyError extends Error {}
+
+export interface KeySource {
+  /** `AGENTXML_SECRET_KEY`: 64 hex characters; wins over the file. */
+  readonly fromEnv: string | undefined
+  /** The key file, when there is one (beside a SQLite database unless `--key-file` says). */
+  readonly keyFile: string | undefined
+  /**
+   * Make a key file when there is none: only for a new SQLite database. A database that exists
+   * was made with a key, and a new one would make every sealed value unreadable.
+   */
+  readonly create: boolean
+}
+
+/** The master key (operations: Files); never generated unless `create` says so. */
+export function loadMasterKey(source: KeySource): Buffer {
+  const { fromEnv, keyFile } = source
   if (fromEnv !== undefined) return parseKey(fromEnv, 'AGENTXML_SECRET_KEY')
+  if (keyFile === undefined) {
+    throw new KeyError('PostgreSQL needs the master key given: AGENTXML_SECRET_KEY, or --key-file FILE, the same on every node (none is generated)')
+  }
   if (!existsSync(keyFile)) {
-    mkdirSync(dirname(keyFile), { recursive: true })
+    if (!source.create) throw new KeyError(`the key file ${keyFile} is missing: restore it (the database was made with it), or set AGENTXML_SECRET_KEY`)
+    mkdirSync(dirname(keyFile), { recursive: true, mode: 0o700 })
     try {
       writeFileSync(keyFile, randomBytes(32).toString('hex') + '\n', { mode: 0o600, flag: 'wx' })
     } catch (err) {
@@ -37,14 +54,19 @@ export function loadMasterKey(keyFile: string, fromEnv: string | undefined): Buf
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
     }
   }
-  chmodSync(keyFile, 0o600)
+  if ((statSync(keyFile).mode & 0o077) !== 0) chmodSync(keyFile, 0o600)
   return parseKey(readFileSync(keyFile, 'utf8'), keyFile)
 }
 
 function parseKey(text: string, source: string): Buffer {
   const hex = text.trim()
-  if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new Error(`${source} must hold 64 hexadecimal characters`)
+  if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new KeyError(`${source} must hold 64 hexadecimal characters (32 random bytes), e.g. from: openssl rand -hex 32`)
   return Buffer.from(hex, 'hex')
+}
+
+/** What the database stores to recognise its key: derived from it, useless to find it. */
+export function keyCheck(keys: Keys): string {
+  return keyedHash(keys, 'key-check', 'agentxml').toString('hex')
 }
 
 /** HMAC-SHA256 of a value, bound to its purpose: what we store instead of a code or an id. */

@@ -24,7 +24,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
   let wake = () => {}
   const transports = createTransports(config)
   const delivery = loadDeliverySettings(config, transports)
-  const services = await openServices(config, log, { onMessageQueued: () => wake(), delivery, flushAudit: () => audit.drain() })
+  const services = await openServices(config, log, { onMessageQueued: () => wake(), delivery, flushAudit: () => audit.drain() }, { create: true })
+  if (config.engine === 'postgres' && transports.has('outbox')) {
+    log.warn({ file: config.outboxFile }, `the outbox transport writes to ${config.outboxFile} on this node only: with several nodes, give users the email or sms transport`)
+  }
   const auditLog = startAuditLog(services, audit, { purge: true })
   const https = config.tls && { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) }
   const app = await buildApp({ config, services, ...(https ? { https } : {}) })
@@ -39,7 +42,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     await worker.stop()
     closeTransports(transports)
     await auditLog.stop()
-    await services.db.destroy()
+    await services.store.close()
     throw err
   }
   log.info({ url }, `agentxml listening on ${url}`)
@@ -50,7 +53,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       await worker.stop()
       closeTransports(transports)
       await auditLog.stop()
-      await services.db.destroy()
+      await services.store.close()
       log.info('agentxml stopped')
       log.flush?.()
     })())

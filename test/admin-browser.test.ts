@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { chromium, type Page } from 'playwright-core'
 import t from 'tap'
 import { openDatabase } from '../src/db/index.js'
-import { findUserByName, updateUser } from '../src/db/repositories/users.js'
+import { findUserByKey, updateUser } from '../src/db/repositories/users.js'
 
 /**
  * The console in a real browser, against the real server process: sign in, find a user, press
@@ -76,16 +76,17 @@ t.test('the admin console in Chromium', { skip }, async (t) => {
 
   // set up as an administrator would: the agentxml command
   const npx = (args: string[], input = '') => spawnSync('npx', ['--no', 'agentxml', ...args, '--db', dbFile], { encoding: 'utf8', input })
+  t.equal(npx(['init']).status, 0)
   const admin = npx(['admin', 'add', 'root'], `${password}\n`)
   t.equal(admin.status, 0, admin.stderr)
   for (const name of ['alice', 'bob', 'carol']) {
     const added = spawnSync(process.execPath, [cli, 'user', 'add', name, '--email', `${name}@example.com`, '--db', dbFile], { encoding: 'utf8' })
     t.equal(added.status, 0, added.stderr)
   }
-  const db = await openDatabase(dbFile)
-  const carol = await findUserByName(db, 'carol')
+  const { db, store } = await openDatabase(dbFile)
+  const carol = await findUserByKey(db, 'carol')
   await updateUser(db, carol?.id ?? 0, { failed_logins: 5, locked_at: Date.now() })
-  await db.destroy()
+  await store.close()
 
   const server = await startServer(dbFile)
   t.teardown(async () => {

@@ -17,12 +17,13 @@ function setup(t: { teardown(fn: () => void): void }) {
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const db = join(dir, 'agentxml.db')
   const run = (args: string[], input = '') => spawnSync(process.execPath, [cli, ...args, '--db', db], { encoding: 'utf8', input })
+  run(['init'])
   const stored = async (name: string) => {
     const handle = await openDatabase(db)
     try {
-      return await findAdminByName(handle, name)
+      return await findAdminByName(handle.db, name)
     } finally {
-      await handle.destroy()
+      await handle.store.close()
     }
   }
   return { db, run, stored }
@@ -60,9 +61,9 @@ t.test('set-password changes the password and lifts a lockout; delete removes', 
   const { db, run, stored } = setup(t)
   t.equal(run(['admin', 'add', 'root'], 'first long password\n').status, 0)
   const handle = await openDatabase(db)
-  const before = await findAdminByName(handle, 'root')
-  await updateAdmin(handle, before?.id ?? 0, { failed_signins: 3, locked_until: Date.now() + 600_000 })
-  await handle.destroy()
+  const before = await findAdminByName(handle.db, 'root')
+  await updateAdmin(handle.db, before?.id ?? 0, { failed_signins: 3, locked_until: Date.now() + 600_000 })
+  await handle.store.close()
   t.match(run(['admin', 'list']).stdout, /root +until \d{4}-/)
 
   const set = run(['admin', 'set-password', 'root'], 'second long password\n')

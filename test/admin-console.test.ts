@@ -144,10 +144,10 @@ t.test('state-changing forms need the session CSRF token', async (t) => {
   }
   const crossSite = await client.post('/admin/policy', { 'provision-code-validity': '900' }, { headers: { 'sec-fetch-site': 'cross-site' } })
   t.equal(crossSite.statusCode, 403, 'a cross-site post is refused even with the token')
-  t.equal((await readPolicies(services.db))['provision-code-validity'], 600, 'nothing changed')
+  t.equal((await readPolicies(services))['provision-code-validity'], 600, 'nothing changed')
   const ok = await client.post('/admin/policy', { 'provision-code-validity': '900' })
   t.equal(ok.statusCode, 303)
-  t.equal((await readPolicies(services.db))['provision-code-validity'], 900)
+  t.equal((await readPolicies(services))['provision-code-validity'], 900)
 })
 
 t.test('the token of one session does not work for another', async (t) => {

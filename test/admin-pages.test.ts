@@ -1,6 +1,5 @@
 import t, { type Test } from 'tap'
 import { listMessages } from '../src/db/repositories/messages.js'
-import { authenticateAgent } from '../src/domain/agents.js'
 import { readAuditRetentionDays } from '../src/domain/audit-retention.js'
 import { policyKeys, readPolicies } from '../src/domain/policy.js'
 import { describeUser, requireUser } from '../src/domain/users.js'
@@ -8,7 +7,7 @@ import { policyGroups } from '../src/routes/admin/policy.js'
 import { seedAdminWorld } from './helpers/admin-seed.js'
 import { ConsoleClient, seedAdmin, visibleText } from './helpers/admin.js'
 import { build } from './helpers/build.js'
-import { seedUser } from './helpers/seed.js'
+import { agentFor, seedUser } from './helpers/seed.js'
 
 // scrypt and child processes are slow on a busy machine: more than tap's default per file
 t.setTimeout(600_000)
@@ -149,14 +148,14 @@ t.test('Policy refuses 5 and 2000000 seconds with a clear message and changes no
     t.match(visibleText(reply.body), `Provision Code Validity period (seconds) must be 10-1000000, not "${value}"`)
     t.match(reply.body, `value="${value}"`, 'the refused value is shown for correction')
     t.match(reply.body, 'aria-invalid="true"')
-    const stored = await readPolicies(services.db)
+    const stored = await readPolicies(services)
     t.equal(stored['provision-code-validity'], 600, `${value}: validity unchanged`)
     t.equal(stored['max-login-tries'], 5, `${value}: the valid value beside it is not stored either`)
   }
   const ok = await client.post('/admin/policy', { 'provision-code-validity': '900', 'self-provision': 'yes' })
   t.equal(ok.headers.location, '/admin/policy?saved=2')
   t.match(visibleText((await client.get('/admin/policy?saved=2')).body), 'Policy saved (2 changed).')
-  const stored = await readPolicies(services.db)
+  const stored = await readPolicies(services)
   t.equal(stored['provision-code-validity'], 900)
   t.equal(stored['self-provision'], true)
   const changes = logs.filter((r) => r.event === 'policyChanged').map((r) => r.msg)
@@ -172,9 +171,9 @@ t.test('the log retention is set on the Policy page, 1 to 3650 days', async (t) 
   const bad = await client.post('/admin/policy', { 'audit-retention-days': '0' })
   t.equal(bad.statusCode, 400)
   t.match(visibleText(bad.body), 'Keep log entries for (days) must be 1-3650, not "0"')
-  t.equal(await readAuditRetentionDays(services.db), 90)
+  t.equal(await readAuditRetentionDays(services), 90)
   await client.post('/admin/policy', { 'audit-retention-days': '30' })
-  t.equal(await readAuditRetentionDays(services.db), 30)
+  t.equal(await readAuditRetentionDays(services), 30)
 })
 
 t.test('Agents: add shows the secret once, list, delete', async (t) => {
@@ -184,7 +183,7 @@ t.test('Agents: add shows the secret once, list, delete', async (t) => {
   t.equal(added.statusCode, 200)
   const secret = /id="agent-secret">([^<]+)</.exec(added.body)?.[1] ?? ''
   t.match(secret, /^[A-Za-z0-9]{32}$/, 'a generated secret')
-  const agent = await authenticateAgent(services, secret, '10.9.8.7')
+  const agent = await agentFor(services, secret, '10.9.8.7')
   t.equal(agent?.name, 'portal')
   t.equal(agent?.admin, 1)
   const list = await client.get('/admin/agents')
@@ -194,7 +193,7 @@ t.test('Agents: add shows the secret once, list, delete', async (t) => {
 
   const typed = await client.post('/admin/agents', { name: 'vpn', secret: 'typed-secret-123', networks: '' })
   t.match(typed.body, 'typed-secret-123')
-  t.equal((await authenticateAgent(services, 'typed-secret-123', '127.0.0.1'))?.admin, 0)
+  t.equal((await agentFor(services, 'typed-secret-123', '127.0.0.1'))?.admin, 0)
 
   const bad = await client.post('/admin/agents', { name: 'lab', secret: 'short', networks: '10.0.0.0/33' })
   t.equal(bad.statusCode, 400)
@@ -204,7 +203,7 @@ t.test('Agents: add shows the secret once, list, delete', async (t) => {
   await client.get('/admin/agents/delete?name=vpn')
   const removed = await client.post('/admin/agents/delete', { name: 'vpn' })
   t.equal(removed.headers.location, '/admin/agents?deleted=vpn')
-  t.equal(await authenticateAgent(services, 'typed-secret-123', '127.0.0.1'), undefined)
+  t.equal(await agentFor(services, 'typed-secret-123', '127.0.0.1'), undefined)
   t.equal((await client.post('/admin/agents/delete', { name: 'vpn' })).statusCode, 404)
 })
 

@@ -1,13 +1,12 @@
-import { inWriteBatch } from '../src/db/sync.js'
 import fc from 'fast-check'
 import t from 'tap'
 import { findDeviceByUser } from '../src/db/repositories/devices.js'
-import { replaceBatch } from '../src/db/repositories/string-batches.js'
 import { deriveCode, deriveOtc, type OtcForm, parseOtc, positionOf } from '../src/domain/otc.js'
 import { setPolicy, stringTypes } from '../src/domain/policy.js'
 import { alphabets, sealBatch } from '../src/domain/security-strings.js'
 import type { Services } from '../src/domain/services.js'
 import { requireUser, setPin } from '../src/domain/users.js'
+import { insertBatch } from './helpers/db-seed.js'
 import { build } from './helpers/build.js'
 import { login, readyUser } from './helpers/login.js'
 import { seedAgent } from './helpers/seed.js'
@@ -67,7 +66,7 @@ async function plant(services: Services, name: string, strings: readonly string[
   const user = await requireUser(services, name)
   const device = await findDeviceByUser(services.db, user.id)
   if (!device) throw new Error('no device')
-  await inWriteBatch(services.db, (sql) => replaceBatch(sql, device.id, sealBatch(services, device.id, strings), services.now()))
+  await insertBatch(services, device.id, sealBatch(services, device.id, strings))
 }
 
 const typeAndString = fc

@@ -19,6 +19,7 @@ import { defaultRetryDelays } from '../src/transports/settings.js'
 import { deliverDue, startWorker, type Transports } from '../src/transports/worker.js'
 import { agentSecret, seedAgent, seedCode, seedUser } from './helpers/seed.js'
 import { build, element, post, sasRequest, testKey } from './helpers/build.js'
+import { freshDatabaseTarget } from './helpers/database.js'
 import { downPort, tempDir } from './helpers/delivery.js'
 import { codeIn, startSmtp } from './helpers/smtp.js'
 
@@ -184,10 +185,11 @@ t.test('a new code withdraws the message still queued with the old one', async (
 
 /** Two processes on one database file: the server's worker and a command. */
 async function twoProcesses(t: Tap, file: string, log: Services['log']): Promise<[Services, Services]> {
+  const target = await freshDatabaseTarget(file)
   const open = async (): Promise<Services> => {
-    const db = await openDatabase(file)
-    t.teardown(() => db.destroy())
-    return { db, keys: deriveKeys(testKey), log, now: Date.now }
+    const { db, store } = await openDatabase(target, { create: true })
+    t.teardown(() => store.close())
+    return { db, store, keys: deriveKeys(testKey), log, now: Date.now }
   }
   const first = await open()
   return [first, await open()]
@@ -228,20 +230,20 @@ t.test('one message claimed by two processes at the same moment goes to one of t
 
 t.test('queued messages survive a restart and are delivered once', async (t) => {
   const dir = tempDir(t)
-  const file = join(dir, 'agentxml.db')
+  const target = await freshDatabaseTarget(join(dir, 'agentxml.db'))
   const { services: logged } = await build(t)
-  const before = await openDatabase(file)
-  const services = { db: before, keys: deriveKeys(testKey), log: logged.log, now: Date.now }
+  const before = await openDatabase(target, { create: true })
+  const services = { ...before, keys: deriveKeys(testKey), log: logged.log, now: Date.now }
   await seedUser(services, { name: 'alice', transport: 'email' })
   const created = await createProvisionCode(services, 'alice', { deliver: true })
-  await before.destroy()
+  await before.store.close()
 
-  const after = await openDatabase(file)
-  t.teardown(() => after.destroy())
+  const after = await openDatabase(target)
+  t.teardown(() => after.store.close())
   const smtp = await startSmtp()
   t.teardown(() => smtp.close())
   const transports = smtpTransports(t, smtp.port)
-  const again = { ...services, db: after }
+  const again = { ...services, ...after }
   t.same(await deliverDue(again, transports), { attempted: 1, sent: 1 })
   t.same(await deliverDue(again, transports), { attempted: 0, sent: 0 })
   t.equal(codeIn((await smtp.waitForMails(1))[0]?.text ?? ''), created.code)

@@ -1,4 +1,4 @@
-import type { Agent } from '../db/schema/index.js'
+import type { Agent, Settings } from '../db/index.js'
 import type { Services } from '../domain/services.js'
 import type { AgentRequest, Context, ReplyElement } from '../protocol/types.js'
 
@@ -7,8 +7,11 @@ export interface ActionContext {
   readonly request: AgentRequest
   readonly context: Context
   readonly source: { readonly address: string; readonly userAgent: string | undefined }
-  /** The authenticated agent, for actions that need one. */
-  readonly agent: Agent | undefined
+  /**
+   * For agent actions: check the request's agent against `settings` (fresh as of the caller's
+   * read) or throw AGENT_ERROR_AGENT_ACCESS. Every agent action calls it before it acts.
+   */
+  readonly authorise: ((settings: Settings) => Agent) | undefined
 }
 
 /** One `<Action>`: every module under actions/ exports one of these. */

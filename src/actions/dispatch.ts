@@ -1,6 +1,8 @@
 import { authenticateAgent } from '../domain/agents.js'
 import { DomainError } from '../domain/errors.js'
 import { type Services, withLog } from '../domain/services.js'
+import type { Agent, Settings } from '../db/index.js'
+import { lazyChild } from '../logging/lazy.js'
 import { AgentAccessDenied, AgentError, GeneralError } from '../protocol/errors.js'
 import type { AgentRequest, Context } from '../protocol/types.js'
 import { parseAgentRequest } from '../wire/parse.js'
@@ -21,12 +23,25 @@ function assertWellFormed(request: AgentRequest): Action {
   return action
 }
 
-async function assertAgent(services: Services, context: Context, request: AgentRequest, source: Source) {
-  // the proxy is internet-facing: it serves the mobile actions only (spec §4)
-  if (context === 'proxy') throw new AgentAccessDenied()
-  const agent = await authenticateAgent(services, request.secret, source.address)
-  if (!agent) throw new AgentAccessDenied()
-  return agent
+/**
+ * The agent check of an agent action (spec §4), run by the action against the settings it
+ * reads (a login checks them in its own unit: one read serves both). It remembers the agent,
+ * whose name then goes on every log line of the request.
+ */
+function agentGate(services: Services, context: Context, request: AgentRequest, source: Source) {
+  let agent: Agent | undefined
+  return {
+    authorise(settings: Settings): Agent {
+      // the proxy is internet-facing: it serves the mobile actions only
+      if (context === 'proxy') throw new AgentAccessDenied()
+      agent = authenticateAgent(services.keys, settings, { secret: request.secret, address: source.address })
+      if (!agent) throw new AgentAccessDenied()
+      return agent
+    },
+    get agent() {
+      return agent
+    },
+  }
 }
 
 /**
@@ -40,10 +55,13 @@ export async function handleAgentXml(services: Services, context: Context, body:
   try {
     request = parseAgentRequest(body)
     const action = assertWellFormed(request)
-    const agent = action.agentOnly ? await assertAgent(services, context, request, source) : undefined
-    if (agent) log = log.child({ agent: agent.name })
-    const actionContext: ActionContext = { services: agent ? withLog(services, log) : services, request, context, source, agent }
+    if (action.agentOnly && context === 'proxy') throw new AgentAccessDenied()
+    const gate = action.agentOnly ? agentGate(services, context, request, source) : undefined
+    if (gate) log = lazyChild(services.log, () => (gate.agent ? { agent: gate.agent.name } : {}))
+    const actionContext: ActionContext = { services: gate ? withLog(services, log) : services, request, context, source, authorise: gate?.authorise }
     const elements = await action.run(actionContext)
+    // an agent action that forgot its check would be a hole: refuse rather than answer
+    if (gate && !gate.agent) throw new AgentAccessDenied()
     return renderReply({ version: request.version, requestId: request.requestId, result: 'PASS', elements })
   } catch (err) {
     const error = asAgentError(err, log)

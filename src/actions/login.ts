@@ -1,7 +1,11 @@
 import { verifyLogin } from '../domain/login.js'
-import { LoginFailure, NoOtc } from '../protocol/errors.js'
+import { AgentAccessDenied, LoginFailure, NoOtc } from '../protocol/errors.js'
 import type { AgentRequest } from '../protocol/types.js'
 import type { Action } from './action.js'
+
+const refuse = (): never => {
+  throw new AgentAccessDenied()
+}
 
 function assertOtc(request: AgentRequest): string {
   const otc = request.fields.OTC
@@ -23,10 +27,15 @@ function assertUsername(request: AgentRequest): string {
 export const login: Action = {
   name: 'login',
   agentOnly: true,
-  async run({ services, request }) {
+  async run({ services, request, authorise }) {
+    const check = authorise ?? refuse
+    if (!request.fields.OTC || !request.fields.Username) {
+      // the agent first, as for every agent action; a complete request has it checked in its unit
+      check(await services.store.settings())
+    }
     const otc = assertOtc(request)
     const user = assertUsername(request)
-    await verifyLogin(services, { user, otc })
+    await verifyLogin(services, { user, otc }, check)
     return []
   },
 }

@@ -1,6 +1,6 @@
 import { UserNotFound } from '../domain/errors.js'
 import { createProvisionCode } from '../domain/provision-code.js'
-import { NoUserFound } from '../protocol/errors.js'
+import { AgentAccessDenied, NoUserFound } from '../protocol/errors.js'
 import { messages } from '../protocol/messages.js'
 import type { Action } from './action.js'
 
@@ -10,7 +10,9 @@ const unknownUser = (user: string) =>
 export const reprovision: Action = {
   name: 'reprovision',
   agentOnly: true,
-  async run({ services, request }) {
+  async run({ services, request, authorise }) {
+    if (!authorise) throw new AgentAccessDenied()
+    authorise(await services.store.settings())
     const user = request.fields.Username
     if (!user) throw unknownUser('')
     try {

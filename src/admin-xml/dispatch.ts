@@ -15,7 +15,7 @@ import { adminOperations } from './index.js'
 /** Only agents with the AdminXML right (`agent add --admin`, or the console's checkbox). */
 async function assertAdminAgent(services: Services, request: AdminRequest, source: Source): Promise<Agent> {
   if (!request.version) throw new GeneralError('request has no Version')
-  const agent = await authenticateAgent(services, request.secret, source.address)
+  const agent = authenticateAgent(services.keys, await services.store.settings(), { secret: request.secret, address: source.address })
   if (!agent) throw new AgentAccessDenied()
   if (agent.admin !== 1) {
     const fields = { agent: agent.name, reason: 'not an admin agent' }

@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 import { ConfigError } from '../config.js'
+import { DatabaseError } from '../db/index.js'
 import { DomainError } from '../domain/errors.js'
 import { PolicyError } from '../domain/policy.js'
+import { KeyError } from '../secrets.js'
 import { admin } from './admin.js'
 import { agent } from './agent.js'
+import { init } from './init.js'
 import { mobile } from './mobile.js'
 import { policy } from './policy.js'
 import { queue } from './queue.js'
@@ -17,6 +20,7 @@ type Command = (args: readonly string[], io: Io) => Promise<void>
 
 const commands: ReadonlyMap<string, Command> = new Map([
   ['serve', serve],
+  ['init', init],
   ['agent', agent],
   ['user', user],
   ['reprovision', reprovision],
@@ -27,7 +31,7 @@ const commands: ReadonlyMap<string, Command> = new Map([
 ])
 
 /** Errors a user can cause get one line; anything else is a bug and keeps its stack. */
-const userErrors = [CliError, ConfigError, DomainError, PolicyError]
+const userErrors = [CliError, ConfigError, DomainError, PolicyError, DatabaseError, KeyError]
 
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   const [name, ...args] = argv

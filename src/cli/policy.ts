@@ -6,7 +6,7 @@ export async function policy(args: readonly string[], io: Io): Promise<void> {
   const { values, positionals } = parse(rest, {})
   await withServices(values, io, async (services) => {
     if (verb === 'show') {
-      const policies = await readPolicies(services.db)
+      const policies = await readPolicies(services)
       const rows = policyKeys.map((key) => {
         const value = policies[key]
         return [key, typeof value === 'boolean' ? (value ? 'yes' : 'no') : String(value), policyDefinitions[key].label]

@@ -12,6 +12,7 @@ export async function serve(args: readonly string[], io: Io): Promise<void> {
     'tls-key': { type: 'string' },
     'trust-proxy': { type: 'boolean' },
     'request-timeout': { type: 'string' },
+    'node-name': { type: 'string' },
     ...deliveryOptions,
   })
   const server = await startServer(configFrom(values, io))

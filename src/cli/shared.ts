@@ -23,7 +23,7 @@ export interface Io {
 export type Options = NonNullable<ParseArgsConfig['options']>
 
 /** Options every command takes. */
-export const common = { db: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const satisfies Options
+export const common = { db: { type: 'string' }, 'key-file': { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const satisfies Options
 
 export function parse<const O extends Options>(args: readonly string[], options: O) {
   const config = { args: [...args], options: { ...common, ...options }, allowPositionals: true, strict: true } as const
@@ -46,17 +46,22 @@ export function configFrom(values: Flags, io: Io): Config {
 }
 
 /** Open the database and keys for one command, logging plain lines, and close them after. */
-export async function withServices<T>(values: Flags, io: Io, work: (services: Services, config: Config) => Promise<T>): Promise<T> {
+export async function withServices<T>(
+  values: Flags,
+  io: Io,
+  work: (services: Services, config: Config) => Promise<T>,
+  options: { create?: boolean } = {},
+): Promise<T> {
   const config = configFrom(values, io)
   const audit = createAuditRelay()
   const log = createLogger({ format: 'json', level: config.logLevel, destination: plainStream(io.stdout, io.stderr), audit })
-  const services = await openServices(config, log)
+  const services = await openServices(config, log, {}, options)
   const auditLog = startAuditLog(services, audit, { purge: false })
   try {
     return await work(services, config)
   } finally {
     await auditLog.stop()
-    await services.db.destroy()
+    await services.store.close()
   }
 }
 

@@ -1,4 +1,5 @@
 import { lockedNow } from '../domain/lockout.js'
+import { readPolicies } from '../domain/policy.js'
 import { addUser, deleteUser, describeUser, setPin, unlockUser, userList } from '../domain/users.js'
 import { formatTime, type Io, parse, positional, print, table, UsageError, withServices } from './shared.js'
 
@@ -19,7 +20,8 @@ export async function user(args: readonly string[], io: Io): Promise<void> {
         return print(io, `user "${name()}" added`)
       case 'list': {
         const users = await userList(services, values.search)
-        const rows = users.map((u) => [u.name, u.transport, u.email ?? u.phone ?? '-', lockedNow(services, u) ? 'locked' : '-'])
+        const policies = await readPolicies(services)
+        const rows = users.map((u) => [u.name, u.transport, u.email ?? u.phone ?? '-', lockedNow(u, policies, services.now()) ? 'locked' : '-'])
         return print(io, table([['NAME', 'TRANSPORT', 'DESTINATION', 'LOCKED'], ...rows]))
       }
       case 'show': {

@@ -1,6 +1,6 @@
 import { deleteAgentByName, findAgentByName, insertAgent, listAgents } from '../db/repositories/agents.js'
-import type { Agent } from '../db/schema/index.js'
-import { readSync } from '../db/sync.js'
+import type { Agent, Settings } from '../db/index.js'
+import type { Keys } from '../secrets.js'
 import { keyedHash, safeEqual } from '../secrets.js'
 import { DomainError, InvalidInput } from './errors.js'
 import { loopbackNetworks, matcher, parseNetwork } from './networks.js'
@@ -20,7 +20,13 @@ export interface AgentView {
   readonly createdAt: number
 }
 
-const hashSecret = (services: Services, secret: string) => keyedHash(services.keys, 'agent-secret', secret)
+/** What a request says of its agent: the secret it carries and the address it comes from. */
+export interface AgentCredentials {
+  readonly secret: string | undefined
+  readonly address: string
+}
+
+const hashSecret = (keys: Keys, secret: string) => keyedHash(keys, 'agent-secret', secret)
 
 export async function addAgent(services: Services, input: AgentInput): Promise<void> {
   const name = input.name.trim()
@@ -30,7 +36,7 @@ export async function addAgent(services: Services, input: AgentInput): Promise<v
   if (await findAgentByName(services.db, name)) throw new DomainError(`agent "${name}" already exists`)
   await insertAgent(services.db, {
     name,
-    secret_hash: hashSecret(services, input.secret),
+    secret_hash: hashSecret(services.keys, input.secret),
     networks: JSON.stringify(networks),
     admin: input.admin ? 1 : 0,
     created_at: services.now(),
@@ -45,34 +51,36 @@ export async function agentList(services: Services): Promise<AgentView[]> {
   return (await listAgents(services.db)).map(view)
 }
 
-/**
- * The agent a request comes from (spec §4): its source address is inside one of the agent's
- * networks and its secret matches. Every candidate's secret is compared, in constant time.
- */
-export async function authenticateAgent(
-  services: Services,
-  secret: string | undefined,
-  address: string,
-): Promise<Agent | undefined> {
-  if (secret === undefined || secret === '') return undefined
-  const presented = hashSecret(services, secret)
-  let found: Agent | undefined
-  for (const { agent, inside } of await knownAgents(services)) {
-    if (safeEqual(agent.secret_hash, presented) && inside(address)) found ??= agent
-  }
-  return found
-}
-
 interface KnownAgent {
   readonly agent: Agent
   readonly inside: (address: string) => boolean
 }
 
-/** Every agent with its network matcher, kept in the settings cache between requests. */
-async function knownAgents(services: Services): Promise<readonly KnownAgent[]> {
-  const load = async () =>
-    (await listAgents(services.db)).map((agent) => ({ agent, inside: matcher(JSON.parse(agent.networks) as string[]) }))
-  return services.settings ? services.settings.get(readSync(services.db), 'agents', load) : load()
+const matchers = new WeakMap<Settings, readonly KnownAgent[]>()
+
+/** Every agent of these settings with its network matcher, made once per settings version. */
+function knownAgents(settings: Settings): readonly KnownAgent[] {
+  let known = matchers.get(settings)
+  if (!known) {
+    known = settings.agents.map((agent) => ({ agent, inside: matcher(JSON.parse(agent.networks) as string[]) }))
+    matchers.set(settings, known)
+  }
+  return known
+}
+
+/**
+ * The agent a request comes from (spec §4): its source address is inside one of the agent's
+ * networks and its secret matches. Every candidate's secret is compared, in constant time.
+ */
+export function authenticateAgent(keys: Keys, settings: Settings, credentials: AgentCredentials): Agent | undefined {
+  const { secret, address } = credentials
+  if (secret === undefined || secret === '') return undefined
+  const presented = hashSecret(keys, secret)
+  let found: Agent | undefined
+  for (const { agent, inside } of knownAgents(settings)) {
+    if (safeEqual(agent.secret_hash, presented) && inside(address)) found ??= agent
+  }
+  return found
 }
 
 const view = (agent: Agent): AgentView => ({

@@ -1,7 +1,7 @@
 import type { Db } from '../db/index.js'
-import { readPolicyRows, writePolicy } from '../db/repositories/policies.js'
-import { readSync } from '../db/sync.js'
+import { writePolicy } from '../db/repositories/policies.js'
 import { PolicyError } from './policy.js'
+import type { Services } from './services.js'
 
 /**
  * How many days the audit log keeps. Stored beside the policies, but not one of the mobile
@@ -15,8 +15,8 @@ export const auditRetention = {
   max: 3650,
 } as const
 
-export async function readAuditRetentionDays(db: Db): Promise<number> {
-  const stored = readPolicyRows(readSync(db)).get(auditRetention.key)
+export async function readAuditRetentionDays(services: Pick<Services, 'store'>): Promise<number> {
+  const stored = (await services.store.settings()).policies.get(auditRetention.key)
   return stored === undefined ? auditRetention.default : (parseRetention(stored) ?? auditRetention.default)
 }
 

@@ -2,12 +2,10 @@ import {
   type AuditFilter,
   countAuditEntries,
   deleteAuditEntriesBefore,
-  insertAuditEntries,
   listAuditEntries,
   listAuditEvents,
 } from '../db/repositories/audit-log.js'
 import type { AuditEntry, AuditOutcome, NewAuditEntry } from '../db/schema/index.js'
-import { inWriteBatch } from '../db/sync.js'
 import type { AuditRecord, AuditWriter } from '../logging/audit.js'
 import { readAuditRetentionDays } from './audit-retention.js'
 import type { Services } from './services.js'
@@ -55,18 +53,37 @@ export function auditEntryOf(record: AuditRecord, time: number): NewAuditEntry |
 }
 
 /** Writes event records to the audit table, stamped with the services' clock. */
-export function auditWriter(services: Pick<Services, 'db' | 'now'>): AuditWriter {
+export function auditWriter(services: Pick<Services, 'store' | 'now' | 'node'>): AuditWriter {
   return async (records) => {
     const time = services.now()
-    const entries = records.map((record) => auditEntryOf(record, time)).filter((entry) => entry !== undefined)
-    if (entries.length > 0) await inWriteBatch(services.db, (sql) => insertAuditEntries(sql, entries))
+    const node = services.node ?? null
+    const entries = records.flatMap((record) => {
+      const entry = auditEntryOf(record, time)
+      return entry ? [{ ...entry, node }] : []
+    })
+    if (entries.length > 0) await services.store.insertAudit(entries)
   }
 }
 
-/** Remove entries older than the retention period; returns how many went. */
+/** Rows deleted per statement by the retention purge (see deleteAuditEntriesBefore). */
+export const purgeChunk = 2_000
+
+/**
+ * Remove entries older than the retention period, a chunk at a time with a pause of the event
+ * loop in between; returns how many went. With several nodes only one purges at a time.
+ */
 export async function purgeAudit(services: Services): Promise<number> {
-  const days = await readAuditRetentionDays(services.db)
-  const removed = await deleteAuditEntriesBefore(services.db, services.now() - days * 86_400_000)
+  let removed = 0
+  const days = await readAuditRetentionDays(services)
+  await services.store.exclusively('audit-retention', async () => {
+    const before = services.now() - days * 86_400_000
+    for (;;) {
+      const chunk = await deleteAuditEntriesBefore(services.db, before, purgeChunk)
+      removed += chunk
+      if (chunk < purgeChunk) break
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+  })
   if (removed > 0) services.log.info({ removed, days }, `Audit log: ${removed} entries older than ${days} days removed`)
   return removed
 }

@@ -1,8 +1,5 @@
-import { countFailedLogin, resetFailedLogins } from '../db/repositories/lockout.js'
-import type { User } from '../db/schema/index.js'
-import type { SyncDb } from '../db/sync.js'
-import { type Policies, policiesOf } from './policy.js'
-import type { Services } from './services.js'
+import type { User } from '../db/index.js'
+import type { Policies } from './policy.js'
 
 /**
  * Lockout (spec §9): failed logins count up; the one that reaches "Maximum login tries" locks the
@@ -25,25 +22,26 @@ export function unlocksAt(user: Pick<User, 'locked_at'>, policies: Policies): nu
   return user.locked_at === null || minutes === 0 ? undefined : user.locked_at + minutes * minute
 }
 
-/** Whether `user` is locked now, by the policies in force: a lock past its lockout time has lapsed. */
-export function lockedNow(services: Services, user: Pick<User, 'locked_at'>): boolean {
-  return user.locked_at !== null && lockState(user, policiesOf(services), services.now()) === 'locked'
+/** Whether `user` is locked now by these policies: a lock past its lockout time has lapsed. */
+export function lockedNow(user: Pick<User, 'locked_at'>, policies: Policies, now: number): boolean {
+  return lockState(user, policies, now) === 'locked'
 }
 
-/** A lapsed lock is gone: the user starts again with no failures. */
-export function clearLapsedLock(sql: SyncDb, userId: number): void {
-  resetFailedLogins(sql, userId)
+export interface FailureCount {
+  readonly failedLogins: number
+  readonly lockedAt: number | null
+  /** This failure reached the maximum and locked the user. */
+  readonly locked: boolean
 }
 
 /**
- * Count a failure; `locked` is true when this failure reached the maximum. The caller holds the
- * transaction in which it saw the user unlocked, so a lock set here is this failure's doing.
+ * One more failure for a user seen unlocked (or with a lapsed lock, which starts the count
+ * again) in the transaction that counts it: the row is locked (PostgreSQL) or the write lock
+ * held (SQLite), so no other failure is counted in between and none slips past the limit.
  */
-export function recordFailure(sql: SyncDb, userId: number, policies: Policies, now: number): { locked: boolean; failures: number } {
-  const row = countFailedLogin(sql, userId, policies['max-login-tries'], now)
-  return { locked: row?.locked_at != null, failures: row?.failed_logins ?? 0 }
-}
-
-export function recordSuccess(sql: SyncDb, user: Pick<User, 'id' | 'failed_logins'>): void {
-  if (user.failed_logins > 0) resetFailedLogins(sql, user.id)
+export function countFailure(user: Pick<User, 'failed_logins' | 'locked_at'>, policies: Policies, now: number): FailureCount {
+  const maxTries = policies['max-login-tries']
+  const failedLogins = (user.locked_at === null ? user.failed_logins : 0) + 1
+  const locked = maxTries > 0 && failedLogins >= maxTries
+  return { failedLogins, lockedAt: locked ? now : null, locked }
 }

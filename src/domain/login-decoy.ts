@@ -1,3 +1,4 @@
+import type { User } from '../db/index.js'
 import { decrypt, encrypt, type Keys, randomString } from '../secrets.js'
 import { newBatch, sealBatch } from './security-strings.js'
 import type { Services } from './services.js'
@@ -5,12 +6,12 @@ import type { Services } from './services.js'
 /**
  * What a login for an unknown user is checked against, so that it costs what a wrong code of a
  * real user costs (spec §6): a sealed 10-digit PIN and a sealed batch of 100 strings, made once
- * per key and kept in memory only. No row of the database has id 0, so the decoy's batch burns
- * nothing and its failures count nowhere.
+ * per key and kept in memory only. No row of the database has id 0, so the decoy's burns and
+ * failures, written like a real user's, change nothing.
  */
 export interface Decoy {
-  readonly userId: 0
-  readonly batch: { readonly id: 0; readonly deviceId: 0; readonly sealed: Buffer }
+  readonly user: Pick<User, 'id' | 'failed_logins' | 'locked_at'> & { readonly id: 0 }
+  readonly batch: { readonly id: 0; readonly deviceId: 0; readonly sealed: Buffer; readonly used: ReadonlySet<number> }
   readonly sealedPin: Buffer
 }
 
@@ -21,8 +22,8 @@ export function decoyFor(services: Services): Decoy {
   let decoy = decoys.get(services.keys)
   if (!decoy) {
     decoy = {
-      userId: 0,
-      batch: { id: 0, deviceId: 0, sealed: sealBatch(services, 0, newBatch('numbers')) },
+      user: { id: 0, failed_logins: 0, locked_at: null },
+      batch: { id: 0, deviceId: 0, sealed: sealBatch(services, 0, newBatch('numbers')), used: new Set() },
       sealedPin: encrypt(services.keys, randomString('0123456789', 10), pinContext),
     }
     decoys.set(services.keys, decoy)

@@ -1,6 +1,5 @@
-import type { Db } from '../db/index.js'
-import { readPolicyRows, writePolicy } from '../db/repositories/policies.js'
-import { readSync, type SyncDb } from '../db/sync.js'
+import type { Db, Settings } from '../db/index.js'
+import { writePolicy } from '../db/repositories/policies.js'
 import type { Services } from './services.js'
 
 export const stringTypes = ['numbers', 'upper', 'lower', 'mixed', 'upper-numbers'] as const
@@ -67,19 +66,27 @@ export function isPolicyKey(key: string): key is PolicyKey {
   return Object.hasOwn(policyDefinitions, key)
 }
 
-/** The policies in force, read now. */
-export function readPolicies(db: Db): Policies {
-  return policiesFrom(readPolicyRows(readSync(db)))
+const derived = new WeakMap<Settings, Policies>()
+
+/** The policies of these settings (made once per settings version). */
+export function policiesFrom(settings: Settings): Policies {
+  let policies = derived.get(settings)
+  if (!policies) {
+    const entries = policyKeys.map((key) => {
+      const definition = policyDefinitions[key]
+      // a stored value that no longer parses falls back to the default rather than failing requests
+      const value = definition.parse(settings.policies.get(key) ?? definition.default) ?? definition.parse(definition.default)
+      return [key, value]
+    })
+    policies = Object.freeze(Object.fromEntries(entries)) as Policies
+    derived.set(settings, policies)
+  }
+  return policies
 }
 
-function policiesFrom(stored: ReadonlyMap<string, string>): Policies {
-  const entries = policyKeys.map((key) => {
-    const definition = policyDefinitions[key]
-    // a stored value that no longer parses falls back to the default rather than failing requests
-    const value = definition.parse(stored.get(key) ?? definition.default) ?? definition.parse(definition.default)
-    return [key, value]
-  })
-  return Object.freeze(Object.fromEntries(entries)) as Policies
+/** The policies in force now, as every node sees them (one read of the settings version). */
+export async function readPolicies(services: Pick<Services, 'store'>): Promise<Policies> {
+  return policiesFrom(await services.store.settings())
 }
 
 /** The value as stored, when key and value are valid; otherwise a PolicyError saying why. */
@@ -91,15 +98,6 @@ export function checkPolicy(key: string, value: string): string {
     throw new PolicyError(`${definition.label} must be ${definition.allowed}, not "${value}"`)
   }
   return trimmed
-}
-
-/**
- * The policies, from the services' settings cache when they have one (every provision, download,
- * login); `sql` is the transaction's when the caller is in one.
- */
-export function policiesOf(services: Services, sql: SyncDb = readSync(services.db)): Policies {
-  const load = () => policiesFrom(readPolicyRows(sql))
-  return services.settings ? services.settings.get(sql, 'policies', load) : load()
 }
 
 /** Validate and store one policy; a bad key or value throws and changes nothing. */

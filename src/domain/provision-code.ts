@@ -1,14 +1,15 @@
-import type { User } from '../db/schema/index.js'
+import { inTransaction } from '../db/engine.js'
+import type { User } from '../db/index.js'
 import { deleteProvisionCode, findProvisionCode, replaceProvisionCode } from '../db/repositories/provision-codes.js'
-import { findUserByName } from '../db/repositories/users.js'
-import { inTransaction } from '../db/transaction.js'
+import { findUserByKey, lockUserByKey } from '../db/repositories/users.js'
 import { messages } from '../protocol/messages.js'
-import { keyedHash, randomString } from '../secrets.js'
+import { type Keys, keyedHash, randomString } from '../secrets.js'
 import { deliverableDestination, queueMessage, withdrawQueued } from '../transports/queue.js'
 import { NoDestination, TransportNotConfigured, UserNotFound } from './errors.js'
-import { policiesOf } from './policy.js'
+import { readPolicies } from './policy.js'
 import { defaultTemplate, provisionMessage } from './provision-message.js'
 import type { Services } from './services.js'
+import { nameKey } from './user-names.js'
 
 /** Upper case without the look-alikes 0 O 1 I L (spec §5). */
 export const codeAlphabet = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789'
@@ -26,6 +27,18 @@ export function hashProvisionCode(services: Services, code: string): Buffer {
   return keyedHash(services.keys, 'provision-code', code)
 }
 
+const decoys = new WeakMap<Keys, Buffer>()
+
+/** What a provision attempt without a pending code is compared against (provisioning.ts). */
+export function decoyCodeHash(services: Services): Buffer {
+  let hash = decoys.get(services.keys)
+  if (!hash) {
+    hash = hashProvisionCode(services, randomString(codeAlphabet, codeLength))
+    decoys.set(services.keys, hash)
+  }
+  return hash
+}
+
 /**
  * What the admin's "Reprovision" button does (spec §5): a new code replaces any pending one
  * and, unless the caller hands it over in person (`deliver: false`), is queued to the user's
@@ -37,15 +50,18 @@ export async function createProvisionCode(
   options: { deliver: boolean },
 ): Promise<CreatedCode> {
   const { db, log } = services
-  const policies = policiesOf(services)
-  const user = await findUserByName(db, userName)
-  if (!user) throw new UserNotFound(userName)
-  const destination = options.deliver ? await assertDeliverable(services, user) : undefined
+  const policies = await readPolicies(services)
+  const found = await findUserByKey(db, nameKey(userName))
+  if (!found) throw new UserNotFound(userName)
+  const destination = options.deliver ? await assertDeliverable(services, found) : undefined
   const code = randomString(policies['provision-code-numeric'] ? '0123456789' : codeAlphabet, codeLength)
   const now = services.now()
   const validity = policies['provision-code-validity']
   const expiresAt = now + validity * 1000
-  const messageId = await inTransaction(db, async (trx) => {
+  const { user, messageId } = await inTransaction(db, async (trx) => {
+    // the user's row first, as every unit that changes a user takes it (postgres/store.ts)
+    const user = await lockUserByKey(trx, nameKey(userName))
+    if (!user) throw new UserNotFound(userName)
     await replaceProvisionCode(trx, {
       user_id: user.id,
       code_hash: hashProvisionCode(services, code),
@@ -53,10 +69,10 @@ export async function createProvisionCode(
       expires_at: expiresAt,
     })
     await withdrawQueued(trx, user)
-    if (destination === undefined) return undefined
+    if (destination === undefined) return { user, messageId: undefined }
     const { template = defaultTemplate, site = 'this server' } = services.delivery ?? {}
     const message = provisionMessage(template, { user: user.name, code, validity, expiresAt, site })
-    return queueMessage(services, trx, user, destination, { ...message, expiresAt })
+    return { user, messageId: await queueMessage(services, trx, user, destination, { ...message, expiresAt }) }
   })
   const fields = { user: user.name }
   log.info({ ...fields, event: 'codeCreated' }, messages.codeCreated(user.name))
@@ -78,6 +94,7 @@ async function assertDeliverable(services: Services, user: User): Promise<string
   } catch (err) {
     if (!(err instanceof NoDestination || err instanceof TransportNotConfigured)) throw err
     const withdrawn = await inTransaction(services.db, async (trx) => {
+      await lockUserByKey(trx, nameKey(user.name))
       const pending = await findProvisionCode(trx, user.id)
       if (pending) await deleteProvisionCode(trx, user.id)
       await withdrawQueued(trx, user, 'withdrawn: the user cannot receive provision codes')

@@ -1,14 +1,12 @@
-import { replaceDevice } from '../db/repositories/devices.js'
-import { takeProvisionCode } from '../db/repositories/provision-codes.js'
-import { findUserByName } from '../db/repositories/users.js'
-import { inWriteBatch } from '../db/sync.js'
+import type { ProvisionView, ProvisionWrites } from '../db/index.js'
 import { ProvisionFailure } from '../protocol/errors.js'
 import { messages } from '../protocol/messages.js'
 import { randomHex, safeEqual } from '../secrets.js'
-import { hashProvisionCode } from './provision-code.js'
-import { policiesOf } from './policy.js'
+import { decoyCodeHash, hashProvisionCode } from './provision-code.js'
+import { policiesFrom } from './policy.js'
 import type { Services } from './services.js'
 import { hashProvisionId } from './security-strings.js'
+import { nameKey } from './user-names.js'
 
 export interface ProvisionRequest {
   readonly user: string
@@ -18,51 +16,49 @@ export interface ProvisionRequest {
   readonly userAgent: string | undefined
 }
 
-type Outcome = { ok: true; id: string } | { ok: false; reason: 'no pending code' | 'wrong code' | 'expired code' }
+type Reason = 'unknown user' | 'no mobile right' | 'no pending code' | 'wrong code' | 'expired code'
+/** `name`: the user's name as stored, when there is such a user (the log names them so). */
+type Outcome = { ok: true; id: string; name: string; logDevice: boolean } | { ok: false; reason: Reason; name: string | undefined }
 
 /**
  * Redeem a provision code and bind a new device (spec §3.1). Every failure is the same
  * PROVISION_FAILURE on the wire; the reason goes only to the log.
  */
 export async function provisionDevice(services: Services, request: ProvisionRequest): Promise<string> {
-  const { db, log } = services
   const presented = hashProvisionCode(services, request.code)
-  const user = await findUserByName(db, request.user)
-  if (!user || user.mobile !== 1) {
-    throw new ProvisionFailure({
-      event: 'noAuthMethod',
-      level: 'warn',
-      message: messages.noAuthMethod(request.user),
-      fields: { user: request.user, reason: user ? 'no mobile right' : 'unknown user' },
-    })
-  }
-  const outcome = await inWriteBatch(db, (sql): Outcome => {
-    // a provision attempt consumes the code, right or wrong (Mobile Provision Code)
-    const pending = takeProvisionCode(sql, user.id)
-    if (!pending) return { ok: false, reason: 'no pending code' }
-    if (!safeEqual(pending.code_hash, presented)) return { ok: false, reason: 'wrong code' }
-    if (pending.expires_at <= services.now()) return { ok: false, reason: 'expired code' }
-    const id = randomHex(16)
-    replaceDevice(sql, {
-      user_id: user.id,
-      id_hash: hashProvisionId(services, id),
-      device_os: request.deviceOs ?? null,
-      push_id: request.pushId ?? null,
-      created_at: services.now(),
-    })
-    return { ok: true, id }
-  })
-  if (!outcome.ok) {
-    throw new ProvisionFailure({
-      event: 'provisionFailed',
-      level: 'warn',
-      message: messages.provisionFailed(user.name),
-      fields: { user: user.name, reason: outcome.reason },
-    })
-  }
-  const device = policiesOf(services)['log-device-info']
-    ? { deviceOs: request.deviceOs, pushId: request.pushId, userAgent: request.userAgent }
-    : {}
-  log.info({ user: user.name, event: 'provisioned', ...device }, messages.provisioned(user.name))
+  const outcome = await services.store.provision(nameKey(request.user), (view, writes) => redeem(services, request, presented, view, writes))
+  if (!outcome.ok) throw failure(outcome.name ?? request.user, outcome.reason)
+  const device = outcome.logDevice ? { deviceOs: request.deviceOs, pushId: request.pushId, userAgent: request.userAgent } : {}
+  services.log.info({ user: outcome.name, event: 'provisioned', ...device }, messages.provisioned(outcome.name))
   return outcome.id
+}
+
+/**
+ * The decision. A provision attempt consumes the code, right or wrong (Mobile Provision Code).
+ * A name no user has, or a user without the mobile right, takes the same road against a decoy:
+ * a code is consumed (of id 0, so none) and a hash compared in constant time, so the reply
+ * comes no sooner than for a wrong code (no user enumeration by stopwatch).
+ */
+function redeem(services: Services, request: ProvisionRequest, presented: Buffer, view: ProvisionView, writes: ProvisionWrites): Outcome {
+  const { user, pending } = view
+  const eligible = user !== undefined && user.mobile === 1
+  writes.consumeCode(eligible ? user.id : 0)
+  const expected = eligible && pending ? pending.code_hash : decoyCodeHash(services)
+  const match = safeEqual(expected, presented)
+  if (!user) return { ok: false, reason: 'unknown user', name: undefined }
+  const { name } = user
+  if (!eligible) return { ok: false, reason: 'no mobile right', name }
+  if (!pending) return { ok: false, reason: 'no pending code', name }
+  if (!match) return { ok: false, reason: 'wrong code', name }
+  if (pending.expires_at <= services.now()) return { ok: false, reason: 'expired code', name }
+  const id = randomHex(16)
+  writes.bindDevice({ userId: user.id, idHash: hashProvisionId(services, id), deviceOs: request.deviceOs ?? null, pushId: request.pushId ?? null, now: services.now() })
+  return { ok: true, id, name, logDevice: policiesFrom(view.settings)['log-device-info'] }
+}
+
+function failure(user: string, reason: Reason): ProvisionFailure {
+  if (reason === 'unknown user' || reason === 'no mobile right') {
+    return new ProvisionFailure({ event: 'noAuthMethod', level: 'warn', message: messages.noAuthMethod(user), fields: { user, reason } })
+  }
+  return new ProvisionFailure({ event: 'provisionFailed', level: 'warn', message: messages.provisionFailed(user), fields: { user, reason } })
 }

@@ -1,10 +1,7 @@
-import { findDeviceByIdHash } from '../db/repositories/devices.js'
-import { replaceBatch } from '../db/repositories/string-batches.js'
-import { inWriteBatch } from '../db/sync.js'
 import { NoUserFound } from '../protocol/errors.js'
 import { messages } from '../protocol/messages.js'
 import { decrypt, encrypt, keyedHash, randomString } from '../secrets.js'
-import { policiesOf, type StringType } from './policy.js'
+import { policiesFrom, type StringType } from './policy.js'
 import type { Services } from './services.js'
 
 export const stringLength = 10
@@ -44,16 +41,14 @@ export const openBatch = (services: Services, deviceId: number, sealed: Buffer) 
  * download issues a fresh batch and the previous one stops working.
  */
 export async function downloadSecurityStrings(services: Services, id: string): Promise<string[]> {
-  const { db, log } = services
   const idHash = hashProvisionId(services, id)
-  const download = await inWriteBatch(db, (sql) => {
-    const device = findDeviceByIdHash(sql, idHash)
+  const download = await services.store.download(idHash, ({ settings, device }, writes) => {
     if (!device) return undefined
-    const strings = newBatch(policiesOf(services, sql)['security-string-type'])
-    replaceBatch(sql, device.id, sealBatch(services, device.id, strings), services.now())
-    return { owner: device.user_name, strings }
+    const strings = newBatch(policiesFrom(settings)['security-string-type'])
+    writes.replaceBatch(device.id, sealBatch(services, device.id, strings), services.now())
+    return { owner: device.userName, strings }
   })
   if (!download) throw new NoUserFound({ event: 'unknownMobile', level: 'warn', message: messages.unknownMobile() })
-  log.info({ user: download.owner, event: 'stringsFetched' }, messages.stringsFetched(download.owner))
+  services.log.info({ user: download.owner, event: 'stringsFetched' }, messages.stringsFetched(download.owner))
   return download.strings
 }

@@ -1,9 +1,10 @@
-import { findUserByName } from '../db/repositories/users.js'
+import { findUserByKey } from '../db/repositories/users.js'
 import { deliverableDestination } from '../transports/queue.js'
 import { DomainError, NoDestination, TransportNotConfigured } from './errors.js'
 import { createProvisionCode, undeliverableReason } from './provision-code.js'
 import { readPolicies } from './policy.js'
 import type { Services } from './services.js'
+import { nameKey } from './user-names.js'
 
 /**
  * A user asks for a provision code on the self-service page (spec §5). When the policy allows
@@ -14,9 +15,9 @@ import type { Services } from './services.js'
  */
 export async function selfProvision(services: Services, name: string): Promise<string> {
   const { db, log } = services
-  const policies = await readPolicies(db)
+  const policies = await readPolicies(services)
   if (!policies['self-provision']) return 'not enabled'
-  const user = await findUserByName(db, name)
+  const user = await findUserByKey(db, nameKey(name))
   let refusal: string | undefined
   if (!user) refusal = 'unknown user'
   else if (user.mobile !== 1) refusal = 'no mobile right'

@@ -1,8 +1,7 @@
 import type { Logger } from 'pino'
-import type { Db } from '../db/index.js'
+import type { Db, Store } from '../db/index.js'
 import type { Keys } from '../secrets.js'
 import type { MessageTemplate } from './provision-message.js'
-import type { SettingsCache } from './settings-cache.js'
 
 /** How provision codes reach users in this process (config: transports, message template). */
 export interface DeliverySettings {
@@ -18,7 +17,10 @@ export interface DeliverySettings {
 
 /** What the rules need from the outside world, injected (tests pass a fixed clock and key). */
 export interface Services {
+  /** The query builder, for everything but the hot paths (its SQL runs on both engines). */
   readonly db: Db
+  /** The hot-path units, the settings, and what else differs between the engines. */
+  readonly store: Store
   readonly keys: Keys
   readonly log: Logger
   readonly now: () => number
@@ -28,8 +30,8 @@ export interface Services {
   readonly delivery?: DeliverySettings
   /** Writes the audit records still waiting (they are written once per event-loop turn). */
   readonly flushAudit?: () => Promise<void>
-  /** Agents and policies kept between requests; without it they are read every time. */
-  readonly settings?: SettingsCache
+  /** This node's name, written into every audit row (`--node-name`, default the host name). */
+  readonly node?: string
 }
 
 /** The same services, logging with the fields of one request (source address, agent). */

@@ -1,6 +1,5 @@
-import type { Db } from '../db/index.js'
 import { writePolicy } from '../db/repositories/policies.js'
-import { inTransaction } from '../db/transaction.js'
+import { inTransaction } from '../db/engine.js'
 import { adminMessages } from './admin-messages.js'
 import { auditRetention, checkAuditRetention, readAuditRetentionDays } from './audit-retention.js'
 import { DomainError } from './errors.js'
@@ -22,10 +21,10 @@ export class SettingsRefused extends DomainError {
 const policyText = (value: Policies[keyof Policies]) => (typeof value === 'boolean' ? (value ? 'yes' : 'no') : String(value))
 
 /** Every setting's current value as the forms show it. */
-export async function readSettings(db: Db): Promise<Map<string, string>> {
-  const policies = await readPolicies(db)
+export async function readSettings(services: Pick<Services, 'store'>): Promise<Map<string, string>> {
+  const policies = await readPolicies(services)
   const values = new Map<string, string>(policyKeys.map((key) => [key, policyText(policies[key])]))
-  values.set(auditRetention.key, String(await readAuditRetentionDays(db)))
+  values.set(auditRetention.key, String(await readAuditRetentionDays(services)))
   return values
 }
 
@@ -49,13 +48,12 @@ export async function changeSettings(services: Services, values: ReadonlyMap<str
     }
   }
   if (problems.size > 0) throw new SettingsRefused(problems)
-  const changed = await inTransaction(services.db, async (trx) => {
-    // read on the one connection, so inside this transaction
-    const current = await readSettings(services.db)
-    const different = [...checked].filter(([key, value]) => current.get(key) !== value)
+  const current = await readSettings(services)
+  const different = [...checked].filter(([key, value]) => current.get(key) !== value)
+  await inTransaction(services.db, async (trx) => {
     for (const [key, value] of different) await writePolicy(trx, key, value)
-    return different
   })
+  const changed = different
   for (const [key, value] of changed) {
     services.log.info({ event: 'policyChanged', policy: key, value }, adminMessages.policyChanged(settingLabel(key), value))
   }

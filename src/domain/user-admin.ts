@@ -1,5 +1,5 @@
 import { updateUser, type UserChanges } from '../db/repositories/users.js'
-import { inTransaction } from '../db/transaction.js'
+import { inTransaction } from '../db/engine.js'
 import { adminMessages } from './admin-messages.js'
 import { InvalidInput } from './errors.js'
 import { createProvisionCode, type CreatedCode } from './provision-code.js'

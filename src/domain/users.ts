@@ -1,14 +1,15 @@
 import { findProvisionCode } from '../db/repositories/provision-codes.js'
 import { findDeviceByUser } from '../db/repositories/devices.js'
-import { deleteUserByName, findUserByName, insertUser, listUsers, updateUser } from '../db/repositories/users.js'
+import { inTransaction } from '../db/engine.js'
+import { deleteUserByKey, findUserByKey, insertUser, listUsers, updateUser } from '../db/repositories/users.js'
 import type { User } from '../db/schema/index.js'
-import { inTransaction } from '../db/transaction.js'
 import { decrypt, encrypt } from '../secrets.js'
 import { transportNames } from '../transports/queue.js'
 import { InvalidInput, UserExists, UserNotFound } from './errors.js'
 import { lockState, unlocksAt } from './lockout.js'
-import { policiesOf } from './policy.js'
+import { readPolicies } from './policy.js'
 import type { Services } from './services.js'
+import { nameKey } from './user-names.js'
 
 export interface UserInput {
   readonly name: string
@@ -74,9 +75,10 @@ export async function addUser(services: Services, input: UserInput): Promise<voi
   const transport = checkTransport(input)
   const pin = input.pin === undefined ? null : sealPin(services, name, checkPin(input.pin))
   await inTransaction(services.db, async (trx) => {
-    if (await findUserByName(trx, name)) throw new UserExists(name)
+    if (await findUserByKey(trx, nameKey(name))) throw new UserExists(name)
     await insertUser(trx, {
       name,
+      name_key: nameKey(name),
       pin,
       email: input.email ?? null,
       phone: input.phone ?? null,
@@ -88,7 +90,7 @@ export async function addUser(services: Services, input: UserInput): Promise<voi
 }
 
 export async function requireUser(services: Services, name: string): Promise<User> {
-  const user = await findUserByName(services.db, name)
+  const user = await findUserByKey(services.db, nameKey(name))
   if (!user) throw new UserNotFound(name)
   return user
 }
@@ -104,14 +106,14 @@ export async function unlockUser(services: Services, name: string): Promise<void
 }
 
 export async function deleteUser(services: Services, name: string): Promise<void> {
-  if (!(await deleteUserByName(services.db, name))) throw new UserNotFound(name)
+  if (!(await deleteUserByKey(services.db, nameKey(name)))) throw new UserNotFound(name)
 }
 
 export async function describeUser(services: Services, name: string): Promise<UserView> {
   const user = await requireUser(services, name)
   const device = await findDeviceByUser(services.db, user.id)
   const code = await findProvisionCode(services.db, user.id)
-  const policies = policiesOf(services)
+  const policies = await readPolicies(services)
   const lock = lockState(user, policies, services.now())
   return {
     name: user.name,

@@ -46,7 +46,7 @@ export async function selfServiceRoutes(app: FastifyInstance, { services, public
   })
 
   const showForm = async (request: FastifyRequest, reply: FastifyReply) => {
-    const policies = await readPolicies(services.db)
+    const policies = await readPolicies(services)
     if (!policies['self-provision']) return page(reply, 200, { kind: 'disabled' })
     return page(reply, 200, { kind: 'form', action: actionOf(request), csrfToken: issueCsrf(services.keys, request, reply) })
   }
@@ -54,7 +54,7 @@ export async function selfServiceRoutes(app: FastifyInstance, { services, public
   const submit = async (request: FastifyRequest<{ Body: Form }>, reply: FastifyReply) => {
     const started = Date.now()
     const scoped = requestServices(services, request)
-    const policies = await readPolicies(services.db)
+    const policies = await readPolicies(services)
     if (!policies['self-provision']) return page(reply, 403, { kind: 'disabled' })
     const action = actionOf(request)
     if (crossSite(request, publicUrl?.host)) {

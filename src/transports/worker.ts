@@ -33,14 +33,24 @@ export interface DeliveryReport {
   readonly sent: number
 }
 
-type Outcome = 'sent' | 'retry' | 'failed'
+type Outcome = 'sent' | 'retry' | 'failed' | 'lost'
+
+/**
+ * This worker took longer than its lease and another one claimed the message: what the other
+ * one records stands (the message may have gone out twice: delivery is at least once).
+ */
+function leaseLost(services: Services, fields: Record<string, unknown>): Outcome {
+  services.log.warn({ ...fields, event: 'messageLeaseLost' }, `Message ${String(fields.messageId)} to user: ${String(fields.user)}: the lease ran out before delivery was recorded; another worker has it`)
+  return 'lost'
+}
 
 async function deliverOne(services: Services, transports: Transports, message: Message, options: DeliveryOptions): Promise<Outcome> {
   const { db, log } = services
   const fields = { user: message.user_name, destination: message.destination, messageId: message.id, transport: message.transport }
+  const claim = { id: message.id, attempts: message.attempts }
   if (message.expires_at !== null && message.expires_at <= services.now()) {
     // the code inside no longer works: sending it would only confuse the user
-    await markFailed(db, message.id, 'the provision code expired before it could be delivered', true)
+    await markFailed(db, claim, 'the provision code expired before it could be delivered', true)
     log.warn({ ...fields, event: 'messageExpired', attempts: message.attempts }, `Message to user: ${message.user_name} not sent: its provision code expired before it could be delivered`)
     return 'failed'
   }
@@ -55,15 +65,15 @@ async function deliverOne(services: Services, transports: Transports, message: M
     const reason = (err instanceof Error ? err.message : String(err)).slice(0, 500)
     const delay = (options.retryDelays ?? defaultRetryDelays)[message.attempts - 1]
     if (delay === undefined) {
-      await markFailed(db, message.id, reason)
+      if (!(await markFailed(db, claim, reason))) return leaseLost(services, fields)
       log.error({ ...fields, event: 'messageFailed', reason, attempts: message.attempts }, `Message to user: ${message.user_name} failed after ${message.attempts} tries: ${reason}`)
       return 'failed'
     }
-    await markRetry(db, message.id, services.now() + delay, reason)
+    if (!(await markRetry(db, claim, services.now() + delay, reason))) return leaseLost(services, fields)
     log.warn({ ...fields, event: 'messageRetry', reason, attempts: message.attempts, retryInMs: delay }, `Message to user: ${message.user_name} not sent, will retry: ${reason}`)
     return 'retry'
   }
-  await markSent(db, message.id, services.now())
+  if (!(await markSent(db, claim, services.now()))) return leaseLost(services, fields)
   log.info({ ...fields, event: 'messageSent', attempts: message.attempts }, messages.messageSent(message.user_name, message.destination))
   return 'sent'
 }

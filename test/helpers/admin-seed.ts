@@ -1,10 +1,9 @@
-import { inWriteBatch } from '../../src/db/sync.js'
-import { replaceDevice } from '../../src/db/repositories/devices.js'
 import { updateUser } from '../../src/db/repositories/users.js'
 import { addAgent } from '../../src/domain/agents.js'
 import type { Services } from '../../src/domain/services.js'
 import { hashProvisionId } from '../../src/domain/security-strings.js'
 import { addUser } from '../../src/domain/users.js'
+import { insertDevice } from './db-seed.js'
 import { seedCode, seedUser } from './seed.js'
 
 export const adminAgentSecret = 'admin-agent-secret'
@@ -21,15 +20,7 @@ export async function seedAdminWorld(services: Services): Promise<void> {
   await addAgent(services, { name: 'portal', secret: adminAgentSecret, admin: true })
   await addAgent(services, { name: 'vpn', secret: plainAgentSecret })
   const alice = await seedUser(services, { name: 'alice', pin: '1234' })
-  await inWriteBatch(services.db, (sql) =>
-    replaceDevice(sql, {
-      user_id: alice.id,
-      id_hash: hashProvisionId(services, '0123456789abcdef0123456789abcdef'),
-      device_os: 'iOS 17.5',
-      push_id: null,
-      created_at: services.now(),
-    }),
-  )
+  await insertDevice(services, alice.id, hashProvisionId(services, '0123456789abcdef0123456789abcdef'), 'iOS 17.5')
   await seedCode(services, 'alice', 'K7QF2M9XWD')
   const carol = await seedUser(services, { name: 'carol' })
   await updateUser(services.db, carol.id, { failed_logins: 5, locked_at: services.now() })

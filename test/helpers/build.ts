@@ -2,12 +2,11 @@ import type { FastifyInstance, InjectOptions } from 'fastify'
 import { buildApp } from '../../src/app.js'
 import { startAuditLog } from '../../src/audit-log.js'
 import { type Config, loadConfig } from '../../src/config.js'
-import { openDatabase } from '../../src/db/index.js'
 import type { Services } from '../../src/domain/services.js'
-import { SettingsCache } from '../../src/domain/settings-cache.js'
 import { createAuditRelay } from '../../src/logging/audit.js'
 import { createLogger } from '../../src/logging/logger.js'
-import { deriveKeys } from '../../src/secrets.js'
+import { deriveKeys, keyCheck } from '../../src/secrets.js'
+import { openTestDatabase } from './database.js'
 
 /** A fixed master key for tests; never used outside them. */
 export const testKey = Buffer.alloc(32, 7)
@@ -48,7 +47,10 @@ export interface BuildOptions {
   readonly extra?: Partial<Services>
 }
 
-/** The app on a fresh in-memory database with a fixed key, a settable clock and captured logs. */
+/**
+ * The app on a fresh database (in memory, or a new PostgreSQL schema with
+ * AGENTXML_TEST_ENGINE=postgres) with a fixed key, a settable clock and captured logs.
+ */
 export async function build(t: Tap, options: BuildOptions = {}): Promise<Built> {
   const logs: LogRecord[] = []
   const lines: string[] = []
@@ -68,13 +70,15 @@ export async function build(t: Tap, options: BuildOptions = {}): Promise<Built> 
   let time = Date.parse('2026-11-28T12:00:00Z')
   const clock: Clock = { now: () => time, advance: (ms) => (time += ms) }
   const config = loadConfig({ db: ':memory:', outbox: '/dev/null', ...options.flags }, {})
-  const db = await openDatabase(':memory:')
+  const keys = deriveKeys(testKey)
+  const { db, store } = await openTestDatabase({ keyCheck: keyCheck(keys) })
   const services: Services = {
     db,
-    keys: deriveKeys(testKey),
+    store,
+    keys,
     log,
     now: clock.now,
-    settings: new SettingsCache(),
+    node: 'test-node',
     flushAudit: () => audit.drain(),
     ...options.extra,
   }
@@ -83,7 +87,7 @@ export async function build(t: Tap, options: BuildOptions = {}): Promise<Built> 
   t.teardown(async () => {
     await app.close()
     await auditLog.stop()
-    await db.destroy()
+    await store.close()
   })
   return { app, services, config, logs, lines, clock }
 }

@@ -1,13 +1,13 @@
-import { inWriteBatch } from '../../src/db/sync.js'
 import { readdirSync, readFileSync } from 'node:fs'
-import { findDeviceByUser, replaceDevice } from '../../src/db/repositories/devices.js'
-import { burnString, findBatchByDevice, replaceBatch } from '../../src/db/repositories/string-batches.js'
+import { findDeviceByUser } from '../../src/db/repositories/devices.js'
+import { findBatchByDevice } from '../../src/db/repositories/string-batches.js'
 import { updateUser } from '../../src/db/repositories/users.js'
 import { setPolicy } from '../../src/domain/policy.js'
 import { alphabets, batchSize, hashProvisionId, sealBatch } from '../../src/domain/security-strings.js'
 import type { Services } from '../../src/domain/services.js'
 import { requireUser, setPin } from '../../src/domain/users.js'
 import type { Clock } from './build.js'
+import { insertBatch, insertBurn, insertDevice } from './db-seed.js'
 import { seedAgent, seedCode, seedUser } from './seed.js'
 
 export const fixturesDir = new URL('../../fixtures/agentxml/', import.meta.url)
@@ -57,9 +57,7 @@ export function loadFixtures(): Fixture[] {
 /** A device bound to `name` whose provision id is `id` (fixtures carry literal ids). */
 export async function seedDevice(services: Services, name: string, id: string) {
   const user = await requireUser(services, name)
-  await inWriteBatch(services.db, (sql) =>
-    replaceDevice(sql, { user_id: user.id, id_hash: hashProvisionId(services, id), device_os: null, push_id: null, created_at: services.now() }),
-  )
+  await insertDevice(services, user.id, hashProvisionId(services, id))
 }
 
 /** The batch login fixtures use: every index holds `0123456789` (spec §3.4's worked example string). */
@@ -70,7 +68,7 @@ async function seedStrings(services: Services, name: string, id: string) {
   await seedDevice(services, name, id)
   const device = await deviceOf(services, name)
   const strings = Array.from({ length: batchSize }, () => fixtureString)
-  await inWriteBatch(services.db, (sql) => replaceBatch(sql, device, sealBatch(services, device, strings), services.now()))
+  await insertBatch(services, device, sealBatch(services, device, strings))
 }
 
 async function deviceOf(services: Services, name: string): Promise<number> {
@@ -83,7 +81,7 @@ async function deviceOf(services: Services, name: string): Promise<number> {
 async function burn(services: Services, name: string, index: number) {
   const batch = await findBatchByDevice(services.db, await deviceOf(services, name))
   if (!batch) throw new Error(`fixture setup: ${name} has no batch to burn index ${index} of`)
-  await inWriteBatch(services.db, (sql) => burnString(sql, batch.id, index, services.now()))
+  await insertBurn(services, batch.id, index)
 }
 
 /** Run the setup steps of a case (the words are listed in fixtures/agentxml/README.md). */

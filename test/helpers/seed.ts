@@ -1,4 +1,4 @@
-import { addAgent } from '../../src/domain/agents.js'
+import { addAgent, authenticateAgent } from '../../src/domain/agents.js'
 import { hashProvisionCode } from '../../src/domain/provision-code.js'
 import type { Services } from '../../src/domain/services.js'
 import { addUser, requireUser, type UserInput } from '../../src/domain/users.js'
@@ -25,4 +25,9 @@ export async function seedCode(services: Services, name: string, code: string, s
     created_at: now,
     expires_at: now + seconds * 1000,
   })
+}
+
+/** The agent a request with `secret` from `address` would be taken for, by the settings now. */
+export async function agentFor(services: Services, secret: string | undefined, address: string) {
+  return authenticateAgent(services.keys, await services.store.settings(), { secret, address })
 }

@@ -1,16 +1,5 @@
 import type { Db } from '../index.js'
-import type { AuditEntry, NewAuditEntry } from '../schema/index.js'
-import type { SyncDb } from '../sync.js'
-
-/** Call inside a write batch: the entries of a turn are committed with that turn's work. */
-export function insertAuditEntries(sql: SyncDb, entries: readonly NewAuditEntry[]): void {
-  for (const entry of entries) {
-    sql.run(
-      'INSERT INTO audit_log (time, event, message, user_name, actor, actor_type, source, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      [entry.time, entry.event, entry.message, entry.user_name ?? null, entry.actor ?? null, entry.actor_type ?? null, entry.source ?? null, entry.outcome, entry.detail ?? null],
-    )
-  }
-}
+import type { AuditEntry } from '../schema/index.js'
 
 export interface AuditFilter {
   readonly user?: string | undefined
@@ -35,8 +24,16 @@ export async function listAuditEvents(db: Db): Promise<string[]> {
   return rows.map((row) => row.event)
 }
 
-export async function deleteAuditEntriesBefore(db: Db, time: number): Promise<number> {
-  const result = await db.deleteFrom('audit_log').where('time', '<', time).executeTakeFirst()
+/**
+ * Delete up to `limit` entries older than `time`, oldest first; returns how many went. Bounded,
+ * so that a purge of months of rows is many short statements that let requests in between,
+ * never one that holds the write lock (SQLite) or bloats one transaction (PostgreSQL) for long.
+ */
+export async function deleteAuditEntriesBefore(db: Db, time: number, limit: number): Promise<number> {
+  const result = await db
+    .deleteFrom('audit_log')
+    .where('id', 'in', (eb) => eb.selectFrom('audit_log').select('id').where('time', '<', time).orderBy('time').limit(limit))
+    .executeTakeFirst()
   return Number(result.numDeletedRows)
 }
 

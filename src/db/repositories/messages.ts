@@ -1,5 +1,6 @@
-import type { Insertable } from 'kysely'
-import type { Db } from '../index.js'
+import type { ExpressionBuilder, Insertable } from 'kysely'
+import { engineOf } from '../engine.js'
+import type { Database, Db } from '../index.js'
 import type { Message, MessageStatus } from '../schema/index.js'
 import type { MessagesTable } from '../schema/messages.js'
 
@@ -15,58 +16,77 @@ export interface ClaimFilter {
   readonly transports?: readonly string[] | undefined
 }
 
+/** A message this process holds: its id and the attempt number its claim made (the lease's fence). */
+export interface Claim {
+  readonly id: number
+  readonly attempts: number
+}
+
 /**
- * Claim one due message in a single statement: queued and due, or left `sending` by a process
- * whose lease ran out. Two processes can never hold the same message.
+ * Claim one due message: queued and due, or left `sending` by a process whose lease ran out.
+ * Two processes never hold the same message. SQLite: one statement under the one write lock.
+ * PostgreSQL (READ COMMITTED would let two workers pick the same row): the candidate is locked
+ * with SKIP LOCKED, so workers take different rows, and the state is checked again as the row
+ * is updated.
  */
 export async function claimMessage(db: Db, now: number, leaseUntil: number, filter: ClaimFilter = {}): Promise<Message | undefined> {
   const { id, transports } = filter
   if (transports?.length === 0) return undefined
+  const postgres = engineOf(db) === 'postgres'
   return db
     .updateTable('messages')
     .set((eb) => ({ status: 'sending', claimed_until: leaseUntil, attempts: eb('attempts', '+', 1) }))
     .where('id', '=', (eb) => {
-      let due = eb
-        .selectFrom('messages')
-        .select('id')
-        .where((w) =>
-          w.or([
-            w.and([w('status', '=', 'queued'), w('next_attempt_at', '<=', now)]),
-            w.and([w('status', '=', 'sending'), w('claimed_until', '<', now)]),
-          ]),
-        )
+      let due = eb.selectFrom('messages').select('id').where((w) => isDue(w, now))
       if (id !== undefined) due = due.where('id', '=', id)
       if (transports !== undefined) due = due.where('transport', 'in', transports)
-      return due.orderBy('next_attempt_at').orderBy('id').limit(1)
+      due = due.orderBy('next_attempt_at').orderBy('id').limit(1)
+      return postgres ? due.forUpdate().skipLocked() : due
     })
+    .where((w) => isDue(w, now))
     .returningAll()
     .executeTakeFirst()
 }
 
-export async function markSent(db: Db, id: number, now: number): Promise<void> {
-  // the body holds the provision code: it is not kept once delivered
-  await db
-    .updateTable('messages')
-    .set({ status: 'sent', sent_at: now, body: null, claimed_until: null, last_error: null })
-    .where('id', '=', id)
-    .execute()
+function isDue(w: ExpressionBuilder<Database, 'messages'>, now: number) {
+  return w.or([
+    w.and([w('status', '=', 'queued'), w('next_attempt_at', '<=', now)]),
+    w.and([w('status', '=', 'sending'), w('claimed_until', '<', now)]),
+  ])
 }
 
-export async function markRetry(db: Db, id: number, nextAttemptAt: number, reason: string): Promise<void> {
-  await db
+/** Only while `claim` still holds the message: a worker whose lease ran out changes nothing. */
+const held = (claim: Claim) => (w: ExpressionBuilder<Database, 'messages'>) =>
+  w.and([w('id', '=', claim.id), w('status', '=', 'sending'), w('attempts', '=', claim.attempts)])
+
+/** The message was delivered; false when the claim had already been lost to another worker. */
+export async function markSent(db: Db, claim: Claim, now: number): Promise<boolean> {
+  // the body holds the provision code: it is not kept once delivered
+  const result = await db
+    .updateTable('messages')
+    .set({ status: 'sent', sent_at: now, body: null, claimed_until: null, last_error: null })
+    .where(held(claim))
+    .executeTakeFirst()
+  return result.numUpdatedRows > 0n
+}
+
+export async function markRetry(db: Db, claim: Claim, nextAttemptAt: number, reason: string): Promise<boolean> {
+  const result = await db
     .updateTable('messages')
     .set({ status: 'queued', next_attempt_at: nextAttemptAt, claimed_until: null, last_error: reason })
-    .where('id', '=', id)
-    .execute()
+    .where(held(claim))
+    .executeTakeFirst()
+  return result.numUpdatedRows > 0n
 }
 
 /** Give up on a message; `dropBody` when it can never be worth retrying (its code is dead). */
-export async function markFailed(db: Db, id: number, reason: string, dropBody = false): Promise<void> {
-  await db
+export async function markFailed(db: Db, claim: Claim, reason: string, dropBody = false): Promise<boolean> {
+  const result = await db
     .updateTable('messages')
     .set({ status: 'failed', claimed_until: null, last_error: reason, ...(dropBody ? { body: null } : {}) })
-    .where('id', '=', id)
-    .execute()
+    .where(held(claim))
+    .executeTakeFirst()
+  return result.numUpdatedRows > 0n
 }
 
 /** Fail a user's still-queued messages (their code was replaced); returns how many. */

@@ -1,4 +1,5 @@
-import { type SelectQueryBuilder, sql } from 'kysely'
+import type { SelectQueryBuilder } from 'kysely'
+import { containsText } from '../engine.js'
 import type { Database, Db } from '../index.js'
 
 /** A row of the console's user list: the user with their device and pending code, if any. */
@@ -13,10 +14,8 @@ export interface DirectoryEntry {
   readonly code_expires_at: number | null
 }
 
-function matching<O>(query: SelectQueryBuilder<Database, 'users', O>, search: string | undefined) {
-  if (!search) return query
-  const pattern = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
-  return query.where(sql<boolean>`users.name LIKE ${pattern} ESCAPE '\\'`)
+function matching<O>(db: Db, query: SelectQueryBuilder<Database, 'users', O>, search: string | undefined) {
+  return search ? query.where(containsText(db, 'users.name', search)) : query
 }
 
 /** One page of users by name, `search` matching anywhere in the name (case-insensitive for ASCII). */
@@ -35,11 +34,11 @@ export async function pageUsers(db: Db, search: string | undefined, limit: numbe
       'devices.device_os',
       'provision_codes.expires_at as code_expires_at',
     ])
-  return matching(query, search).orderBy('users.name').limit(limit).offset(offset).execute()
+  return matching(db, query, search).orderBy('users.name').limit(limit).offset(offset).execute()
 }
 
 export async function countUsers(db: Db, search: string | undefined): Promise<number> {
   const query = db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('count'))
-  const row = await matching(query, search).executeTakeFirst()
+  const row = await matching(db, query, search).executeTakeFirst()
   return Number(row?.count ?? 0)
 }

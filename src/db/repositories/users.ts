@@ -1,4 +1,5 @@
-import { type Insertable, type Updateable, sql } from 'kysely'
+import type { Insertable, Updateable } from 'kysely'
+import { containsText, forUpdate } from '../engine.js'
 import type { Db } from '../index.js'
 import type { User } from '../schema/index.js'
 import type { UsersTable } from '../schema/users.js'
@@ -6,8 +7,17 @@ import type { UsersTable } from '../schema/users.js'
 export type NewUser = Insertable<UsersTable>
 export type UserChanges = Updateable<Omit<UsersTable, 'id' | 'name' | 'created_at'>>
 
-export async function findUserByName(db: Db, name: string): Promise<User | undefined> {
-  return db.selectFrom('users').selectAll().where('name', '=', name).executeTakeFirst()
+/** The user whose name matches `key` (domain/user-names.ts `nameKey`: case-insensitive). */
+export async function findUserByKey(db: Db, key: string): Promise<User | undefined> {
+  return db.selectFrom('users').selectAll().where('name_key', '=', key).executeTakeFirst()
+}
+
+/**
+ * The same, its row locked until the caller's transaction ends (PostgreSQL; SQLite's transaction
+ * holds the write lock already): what the hot paths lock first, so changes to one user queue up.
+ */
+export async function lockUserByKey(trx: Db, key: string): Promise<User | undefined> {
+  return forUpdate(trx, trx.selectFrom('users').selectAll().where('name_key', '=', key)).executeTakeFirst()
 }
 
 export async function insertUser(db: Db, user: NewUser): Promise<number> {
@@ -19,20 +29,15 @@ export async function updateUser(db: Db, id: number, changes: UserChanges): Prom
   await db.updateTable('users').set(changes).where('id', '=', id).execute()
 }
 
-export async function deleteUserByName(db: Db, name: string): Promise<boolean> {
-  const result = await db.deleteFrom('users').where('name', '=', name).executeTakeFirst()
+export async function deleteUserByKey(db: Db, key: string): Promise<boolean> {
+  const result = await db.deleteFrom('users').where('name_key', '=', key).executeTakeFirst()
   return result.numDeletedRows > 0n
 }
 
 /** Users by name, `search` matching anywhere in the name, for listings. */
-export async function listUsers(db: Db, options: { search?: string; limit?: number; offset?: number } = {}): Promise<User[]> {
+export async function listUsers(db: Db, options: { search?: string; limit?: number } = {}): Promise<User[]> {
   let query = db.selectFrom('users').selectAll().orderBy('name')
-  if (options.search) {
-    const pattern = `%${options.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
-    query = query.where(sql<boolean>`name LIKE ${pattern} ESCAPE '\\'`)
-  }
-  return query
-    .limit(options.limit ?? -1)
-    .offset(options.offset ?? 0)
-    .execute()
+  if (options.search) query = query.where(containsText(db, 'name', options.search))
+  if (options.limit !== undefined) query = query.limit(options.limit)
+  return query.execute()
 }

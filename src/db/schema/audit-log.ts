@@ -20,6 +20,8 @@ export interface AuditLogTable {
   outcome: AuditOutcome
   /** A short reason (e.g. "expired code"), when the event has one. */
   detail: string | null
+  /** The agentxml node that wrote the row (`--node-name`). */
+  node: string | null
 }
 
 export type AuditEntry = Selectable<AuditLogTable>

@@ -4,8 +4,10 @@ import type { AgentsTable } from './agents.js'
 import type { AuditLogTable } from './audit-log.js'
 import type { DevicesTable } from './devices.js'
 import type { MessagesTable } from './messages.js'
+import type { MetaTable } from './meta.js'
 import type { PoliciesTable } from './policies.js'
 import type { ProvisionCodesTable } from './provision-codes.js'
+import type { RateLimitsTable } from './rate-limits.js'
 import type { StringBatchesTable, UsedStringsTable } from './string-batches.js'
 import type { UsersTable } from './users.js'
 
@@ -21,6 +23,9 @@ export interface Database {
   admins: AdminsTable
   admin_sessions: AdminSessionsTable
   audit_log: AuditLogTable
+  meta: MetaTable
+  rate_limits: RateLimitsTable
+  settings_version: { version: number }
 }
 
 export type { Admin } from './admins.js'

@@ -51,7 +51,7 @@ export async function policyRoutes(app: FastifyInstance, { services }: { service
   app.get('/policy', async (request, reply) => {
     const saved = formValue(request.query, 'saved')
     const info = saved === '' ? undefined : saved === '0' ? 'Nothing changed.' : `Policy saved (${saved} changed).`
-    return send(reply, 200, policyPage(requireSession(request), await readSettings(services.db), new Map(), info))
+    return send(reply, 200, policyPage(requireSession(request), await readSettings(services), new Map(), info))
   })
 
   app.post('/policy', async (request, reply) => {
@@ -66,7 +66,7 @@ export async function policyRoutes(app: FastifyInstance, { services }: { service
       return reply.redirect(`/admin/policy?saved=${changed.length}`, 303)
     } catch (err) {
       if (!(err instanceof SettingsRefused)) throw err
-      const shown = new Map([...(await readSettings(services.db)), ...submitted])
+      const shown = new Map([...(await readSettings(services)), ...submitted])
       return send(reply, 400, policyPage(session, shown, err.problems))
     }
   })

@@ -3,6 +3,7 @@ import { countUsers, type DirectoryEntry, pageUsers } from '../../db/repositorie
 import { DomainError } from '../../domain/errors.js'
 import type { Services } from '../../domain/services.js'
 import { lockedNow } from '../../domain/lockout.js'
+import { readPolicies } from '../../domain/policy.js'
 import { createUser } from '../../domain/user-admin.js'
 import { transportNames } from '../../transports/queue.js'
 import { badge, capitalise, csrfField, errorBox, formValue, notice, pageNumber, pager, selectField, textField, withQuery } from './components.js'
@@ -55,6 +56,7 @@ export async function userRoutes(app: FastifyInstance, { services }: { services:
     const added = formValue(request.query, 'added')
     const deleted = formValue(request.query, 'deleted')
     const now = services.now()
+    const policies = await readPolicies(services)
     const body = html`<h1>User Management</h1>
 ${notice(added ? `User "${added}" added.` : deleted ? `User "${deleted}" deleted.` : undefined)}
 <form method="get" action="/admin/users" class="toolbar" role="search">
@@ -62,7 +64,7 @@ ${textField({ name: 'q', label: 'Find users', type: 'search', value: search })}
 <button type="submit">Search</button>${search ? html`<a class="button secondary" href="/admin/users">Show all</a>` : ''}
 <a class="button secondary" href="/admin/users/new">Add user</a></form>
 <table><thead><tr><th scope="col">User</th><th scope="col">Transport</th><th scope="col">Destination</th><th scope="col">Device</th><th scope="col">Provision code</th><th scope="col">Status</th></tr></thead>
-<tbody>${users.length ? users.map((user) => row(user, now, lockedNow(services, user))) : html`<tr><td colspan="6" class="muted">${search ? 'No user matches this search.' : 'No users yet.'}</td></tr>`}</tbody></table>
+<tbody>${users.length ? users.map((user) => row(user, now, lockedNow(user, policies, now))) : html`<tr><td colspan="6" class="muted">${search ? 'No user matches this search.' : 'No users yet.'}</td></tr>`}</tbody></table>
 ${pager({ page: current, pageSize: usersPerPage, total, link: (n) => withQuery('/admin/users', { q: search, page: n }) })}`
     return send(reply, 200, page({ title: 'User Management', session, section: 'users', body }))
   })

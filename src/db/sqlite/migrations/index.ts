@@ -3,13 +3,18 @@ import * as initial from './001-initial.js'
 import * as messageExpiry from './002-message-expiry.js'
 import * as admin from './003-admin.js'
 import * as settingsVersion from './004-settings-version.js'
+import * as nodes from './005-nodes.js'
 
-/** Numbered migrations, registered in code so the compiled server needs no migration folder. */
+/**
+ * SQLite's numbered migrations, registered in code so the compiled server needs no migration
+ * folder. postgres/migrations has the same names, one for one (test/schema-parity.test.ts).
+ */
 const migrations: Record<string, Migration> = {
   '001-initial': initial,
   '002-message-expiry': messageExpiry,
   '003-admin': admin,
   '004-settings-version': settingsVersion,
+  '005-nodes': nodes,
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,5 @@
+/**
+ * The database cannot be used as asked (missing, not ours, made with another key, out of
+ * reach): one line for the operator, never a stack trace. Nothing was written.
+ */
+export class DatabaseError extends Error {}

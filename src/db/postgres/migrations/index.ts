@@ -1,0 +1,23 @@
+import type { Migration, MigrationProvider } from 'kysely'
+import * as initial from './001-initial.js'
+import * as messageExpiry from './002-message-expiry.js'
+import * as admin from './003-admin.js'
+import * as settingsVersion from './004-settings-version.js'
+import * as nodes from './005-nodes.js'
+
+/**
+ * PostgreSQL's numbered migrations: the same names and the same schema as SQLite's
+ * (test/schema-parity.test.ts compares them), in PostgreSQL's types. Kysely runs each in a
+ * transaction here (PostgreSQL has transactional DDL).
+ */
+const migrations: Record<string, Migration> = {
+  '001-initial': initial,
+  '002-message-expiry': messageExpiry,
+  '003-admin': admin,
+  '004-settings-version': settingsVersion,
+  '005-nodes': nodes,
+}
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+}

@@ -1,0 +1,183 @@
+import type pg from 'pg'
+import type { NewAuditEntry, User } from '../schema/index.js'
+import type { LoginView, Settings, Store } from '../store.js'
+import { sql } from './literal.js'
+import { type SettingsSource, settingsSource } from './settings.js'
+
+type Rows = readonly pg.QueryResult[]
+
+/**
+ * The hot-path units on PostgreSQL (see store.ts): one short READ COMMITTED transaction per
+ * unit, in two round trips. The first is `BEGIN`, the lock on the user's row (always first, and
+ * the only row lock a unit takes, so units cannot deadlock), then the reads, each a statement
+ * of its own so that it sees what was committed before the lock was granted; the second is the
+ * unit's writes and `COMMIT`. A node that stops between the two holds the row until the
+ * server's idle-in-transaction timeout ends its session (open.ts).
+ */
+export function postgresStore(pool: pg.Pool, options: { close: () => Promise<void>; onError: (err: unknown) => void }): Store {
+  const settings: SettingsSource = settingsSource(pool, options.onError)
+
+  async function unit<T>(reads: string, decide: (results: Rows, settings: Settings, writes: string[]) => T): Promise<T> {
+    const client = await pool.connect()
+    let healthy = true
+    try {
+      const results = (await client.query(`BEGIN; ${reads}; SELECT version FROM settings_version`)) as unknown as Rows
+      const version = Number(results.at(-1)?.rows[0]?.version ?? 0)
+      const current = await settings.at(version, client)
+      const writes: string[] = []
+      const value = decide(results.slice(1, -1), current, writes)
+      writes.push('COMMIT')
+      await client.query(writes.join(';\n'))
+      return value
+    } catch (err) {
+      healthy = await client.query('ROLLBACK').then(
+        () => true,
+        () => false,
+      )
+      throw err
+    } finally {
+      // a connection whose state is unknown is closed, not handed to the next request
+      client.release(!healthy)
+    }
+  }
+
+  const lockUser = (nameKey: string) => sql`SELECT id FROM users WHERE name_key = ${nameKey} FOR UPDATE`
+
+  return {
+    engine: 'postgres',
+
+    provision: (nameKey, decide) =>
+      unit(
+        `${lockUser(nameKey)}; ${sql`SELECT users.id, users.name, users.mobile, provision_codes.code_hash, provision_codes.expires_at
+          FROM users LEFT JOIN provision_codes ON provision_codes.user_id = users.id WHERE users.name_key = ${nameKey}`}`,
+        ([, read], current, writes) => {
+          const row = read?.rows[0] as { id: number; name: string; mobile: number; code_hash: Buffer | null; expires_at: number | null } | undefined
+          const user = row && { id: row.id, name: row.name, mobile: row.mobile }
+          const pending = row?.code_hash ? { code_hash: row.code_hash, expires_at: row.expires_at ?? 0 } : undefined
+          return decide(
+            { settings: current, user, pending },
+            {
+              consumeCode: (userId) => void writes.push(sql`DELETE FROM provision_codes WHERE user_id = ${userId}`),
+              bindDevice(device) {
+                writes.push(sql`DELETE FROM devices WHERE user_id = ${device.userId}`)
+                writes.push(sql`INSERT INTO devices (user_id, id_hash, device_os, push_id, created_at)
+                  VALUES (${device.userId}, ${device.idHash}, ${device.deviceOs}, ${device.pushId}, ${device.now})`)
+              },
+            },
+          )
+        },
+      ),
+
+    download: (idHash, decide) =>
+      unit(
+        // the device names the user to lock; read again once locked, it may have been replaced meanwhile
+        `${sql`SELECT id FROM users WHERE id = (SELECT user_id FROM devices WHERE id_hash = ${idHash}) FOR UPDATE`};
+        ${sql`SELECT devices.id, users.name AS "userName" FROM devices JOIN users ON users.id = devices.user_id WHERE devices.id_hash = ${idHash}`}`,
+        ([, read], current, writes) => {
+          const device = read?.rows[0] as { id: number; userName: string } | undefined
+          return decide(
+            { settings: current, device },
+            {
+              replaceBatch(deviceId, sealed, now) {
+                writes.push(sql`INSERT INTO string_batches (device_id, strings, created_at) VALUES (${deviceId}, ${sealed}, ${now})
+                  ON CONFLICT (device_id) DO UPDATE SET strings = excluded.strings, created_at = excluded.created_at`)
+                writes.push(sql`DELETE FROM used_strings WHERE batch_id = (SELECT id FROM string_batches WHERE device_id = ${deviceId})`)
+              },
+            },
+          )
+        },
+      ),
+
+    login: (nameKey, decide) =>
+      unit(
+        `${lockUser(nameKey)}; ${sql`SELECT users.*, devices.id AS device_id, string_batches.id AS batch_id, string_batches.strings AS batch_strings,
+            (SELECT array_agg(idx) FROM used_strings WHERE used_strings.batch_id = string_batches.id) AS used
+          FROM users
+          LEFT JOIN devices ON devices.user_id = users.id
+          LEFT JOIN string_batches ON string_batches.device_id = devices.id
+          WHERE users.name_key = ${nameKey}`}`,
+        ([, read], current, writes) =>
+          decide(loginView(current, read?.rows[0] as LoginRow | undefined), {
+            burn: (batchId, index, now) =>
+              void writes.push(sql`INSERT INTO used_strings (batch_id, idx, used_at) SELECT id, ${index}, ${now} FROM string_batches WHERE id = ${batchId}
+                ON CONFLICT DO NOTHING`),
+            setFailures: (userId, failedLogins, lockedAt) =>
+              void writes.push(sql`UPDATE users SET failed_logins = ${failedLogins}, locked_at = ${lockedAt} WHERE id = ${userId}`),
+          }),
+      ),
+
+    async tokenIndex(nameKey) {
+      const { rows } = await pool.query<{ highest: number | null }>(
+        `SELECT (SELECT max(idx) FROM used_strings WHERE used_strings.batch_id = string_batches.id) AS highest
+        FROM users JOIN devices ON devices.user_id = users.id JOIN string_batches ON string_batches.device_id = devices.id
+        WHERE users.name_key = $1`,
+        [nameKey],
+      )
+      return rows[0]
+    },
+
+    async insertAudit(entries) {
+      for (let start = 0; start < entries.length; start += 500) await insertAuditRows(pool, entries.slice(start, start + 500))
+    },
+
+    settings: () => settings.now(),
+
+    async exclusively(name, work) {
+      const client = await pool.connect()
+      try {
+        const { rows } = await client.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(${lockSpace}, hashtext($1)) AS ok`, [name])
+        if (!rows[0]?.ok) return false
+        try {
+          await work()
+        } finally {
+          await client.query(`SELECT pg_advisory_unlock(${lockSpace}, hashtext($1))`, [name])
+        }
+        return true
+      } finally {
+        client.release()
+      }
+    },
+
+    async ping(timeoutMs) {
+      let timer: NodeJS.Timeout | undefined
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`the database did not answer within ${timeoutMs} ms`)), timeoutMs)
+      })
+      try {
+        await Promise.race([pool.query('SELECT 1'), timeout])
+      } finally {
+        clearTimeout(timer)
+      }
+    },
+
+    async close() {
+      await settings.close()
+      await options.close()
+    },
+  }
+}
+
+/** The first key of agentxml's advisory locks ('axml'); the second is the chore's name, hashed. */
+const lockSpace = 0x61786d6c
+
+type LoginRow = User & { device_id: number | null; batch_id: number | null; batch_strings: Buffer | null; used: number[] | null }
+
+function loginView(settings: Settings, row: LoginRow | undefined): LoginView {
+  if (!row) return { settings, user: undefined, deviceId: null, batch: null }
+  const { device_id, batch_id, batch_strings, used, ...user } = row
+  const batch = batch_id === null || batch_strings === null ? null : { id: batch_id, sealed: batch_strings, used: new Set(used ?? []) }
+  return { settings, user, deviceId: device_id, batch }
+}
+
+const auditColumns = ['time', 'event', 'message', 'user_name', 'actor', 'actor_type', 'source', 'outcome', 'detail', 'node'] as const
+
+async function insertAuditRows(pool: pg.Pool, entries: readonly NewAuditEntry[]): Promise<void> {
+  const values: unknown[] = []
+  const tuples = entries.map((entry) => {
+    const start = values.length
+    for (const column of auditColumns) values.push(entry[column] ?? null)
+    return `(${auditColumns.map((_, n) => `$${start + n + 1}`).join(', ')})`
+  })
+  await pool.query(`INSERT INTO audit_log (${auditColumns.join(', ')}) VALUES ${tuples.join(', ')}`, values)
+}
+

@@ -1,0 +1,141 @@
+import type { Agent, NewAuditEntry, User } from '../schema/index.js'
+import type { LoginView, Settings, Store } from '../store.js'
+import type { GroupCommit, SyncDb } from './group-commit.js'
+
+/**
+ * The hot-path units on SQLite (see store.ts): every unit runs synchronously inside the group
+ * commit, reads and writes alike, so no other writer comes in between and no row lock is
+ * needed. Settings are checked against their version in the unit's own transaction.
+ */
+export function sqliteStore(options: { sql: SyncDb; inWriteBatch: GroupCommit; close: () => Promise<void> }): Store {
+  const { sql, inWriteBatch } = options
+  let cached: Settings | undefined
+
+  const settingsNow = (): Settings => {
+    const version = sql.get<{ version: number }>('SELECT version FROM settings_version')?.version ?? 0
+    if (cached?.version !== version) {
+      const rows = sql.all<{ key: string; value: string }>('SELECT key, value FROM policies')
+      cached = Object.freeze({
+        version,
+        policies: new Map(rows.map((row) => [row.key, row.value])),
+        agents: Object.freeze(sql.all<Agent>('SELECT * FROM agents ORDER BY name')),
+      })
+    }
+    return cached
+  }
+
+  return {
+    engine: 'sqlite',
+
+    provision: (nameKey, decide) =>
+      inWriteBatch((sql) => {
+        const row = sql.get<{ id: number; name: string; mobile: number; code_hash: Buffer | null; expires_at: number | null }>(
+          `SELECT users.id, users.name, users.mobile, provision_codes.code_hash, provision_codes.expires_at
+          FROM users LEFT JOIN provision_codes ON provision_codes.user_id = users.id WHERE users.name_key = ?`,
+          [nameKey],
+        )
+        const user = row && { id: row.id, name: row.name, mobile: row.mobile }
+        const pending = row?.code_hash ? { code_hash: row.code_hash, expires_at: row.expires_at ?? 0 } : undefined
+        return decide(
+          { settings: settingsNow(), user, pending },
+          {
+            consumeCode: (userId) => void sql.run('DELETE FROM provision_codes WHERE user_id = ?', [userId]),
+            bindDevice(device) {
+              sql.run('DELETE FROM devices WHERE user_id = ?', [device.userId])
+              sql.run('INSERT INTO devices (user_id, id_hash, device_os, push_id, created_at) VALUES (?, ?, ?, ?, ?)', [
+                device.userId,
+                device.idHash,
+                device.deviceOs,
+                device.pushId,
+                device.now,
+              ])
+            },
+          },
+        )
+      }),
+
+    download: (idHash, decide) =>
+      inWriteBatch((sql) => {
+        const device = sql.get<{ id: number; userName: string }>(
+          'SELECT devices.id, users.name AS userName FROM devices JOIN users ON users.id = devices.user_id WHERE devices.id_hash = ?',
+          [idHash],
+        )
+        return decide(
+          { settings: settingsNow(), device },
+          {
+            // in place (a device keeps its batch id): one page written, where a delete and an insert write several
+            replaceBatch(deviceId, sealed, now) {
+              const updated = sql.get<{ id: number }>('UPDATE string_batches SET strings = ?, created_at = ? WHERE device_id = ? RETURNING id', [sealed, now, deviceId])
+              if (updated) sql.run('DELETE FROM used_strings WHERE batch_id = ?', [updated.id])
+              else sql.run('INSERT INTO string_batches (device_id, strings, created_at) VALUES (?, ?, ?)', [deviceId, sealed, now])
+            },
+          },
+        )
+      }),
+
+    login: (nameKey, decide) =>
+      inWriteBatch((sql) => {
+        const row = sql.get<User & { device_id: number | null; batch_id: number | null; batch_strings: Buffer | null; used: string | null }>(
+          `SELECT users.*, devices.id AS device_id, string_batches.id AS batch_id, string_batches.strings AS batch_strings,
+            (SELECT group_concat(idx) FROM used_strings WHERE used_strings.batch_id = string_batches.id) AS used
+          FROM users
+          LEFT JOIN devices ON devices.user_id = users.id
+          LEFT JOIN string_batches ON string_batches.device_id = devices.id
+          WHERE users.name_key = ?`,
+          [nameKey],
+        )
+        return decide(loginView(settingsNow(), row), {
+          // the SELECT makes a batch id no row has (the decoy's 0) burn nothing, with the same statement
+          burn: (batchId, index, now) =>
+            void sql.run('INSERT INTO used_strings (batch_id, idx, used_at) SELECT id, ?, ? FROM string_batches WHERE id = ? ON CONFLICT DO NOTHING', [index, now, batchId]),
+          setFailures: (userId, failedLogins, lockedAt) =>
+            void sql.run('UPDATE users SET failed_logins = ?, locked_at = ? WHERE id = ?', [failedLogins, lockedAt, userId]),
+        })
+      }),
+
+    async tokenIndex(nameKey) {
+      return sql.get<{ highest: number | null }>(
+        `SELECT (SELECT max(idx) FROM used_strings WHERE used_strings.batch_id = string_batches.id) AS highest
+        FROM users JOIN devices ON devices.user_id = users.id JOIN string_batches ON string_batches.device_id = devices.id
+        WHERE users.name_key = ?`,
+        [nameKey],
+      )
+    },
+
+    insertAudit: (entries) => inWriteBatch((sql) => insertAuditRows(sql, entries)),
+
+    settings: () => inWriteBatch(() => settingsNow()),
+
+    exclusively: async (_name, work) => {
+      await work()
+      return true
+    },
+
+    async ping() {
+      sql.get('SELECT version FROM settings_version')
+    },
+
+    close: options.close,
+  }
+}
+
+type LoginRow = User & { device_id: number | null; batch_id: number | null; batch_strings: Buffer | null; used: string | null }
+
+function loginView(settings: Settings, row: LoginRow | undefined): LoginView {
+  if (!row) return { settings, user: undefined, deviceId: null, batch: null }
+  const { device_id, batch_id, batch_strings, used, ...user } = row
+  const batch =
+    batch_id === null || batch_strings === null
+      ? null
+      : { id: batch_id, sealed: batch_strings, used: new Set(used ? used.split(',').map(Number) : []) }
+  return { settings, user, deviceId: device_id, batch }
+}
+
+function insertAuditRows(sql: SyncDb, entries: readonly NewAuditEntry[]): void {
+  for (const entry of entries) {
+    sql.run(
+      'INSERT INTO audit_log (time, event, message, user_name, actor, actor_type, source, outcome, detail, node) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [entry.time, entry.event, entry.message, entry.user_name ?? null, entry.actor ?? null, entry.actor_type ?? null, entry.source ?? null, entry.outcome, entry.detail ?? null, entry.node ?? null],
+    )
+  }
+}

@@ -1,0 +1,91 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { readdirSync, readFileSync } from 'node:fs'
+import pg from 'pg'
+import { type OpenDatabase, type OpenOptions, openDatabase } from '../../src/db/index.js'
+
+/**
+ * The engine the suite runs on: `AGENTXML_TEST_ENGINE=postgres` (with `AGENTXML_TEST_PG_URL`,
+ * which test/run.mjs sets for the cluster it starts) runs every test on PostgreSQL, else SQLite.
+ */
+export const testEngine: 'sqlite' | 'postgres' = process.env.AGENTXML_TEST_ENGINE === 'postgres' ? 'postgres' : 'sqlite'
+
+export const testPgUrl = process.env.AGENTXML_TEST_PG_URL
+
+function clusterUrl(): string {
+  if (!testPgUrl) throw new Error('AGENTXML_TEST_ENGINE=postgres needs AGENTXML_TEST_PG_URL (npm test sets both when PostgreSQL is installed)')
+  return testPgUrl
+}
+
+const urlOf = (database: string) => {
+  const url = new URL(clusterUrl())
+  url.pathname = `/${database}`
+  return url.toString()
+}
+
+async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: clusterUrl() })
+  await client.connect()
+  try {
+    return await work(client)
+  } finally {
+    await client.end()
+  }
+}
+
+// the migrated template, named after the compiled migrations so that a changed one makes a new template
+const migrations = new URL('../../dist/db/postgres/migrations/', import.meta.url)
+const templateName = () => {
+  const hash = createHash('sha256')
+  for (const file of readdirSync(migrations).filter((name) => name.endsWith('.js')).sort()) hash.update(readFileSync(new URL(file, migrations)))
+  return `agentxml_template_${hash.digest('hex').slice(0, 12)}`
+}
+
+let template: Promise<string> | undefined
+
+/** The template every test database is copied from: made (and migrated) once, by whichever process comes first. */
+function migratedTemplate(): Promise<string> {
+  template ??= withAdmin(async (admin) => {
+    const name = templateName()
+    await admin.query('SELECT pg_advisory_lock(42, 42)')
+    try {
+      const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])
+      if (!rowCount) {
+        await admin.query(`CREATE DATABASE ${name}`)
+        const { store } = await openDatabase(urlOf(name), { create: true })
+        await store.close()
+      }
+    } finally {
+      await admin.query('SELECT pg_advisory_unlock(42, 42)')
+    }
+    return name
+  })
+  return template
+}
+
+/**
+ * A fresh, empty database for one test: SQLite in memory (or in `file`, which several handles,
+ * as several processes, can open), or a new database of the test cluster, copied from a
+ * migrated template (any number of pools can open it). `drop` removes it again.
+ */
+export async function freshDatabaseTarget(file = ':memory:'): Promise<string> {
+  if (testEngine === 'sqlite') return file
+  const name = `t_${randomBytes(6).toString('hex')}`
+  const source = await migratedTemplate()
+  await withAdmin((admin) => admin.query(`CREATE DATABASE ${name} TEMPLATE ${source}`))
+  return urlOf(name)
+}
+
+/** Remove a database freshDatabaseTarget made (nothing for SQLite: the test's folder goes). */
+export async function dropDatabaseTarget(target: string): Promise<void> {
+  if (testEngine === 'sqlite' || !target.startsWith('postgres')) return
+  const name = new URL(target).pathname.slice(1)
+  await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))
+}
+
+/** A fresh database, opened; closing it also drops it. */
+export async function openTestDatabase(options: OpenOptions = {}): Promise<OpenDatabase> {
+  const target = await freshDatabaseTarget()
+  const opened = await openDatabase(target, { create: true, ...options })
+  const close = opened.store.close.bind(opened.store)
+  return { ...opened, store: { ...opened.store, close: async () => (await close(), await dropDatabaseTarget(target)) } }
+}
