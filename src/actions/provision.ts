@@ -25,6 +25,7 @@ export const provision: Action = {
       deviceOs: request.fields.DeviceOS,
       pushId: request.fields.PushId,
       userAgent: source.userAgent,
+      address: source.address,
     })
     return [{ name: 'Id', text: id }]
   },

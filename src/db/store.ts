@@ -25,7 +25,8 @@ export interface Settings {
  */
 export interface Store {
   readonly engine: Engine
-  provision<T>(nameKey: string, decide: (view: ProvisionView, writes: ProvisionWrites) => T): Promise<T>
+  /** `limits` are counted (one hit each) before the read, under the user's lock; `view.hits` says how many. */
+  provision<T>(nameKey: string, limits: readonly Limit[], decide: (view: ProvisionView, writes: ProvisionWrites) => T): Promise<T>
   download<T>(idHash: Buffer, decide: (view: DownloadView, writes: DownloadWrites) => T): Promise<T>
   login<T>(nameKey: string, decide: (view: LoginView, writes: LoginWrites) => T): Promise<T>
   /** The user's current batch and its highest burnt index (TokenIndex), no lock. */
@@ -44,8 +45,17 @@ export interface Store {
   close(): Promise<void>
 }
 
+/** A rate limit counted in a unit: one hit on `key` in a window of `windowMs` from the first. */
+export interface Limit {
+  readonly key: string
+  readonly windowMs: number
+  readonly now: number
+}
+
 export interface ProvisionView {
   readonly settings: Settings
+  /** Hits of each limit in its window, this one included. */
+  readonly hits: readonly number[]
   /** Undefined for a name no user has. */
   readonly user: Pick<User, 'id' | 'name' | 'mobile'> | undefined
   /** The user's pending code, if any. */

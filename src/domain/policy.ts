@@ -13,6 +13,8 @@ export interface Policies {
   readonly 'security-string-type': StringType
   readonly 'max-login-tries': number
   readonly 'lockout-time': number
+  readonly 'provision-attempts-per-user': number
+  readonly 'provision-attempts-per-address': number
 }
 
 export type PolicyKey = keyof Policies
@@ -32,7 +34,7 @@ const range = (min: number, max: number) => (text: string) => {
 }
 const oneOf = (text: string) => (stringTypes as readonly string[]).includes(text) ? (text as StringType) : undefined
 
-/** The policies of spec §9, with the labels of the legacy admin console. */
+/** The policies of spec §9, with the labels of the legacy admin console, and agentxml's own limits. */
 export const policyDefinitions: Readonly<Record<PolicyKey, Definition>> = {
   'self-provision': { label: 'Allow user self-provision of mobile client', default: 'no', allowed: 'yes/no', parse: yesNo },
   'log-device-info': { label: 'Log device information when provisioning', default: 'no', allowed: 'yes/no', parse: yesNo },
@@ -55,6 +57,19 @@ export const policyDefinitions: Readonly<Record<PolicyKey, Definition>> = {
     default: '0',
     allowed: '0 (until unlocked)-100000',
     parse: range(0, 100_000),
+  },
+  // not PINsafe's: every wrong attempt voids the user's code, so strangers must not be able to make them in bulk
+  'provision-attempts-per-user': {
+    label: 'Provision attempts per user in 15 minutes',
+    default: '5',
+    allowed: '0 (no limit)-1000',
+    parse: range(0, 1000),
+  },
+  'provision-attempts-per-address': {
+    label: 'Provision attempts per source address in 15 minutes',
+    default: '100',
+    allowed: '0 (no limit)-1000000',
+    parse: range(0, 1_000_000),
   },
 }
 

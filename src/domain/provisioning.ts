@@ -14,9 +14,14 @@ export interface ProvisionRequest {
   readonly deviceOs: string | undefined
   readonly pushId: string | undefined
   readonly userAgent: string | undefined
+  /** Where the attempt comes from: attempts are limited per address and per user. */
+  readonly address: string
 }
 
-type Reason = 'unknown user' | 'no mobile right' | 'no pending code' | 'wrong code' | 'expired code'
+/** The window of the provision attempt limits (the policies say how many). */
+export const attemptWindowMs = 15 * 60_000
+
+type Reason = 'too many attempts for this user' | 'too many attempts from this address' | 'unknown user' | 'no mobile right' | 'no pending code' | 'wrong code' | 'expired code'
 /** `name`: the user's name as stored, when there is such a user (the log names them so). */
 type Outcome = { ok: true; id: string; name: string; logDevice: boolean } | { ok: false; reason: Reason; name: string | undefined }
 
@@ -26,7 +31,13 @@ type Outcome = { ok: true; id: string; name: string; logDevice: boolean } | { ok
  */
 export async function provisionDevice(services: Services, request: ProvisionRequest): Promise<string> {
   const presented = hashProvisionCode(services, request.code)
-  const outcome = await services.store.provision(nameKey(request.user), (view, writes) => redeem(services, request, presented, view, writes))
+  const key = nameKey(request.user)
+  const now = services.now()
+  const limits = [
+    { key: `provision:user:${key}`, windowMs: attemptWindowMs, now },
+    { key: `provision:address:${request.address}`, windowMs: attemptWindowMs, now },
+  ]
+  const outcome = await services.store.provision(key, limits, (view, writes) => redeem(services, request, presented, view, writes))
   if (!outcome.ok) throw failure(outcome.name ?? request.user, outcome.reason)
   const device = outcome.logDevice ? { deviceOs: request.deviceOs, pushId: request.pushId, userAgent: request.userAgent } : {}
   services.log.info({ user: outcome.name, event: 'provisioned', ...device }, messages.provisioned(outcome.name))
@@ -41,6 +52,9 @@ export async function provisionDevice(services: Services, request: ProvisionRequ
  */
 function redeem(services: Services, request: ProvisionRequest, presented: Buffer, view: ProvisionView, writes: ProvisionWrites): Outcome {
   const { user, pending } = view
+  // past a limit the attempt is refused before it touches the code: codes cannot be voided in bulk
+  const limited = overLimit(view)
+  if (limited) return { ok: false, reason: limited, name: user?.name }
   const eligible = user !== undefined && user.mobile === 1
   writes.consumeCode(eligible ? user.id : 0)
   const expected = eligible && pending ? pending.code_hash : decoyCodeHash(services)
@@ -54,6 +68,15 @@ function redeem(services: Services, request: ProvisionRequest, presented: Buffer
   const id = randomHex(16)
   writes.bindDevice({ userId: user.id, idHash: hashProvisionId(services, id), deviceOs: request.deviceOs ?? null, pushId: request.pushId ?? null, now: services.now() })
   return { ok: true, id, name, logDevice: policiesFrom(view.settings)['log-device-info'] }
+}
+
+function overLimit(view: ProvisionView): Reason | undefined {
+  const policies = policiesFrom(view.settings)
+  const [byUser = 0, byAddress = 0] = view.hits
+  const over = (hits: number, max: number) => max > 0 && hits > max
+  if (over(byUser, policies['provision-attempts-per-user'])) return 'too many attempts for this user'
+  if (over(byAddress, policies['provision-attempts-per-address'])) return 'too many attempts from this address'
+  return undefined
 }
 
 function failure(user: string, reason: Reason): ProvisionFailure {

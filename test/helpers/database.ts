@@ -32,11 +32,11 @@ async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T>
   }
 }
 
-// the migrated template, named after the compiled migrations so that a changed one makes a new template
-const migrations = new URL('../../dist/db/postgres/migrations/', import.meta.url)
+// the migrated template, named after the migrations' source so that a changed one makes a new template
+const migrations = new URL('../../src/db/postgres/migrations/', import.meta.url)
 const templateName = () => {
   const hash = createHash('sha256')
-  for (const file of readdirSync(migrations).filter((name) => name.endsWith('.js')).sort()) hash.update(readFileSync(new URL(file, migrations)))
+  for (const file of readdirSync(migrations).filter((name) => name.endsWith('.ts')).sort()) hash.update(readFileSync(new URL(file, migrations)))
   return `agentxml_template_${hash.digest('hex').slice(0, 12)}`
 }
 

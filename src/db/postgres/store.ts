@@ -1,6 +1,6 @@
 import type pg from 'pg'
 import type { NewAuditEntry, User } from '../schema/index.js'
-import type { LoginView, Settings, Store } from '../store.js'
+import type { Limit, LoginView, Settings, Store } from '../store.js'
 import { sql } from './literal.js'
 import { type SettingsSource, settingsSource } from './settings.js'
 
@@ -46,16 +46,23 @@ export function postgresStore(pool: pg.Pool, options: { close: () => Promise<voi
   return {
     engine: 'postgres',
 
-    provision: (nameKey, decide) =>
+    provision: (nameKey, limits, decide) =>
       unit(
-        `${lockUser(nameKey)}; ${sql`SELECT users.id, users.name, users.mobile, provision_codes.code_hash, provision_codes.expires_at
-          FROM users LEFT JOIN provision_codes ON provision_codes.user_id = users.id WHERE users.name_key = ${nameKey}`}`,
-        ([, read], current, writes) => {
+        // the user's row first, then the counters: the one lock order of every unit
+        [
+          lockUser(nameKey),
+          ...limits.map(hit),
+          sql`SELECT users.id, users.name, users.mobile, provision_codes.code_hash, provision_codes.expires_at
+            FROM users LEFT JOIN provision_codes ON provision_codes.user_id = users.id WHERE users.name_key = ${nameKey}`,
+        ].join(';\n'),
+        ([, ...results], current, writes) => {
+          const hits = results.slice(0, limits.length).map((result) => Number(result.rows[0]?.hits ?? 0))
+          const read = results[limits.length]
           const row = read?.rows[0] as { id: number; name: string; mobile: number; code_hash: Buffer | null; expires_at: number | null } | undefined
           const user = row && { id: row.id, name: row.name, mobile: row.mobile }
           const pending = row?.code_hash ? { code_hash: row.code_hash, expires_at: row.expires_at ?? 0 } : undefined
           return decide(
-            { settings: current, user, pending },
+            { settings: current, hits, user, pending },
             {
               consumeCode: (userId) => void writes.push(sql`DELETE FROM provision_codes WHERE user_id = ${userId}`),
               bindDevice(device) {
@@ -156,6 +163,13 @@ export function postgresStore(pool: pg.Pool, options: { close: () => Promise<voi
     },
   }
 }
+
+/** One hit on a rate limit, its count returned (repositories/rate-limits.ts has the same upsert). */
+const hit = (limit: Limit) =>
+  sql`INSERT INTO rate_limits (key, hits, reset_at) VALUES (${limit.key}, 1, ${limit.now + limit.windowMs}) ON CONFLICT (key) DO UPDATE SET
+    hits = CASE WHEN rate_limits.reset_at <= ${limit.now} THEN 1 ELSE rate_limits.hits + 1 END,
+    reset_at = CASE WHEN rate_limits.reset_at <= ${limit.now} THEN excluded.reset_at ELSE rate_limits.reset_at END
+    RETURNING hits`
 
 /** The first key of agentxml's advisory locks ('axml'); the second is the chore's name, hashed. */
 const lockSpace = 0x61786d6c

@@ -27,8 +27,9 @@ export function sqliteStore(options: { sql: SyncDb; inWriteBatch: GroupCommit; c
   return {
     engine: 'sqlite',
 
-    provision: (nameKey, decide) =>
+    provision: (nameKey, limits, decide) =>
       inWriteBatch((sql) => {
+        const hits = limits.map((limit) => sql.get<{ hits: number }>(hitStatement, [limit.key, limit.now + limit.windowMs, limit.now, limit.now])?.hits ?? 0)
         const row = sql.get<{ id: number; name: string; mobile: number; code_hash: Buffer | null; expires_at: number | null }>(
           `SELECT users.id, users.name, users.mobile, provision_codes.code_hash, provision_codes.expires_at
           FROM users LEFT JOIN provision_codes ON provision_codes.user_id = users.id WHERE users.name_key = ?`,
@@ -37,7 +38,7 @@ export function sqliteStore(options: { sql: SyncDb; inWriteBatch: GroupCommit; c
         const user = row && { id: row.id, name: row.name, mobile: row.mobile }
         const pending = row?.code_hash ? { code_hash: row.code_hash, expires_at: row.expires_at ?? 0 } : undefined
         return decide(
-          { settings: settingsNow(), user, pending },
+          { settings: settingsNow(), hits, user, pending },
           {
             consumeCode: (userId) => void sql.run('DELETE FROM provision_codes WHERE user_id = ?', [userId]),
             bindDevice(device) {
@@ -118,6 +119,12 @@ export function sqliteStore(options: { sql: SyncDb; inWriteBatch: GroupCommit; c
     close: options.close,
   }
 }
+
+/** One hit on a rate limit (repositories/rate-limits.ts has the same statement through the query builder). */
+const hitStatement = `INSERT INTO rate_limits (key, hits, reset_at) VALUES (?, 1, ?) ON CONFLICT (key) DO UPDATE SET
+  hits = CASE WHEN rate_limits.reset_at <= ? THEN 1 ELSE rate_limits.hits + 1 END,
+  reset_at = CASE WHEN rate_limits.reset_at <= ? THEN excluded.reset_at ELSE rate_limits.reset_at END
+  RETURNING hits`
 
 type LoginRow = User & { device_id: number | null; batch_id: number | null; batch_strings: Buffer | null; used: string | null }
 

@@ -12,7 +12,7 @@ import { consoleServices, requireSession } from './session.js'
 
 /** The Policy page's sections; every key of spec §9 appears in exactly one. */
 export const policyGroups: readonly (readonly [string, readonly PolicyKey[]])[] = [
-  ['Self-Reset', ['self-provision', 'provision-code-validity', 'provision-code-numeric', 'log-device-info']],
+  ['Self-Reset', ['self-provision', 'provision-code-validity', 'provision-code-numeric', 'log-device-info', 'provision-attempts-per-user', 'provision-attempts-per-address']],
   ['Mobile client', ['security-string-type']],
   ['Login', ['max-login-tries', 'lockout-time']],
 ]
