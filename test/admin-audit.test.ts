@@ -190,11 +190,14 @@ t.test('agentxml commands write the audit log too', async (t) => {
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const dbFile = join(dir, 'agentxml.db')
   const run = (...args: string[]) => spawnSync(process.execPath, ['dist/cli/index.js', ...args, '--db', dbFile], { encoding: 'utf8', input: 'a long enough password\n' })
-  t.equal(run('init').status, 0)
-  t.equal(run('user', 'add', 'alice', '--email', 'alice@example.com').status, 0)
+  for (const args of [['init'], ['user', 'add', 'alice', '--email', 'alice@example.com']]) {
+    const result = run(...args)
+    t.equal(result.status, 0, result.stderr)
+  }
   const reprovision = run('reprovision', 'alice')
   t.equal(reprovision.status, 0, reprovision.stderr)
-  t.equal(run('admin', 'add', 'root').status, 0)
+  const admin = run('admin', 'add', 'root')
+  t.equal(admin.status, 0, admin.stderr)
   const { db, store } = await openDatabase(dbFile)
   t.teardown(() => store.close())
   const rows = await db.selectFrom('audit_log').select(['event', 'user_name', 'outcome']).orderBy('id').execute()

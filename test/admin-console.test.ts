@@ -86,7 +86,7 @@ t.test('every failure gets the same words; five wrong passwords lock the account
   t.equal(visibleText(locked.body), visibleText(unknown.body).replace(/value="[^"]*"/, ''), 'and looks like any other failure')
   t.notOk(client.cookies.has('agentxml_admin'))
   const reasons = logs.filter((r) => r.event === 'adminSignInFailed').map((r) => r.reason)
-  t.same(reasons, ['unknown administrator', ...Array(5).fill('wrong password'), 'account locked'])
+  t.same(reasons, ['unknown administrator', ...Array(5).fill('wrong password'), 'too many tries for this account'])
   t.notMatch(JSON.stringify(logs), 'not the password at all', 'a password never reaches the log')
 
   clock.advance(15 * 60_000)
@@ -112,9 +112,30 @@ t.test('one address failing over and over is turned away before the password is 
   for (let i = 0; i < 20; i++) await attacker.signIn(`guess${i}`, 'wrong password here')
   const blocked = await attacker.signIn('root', adminPassword)
   t.equal(blocked.statusCode, 403, 'even the right password, from that address')
-  t.equal(logs.at(-1)?.reason, 'too many failures from this address')
+  t.equal(logs.at(-1)?.reason, 'too many tries from this address')
   const colleague = new ConsoleClient(app, { remoteAddress: '192.0.2.10' })
   t.equal((await colleague.signIn()).statusCode, 303, 'another address is not affected')
+})
+
+t.test('guesses sent all at once are counted before any password is checked', async (t) => {
+  const { app, services, logs } = await build(t)
+  await seedAdmin(services)
+  // the form's cookie and hidden field, then 150 wrong passwords and the right one in one burst
+  const client = new ConsoleClient(app, { remoteAddress: '192.0.2.66' })
+  await client.get('/admin/sign-in')
+  const burst = [...Array.from({ length: 150 }, (_, i) => `wrong password number ${i}`), adminPassword]
+  const replies = await Promise.all(burst.map((password) => client.post('/admin/sign-in', { name: 'root', password })))
+  t.ok(replies.every((reply) => reply.statusCode === 403), 'the right one does not get in either')
+  const reasons = logs.filter((r) => r.event === 'adminSignInFailed').map((r) => r.reason)
+  t.equal(reasons.length, 151, 'each refused')
+  t.ok(reasons.filter((r) => r === 'wrong password').length <= 1, 'at most one password was checked: one at a time per account and address')
+  t.notOk(logs.some((r) => r.event === 'adminSignIn'))
+
+  // from many addresses, one after the other: five tries per account in 15 minutes, then no more checks
+  for (let i = 0; i < 8; i++) await new ConsoleClient(app, { remoteAddress: `198.51.100.${i}` }).signIn('root', `another wrong guess ${i}`)
+  const checked = logs.filter((r) => r.event === 'adminSignInFailed' && r.reason === 'wrong password').length
+  t.ok(checked <= 5, `${checked} passwords checked for the account in all`)
+  t.equal(logs.at(-1)?.reason, 'too many tries for this account')
 })
 
 t.test('the sign-in form has its own CSRF token', async (t) => {

@@ -7,6 +7,7 @@ import {
   listAdmins,
   updateAdmin,
 } from '../db/repositories/admins.js'
+import { clearRateLimit, hitRateLimit } from '../db/repositories/rate-limits.js'
 import type { Admin } from '../db/schema/index.js'
 import { adminMessages } from './admin-messages.js'
 import { DomainError, InvalidInput } from './errors.js'
@@ -16,6 +17,21 @@ import type { Services } from './services.js'
 /** Five failed sign-ins in a row lock the account for fifteen minutes. */
 export const maxFailedSignIns = 5
 export const lockoutMinutes = 15
+
+/**
+ * Tries, counted before any password is checked and on every node: per account and per source
+ * address in 15 minutes, however the requests are timed.
+ */
+export const signInLimits = { perAccount: 5, perAddress: 20, windowMs: 15 * 60_000 } as const
+
+/**
+ * Password checks (scrypt, 32 MiB, 100-400 ms each) running now in this process. One at a time
+ * per account and per address, and two in all, so that a burst of sign-ins can neither test
+ * passwords in parallel nor hold every thread of libuv's pool, which DNS look-ups and file
+ * writes (message delivery) need too. A sign-in over these is refused at once.
+ */
+const checking = { accounts: new Set<string>(), addresses: new Set<string>(), total: 0 }
+export const maxPasswordChecks = 2
 
 export interface AdminView {
   readonly name: string
@@ -78,18 +94,52 @@ export async function adminList(services: Services): Promise<AdminView[]> {
 }
 
 /**
- * Check a name and password. Every failure looks the same to the caller (unknown name, wrong
- * password, locked account) and costs one password hash; the reason goes only to the log.
+ * Check a name and password from `address`. Every failure looks the same to the caller (unknown
+ * name, wrong password, locked account, too many tries) and a password check costs one hash,
+ * for an unknown name too; the reason goes only to the log.
  */
-export async function signIn(services: Services, name: string, password: string): Promise<Admin | undefined> {
+export async function signIn(services: Services, name: string, password: string, address: string): Promise<Admin | undefined> {
   const { log } = services
-  const admin = name.length <= 64 ? await findAdminByName(services.db, name.trim()) : undefined
-  const matches = await verifyPassword(password, admin?.password_hash ?? decoyHash)
   const shown = name.trim().slice(0, 64)
   const fail = (reason: string) => {
     log.warn({ admin: shown, event: 'adminSignInFailed', reason }, adminMessages.adminSignInFailed(shown))
     return undefined
   }
+  if (checking.accounts.has(shown) || checking.addresses.has(address) || checking.total >= maxPasswordChecks) {
+    return fail('another sign-in is being checked')
+  }
+  checking.accounts.add(shown)
+  checking.addresses.add(address)
+  checking.total++
+  try {
+    return await checkSignIn(services, name, password, address, fail)
+  } finally {
+    checking.accounts.delete(shown)
+    checking.addresses.delete(address)
+    checking.total--
+  }
+}
+
+async function checkSignIn(
+  services: Services,
+  name: string,
+  password: string,
+  address: string,
+  fail: (reason: string) => undefined,
+): Promise<Admin | undefined> {
+  const { log } = services
+  const shown = name.trim().slice(0, 64)
+  const { perAccount, perAddress, windowMs } = signInLimits
+  const accountKey = `admin-sign-in:account:${shown}`
+  // the try is counted before the password is checked, in one statement each
+  const [byAddress, byAccount] = await Promise.all([
+    hitRateLimit(services.db, `admin-sign-in:address:${address}`, windowMs, services.now()),
+    hitRateLimit(services.db, accountKey, windowMs, services.now()),
+  ])
+  if (byAddress.hits > perAddress) return fail('too many tries from this address')
+  if (byAccount.hits > perAccount) return fail('too many tries for this account')
+  const admin = name.length <= 64 ? await findAdminByName(services.db, name.trim()) : undefined
+  const matches = await verifyPassword(password, admin?.password_hash ?? decoyHash)
   if (!admin) return fail('unknown administrator')
   const now = services.now()
   if (admin.locked_until !== null && admin.locked_until > now) return fail('account locked')
@@ -103,6 +153,7 @@ export async function signIn(services: Services, name: string, password: string)
     return undefined
   }
   await updateAdmin(services.db, admin.id, { failed_signins: 0, locked_until: null })
+  await clearRateLimit(services.db, accountKey)
   log.info({ admin: admin.name, event: 'adminSignIn' }, adminMessages.adminSignIn(admin.name))
   return admin
 }

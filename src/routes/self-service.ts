@@ -6,6 +6,9 @@ import { readPolicies } from '../domain/policy.js'
 import { describeDuration } from '../domain/provision-message.js'
 import { selfProvision } from '../domain/self-provision.js'
 import type { Services } from '../domain/services.js'
+import { nameKey } from '../domain/user-names.js'
+import { normaliseAddress } from '../domain/networks.js'
+import { databaseStore } from './rate-limit-store.js'
 import { requestServices } from './request-services.js'
 import { crossSite, issueCsrf, securityHeaders, validCsrf } from './self-service-guard.js'
 import { type PageState, renderPage } from './self-service-page.js'
@@ -32,9 +35,10 @@ interface Form {
 export async function selfServiceRoutes(app: FastifyInstance, { services, publicUrl }: { services: Services; publicUrl?: URL | undefined }) {
   app.removeAllContentTypeParsers()
   await app.register(formbody, { bodyLimit })
-  await app.register(rateLimit, { global: false })
+  // counted in the database: the limits hold across every node and a restart
+  await app.register(rateLimit, { global: false, store: databaseStore(services, 'self-service') })
   const { max, windowMs: timeWindow } = selfServiceLimits
-  const perAddress = app.createRateLimit({ max, timeWindow })
+  const perAddress = app.createRateLimit({ max, timeWindow, keyGenerator: (request) => `address:${normaliseAddress(request.ip)}` })
   const perUser = app.createRateLimit({ max, timeWindow, keyGenerator: (request) => `user:${userKey(request)}` })
 
   app.addHook('onSend', async (request, reply) => securityHeaders(request, reply))
@@ -107,10 +111,10 @@ const actionOf = (request: FastifyRequest) => request.routeOptions.url ?? selfSe
 
 const echo = (value: unknown) => (typeof value === 'string' ? value.slice(0, 128) : undefined)
 
-/** Rate-limit key of the user name: case and surrounding space do not make a new one. */
+/** Rate-limit key of the user name: the name as users are matched (case and surrounding space make no new one). */
 function userKey(request: FastifyRequest): string {
   const { username } = (request.body ?? {}) as Form
-  return typeof username === 'string' ? username.trim().toLowerCase() : ''
+  return typeof username === 'string' ? nameKey(username) : ''
 }
 
 /** The rules of user names (domain/users.ts), worded for the person at the form. */

@@ -20,7 +20,6 @@ import {
   setSessionCookie,
   signInCookie,
 } from './session.js'
-import { createThrottle } from './throttle.js'
 
 /** The same words for every failure: they never tell whether the name exists or is locked. */
 export const signInFailed = 'Sign-in failed. Check the name and password. After repeated failures an account is locked for a while.'
@@ -46,8 +45,6 @@ ${textField({ name: 'password', label: 'Password', type: 'password', autocomplet
 }
 
 export async function signInRoutes(app: FastifyInstance, { services }: { services: Services }) {
-  const throttle = createThrottle(services.now)
-
   app.get('/sign-in', async (request, reply) => {
     if (sessionOf(request)) return reply.redirect('/admin/users', 303)
     return signInPage(request, reply, 200, '')
@@ -64,16 +61,8 @@ export async function signInRoutes(app: FastifyInstance, { services }: { service
     const ip = normaliseAddress(request.ip)
     // the name tried goes in as `admin`; whoever may already be signed in in this browser does not
     const scoped = requestServices(services, request)
-    if (throttle.blocked(ip)) {
-      scoped.log.warn({ admin: name.slice(0, 64), event: 'adminSignInFailed', reason: 'too many failures from this address' }, adminMessages.adminSignInFailed(name.slice(0, 64)))
-      return signInPage(request, reply, 403, name, signInFailed)
-    }
-    const admin = await signIn(scoped, name, password)
-    if (!admin) {
-      throttle.failed(ip)
-      return signInPage(request, reply, 403, name, signInFailed)
-    }
-    throttle.succeeded(ip)
+    const admin = await signIn(scoped, name, password, ip)
+    if (!admin) return signInPage(request, reply, 403, name, signInFailed)
     // a new token at every sign-in: nothing an attacker planted before survives
     setSessionCookie(request, reply, await startSession(services, admin))
     reply.clearCookie(signInCookie, cookieOptions(request, '/admin/sign-in'))
