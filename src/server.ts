@@ -3,6 +3,7 @@ import { networkInterfaces } from 'node:os'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from './app.js'
 import { startAuditLog } from './audit-log.js'
+import { startChores } from './chores.js'
 import type { Config } from './config.js'
 import { createAuditRelay } from './logging/audit.js'
 import { createLogger } from './logging/logger.js'
@@ -29,6 +30,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     log.warn({ file: config.outboxFile }, `the outbox transport writes to ${config.outboxFile} on this node only: with several nodes, give users the email or sms transport`)
   }
   const auditLog = startAuditLog(services, audit, { purge: true })
+  const chores = startChores(services)
   const https = config.tls && { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) }
   const app = await buildApp({ config, services, ...(https ? { https } : {}) })
   const labels = [...transports].map(([name, transport]) => `${name} (${transport.label})`)
@@ -39,6 +41,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   try {
     url = await app.listen({ host: config.host, port: config.port })
   } catch (err) {
+    chores.stop()
     await worker.stop()
     closeTransports(transports)
     await auditLog.stop()
@@ -50,6 +53,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const close = () =>
     (closing ??= (async () => {
       await app.close()
+      chores.stop()
       await worker.stop()
       closeTransports(transports)
       await auditLog.stop()

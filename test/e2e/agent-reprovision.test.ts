@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { mustRun } from './helpers/cli.js'
 import { postXml } from './helpers/http.js'
-import { dbIn, tempDir } from './helpers/paths.js'
+import { databaseIn, tempDir } from './helpers/paths.js'
 import { provision, texts } from './helpers/protocol.js'
 import { startServer } from './helpers/server.js'
 import { outcome, reprovisionXml } from './helpers/xml.js'
@@ -14,7 +14,7 @@ t.jobs = 2
 
 t.test('reprovision by an agent queues a message the server delivers to outbox.jsonl', async (t) => {
   const dir = await tempDir(t)
-  const db = dbIn(dir)
+  const db = await databaseIn(t, dir)
   const server = await startServer(t, { db })
   await mustRun(['agent', 'add', 'vpn', '--secret', 'vpn-shared-secret-1'], { db })
   await mustRun(['user', 'add', 'alice', '--email', 'alice@example.com'], { db })
@@ -52,7 +52,7 @@ t.test('reprovision by an agent queues a message the server delivers to outbox.j
 
 t.test('a wrong agent secret is refused and queues nothing', async (t) => {
   const dir = await tempDir(t)
-  const db = dbIn(dir)
+  const db = await databaseIn(t, dir)
   const server = await startServer(t, { db })
   await mustRun(['agent', 'add', 'vpn', '--secret', 'vpn-shared-secret-1'], { db, via: 'node' })
   await mustRun(['user', 'add', 'alice'], { db, via: 'node' })

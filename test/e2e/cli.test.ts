@@ -6,7 +6,7 @@ import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { type CliOptions, mustRun as mustRunVia, runCli as runCliVia } from './helpers/cli.js'
-import { dbIn, tempDir } from './helpers/paths.js'
+import { databaseIn, tempDir } from './helpers/paths.js'
 import { startServer } from './helpers/server.js'
 
 // many processes on a shared machine: more than the default 120 s per file, when it is busy
@@ -28,7 +28,7 @@ function assertOneLineError(t: Test, result: { status: number | null; stderr: st
 }
 
 t.test('through npx: errors, usage errors and --print-code reach the caller unchanged', async (t) => {
-  const db = dbIn(await tempDir(t))
+  const db = await databaseIn(t, await tempDir(t))
   const npx = { db, via: 'npx' } as const
   await mustRun(['user', 'add', 'alice'], npx)
   assertOneLineError(t, await runCli(['user', 'show', 'nobody'], npx), 'user "nobody" not found')
@@ -40,7 +40,7 @@ t.test('through npx: errors, usage errors and --print-code reach the caller unch
 })
 
 t.test('errors a user can cause: exit 1 and one line', async (t) => {
-  const db = dbIn(await tempDir(t))
+  const db = await databaseIn(t, await tempDir(t))
   await mustRun(['user', 'add', 'alice'], { db })
   assertOneLineError(t, await runCli(['user', 'show', 'nobody'], { db }), 'user "nobody" not found')
   assertOneLineError(t, await runCli(['reprovision', 'nobody', '--print-code'], { db }), 'user "nobody" not found')
@@ -50,15 +50,15 @@ t.test('errors a user can cause: exit 1 and one line', async (t) => {
 })
 
 t.test('a port in use: exit 1 and one line', async (t) => {
-  const db = dbIn(await tempDir(t))
+  const db = await databaseIn(t, await tempDir(t))
   const server = await startServer(t, { db })
   const port = new URL(server.url).port
-  const result = await runCli(['serve', '--port', port], { db: dbIn(await tempDir(t)) })
+  const result = await runCli(['serve', '--port', port], { db: await databaseIn(t, await tempDir(t)) })
   assertOneLineError(t, result, /EADDRINUSE/)
 })
 
 t.test('policy set refuses values outside the range and changes nothing', async (t) => {
-  const db = dbIn(await tempDir(t))
+  const db = await databaseIn(t, await tempDir(t))
   const validity = async () => /^provision-code-validity\s+(\S+)/m.exec((await mustRun(['policy', 'show'], { db })).stdout)?.[1]
   t.equal(await validity(), '600', 'the default')
   for (const value of ['5', '2000000', 'ten', '']) {
@@ -76,7 +76,7 @@ t.test('policy set refuses values outside the range and changes nothing', async 
 })
 
 t.test('usage errors: exit 2, the reason, then the usage', async (t) => {
-  const db = dbIn(await tempDir(t))
+  const db = await databaseIn(t, await tempDir(t))
   for (const args of [['frobnicate'], ['user', 'add'], ['user', 'add', 'bob', '--bogus'], ['user', 'frob'], ['policy', 'set', 'max-login-tries'], []]) {
     const result = await runCli(args, { db })
     t.equal(result.status, 2, `agentxml ${args.join(' ')}: exit status 2`)
@@ -87,7 +87,7 @@ t.test('usage errors: exit 2, the reason, then the usage', async (t) => {
 
 t.test('--print-code prints the code alone as the last line and queues nothing', async (t) => {
   const dir = await tempDir(t)
-  const db = dbIn(dir)
+  const db = await databaseIn(t, dir)
   await mustRun(['user', 'add', 'alice', '--email', 'alice@example.com'], { db })
   const printed = await mustRun(['reprovision', 'alice', '--print-code'], { db })
   t.match(printed.stdout, /\n[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{10}\n$/, 'the last line is the code, alone')
@@ -112,7 +112,7 @@ t.test('AGENTXML_DB is honoured, and the key file is created with mode 0600', as
   const key = await stat(join(dir, 'nested', 'agentxml.key'))
   t.equal(key.mode & 0o777, 0o600, 'the key file beside it is mode 0600')
   t.match(await readFile(join(dir, 'nested', 'agentxml.key'), 'utf8'), /^[0-9a-f]{64}\n$/)
-  const flagWins = dbIn(dir)
+  const flagWins = await databaseIn(t, dir)
   await mustRun(['user', 'add', 'dave'], { db: flagWins, env: { AGENTXML_DB: db } })
   t.notMatch((await mustRun(['user', 'list'], { db })).stdout, /dave/, '--db wins over AGENTXML_DB')
 })

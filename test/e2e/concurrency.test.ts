@@ -2,7 +2,7 @@
 // writing one database at the same time.
 import t from 'tap'
 import { mustRun, runCli } from './helpers/cli.js'
-import { dbIn, tempDir } from './helpers/paths.js'
+import { databaseIn, tempDir } from './helpers/paths.js'
 import { downloadStrings, printedCode, provision } from './helpers/protocol.js'
 import { startServer } from './helpers/server.js'
 
@@ -16,7 +16,7 @@ async function codeFor(user: string, db: string) {
 }
 
 t.test('50 concurrent provisions with the same valid code: exactly one PASS', async (t) => {
-  const db = dbIn(await tempDir(t))
+  const db = await databaseIn(t, await tempDir(t))
   const server = await startServer(t, { db })
   await mustRun(['user', 'add', 'alice'], { db, via: 'node' })
   const code = await codeFor('alice', db)
@@ -28,7 +28,7 @@ t.test('50 concurrent provisions with the same valid code: exactly one PASS', as
 })
 
 t.test('50 concurrent provisions split over two server processes on one database: exactly one PASS', async (t) => {
-  const db = dbIn(await tempDir(t))
+  const db = await databaseIn(t, await tempDir(t))
   const servers = await Promise.all([startServer(t, { db }), startServer(t, { db })])
   await mustRun(['user', 'add', 'bob'], { db, via: 'node' })
   const code = await codeFor('bob', db)
@@ -39,7 +39,7 @@ t.test('50 concurrent provisions split over two server processes on one database
 })
 
 t.test('20 reprovision commands while the server serves provisions and downloads on the same file', async (t) => {
-  const db = dbIn(await tempDir(t))
+  const db = await databaseIn(t, await tempDir(t))
   const server = await startServer(t, { db })
   const users = Array.from({ length: 20 }, (_, i) => `user${String(i + 1).padStart(2, '0')}`)
   await Promise.all(['busy', ...users].map((name) => mustRun(['user', 'add', name], { db, via: 'node' })))

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { mustRun } from './helpers/cli.js'
 import { postXml } from './helpers/http.js'
-import { dbIn, tempDir } from './helpers/paths.js'
+import { databaseIn, tempDir } from './helpers/paths.js'
 import { downloadStrings, printedCode, provision, texts } from './helpers/protocol.js'
 import { startServer } from './helpers/server.js'
 import { outcome, reprovisionXml } from './helpers/xml.js'
@@ -15,7 +15,7 @@ t.setTimeout(300_000)
 t.jobs = 2
 
 t.test('a PASS survives kill -9 of the server right after it was read', async (t) => {
-  const db = dbIn(await tempDir(t))
+  const db = await databaseIn(t, await tempDir(t))
   await mustRun(['user', 'add', 'alice'], { db, via: 'node' })
   const code = printedCode((await mustRun(['reprovision', 'alice', '--print-code'], { db, via: 'node' })).stdoutLines)
   const first = await startServer(t, { db })
@@ -34,7 +34,7 @@ t.test('a PASS survives kill -9 of the server right after it was read', async (t
 
 t.test('a queued provision message survives a restart and is then delivered once', async (t) => {
   const dir = await tempDir(t)
-  const db = dbIn(dir)
+  const db = await databaseIn(t, dir)
   const outbox = join(dir, 'outbox.jsonl')
   await mustRun(['user', 'add', 'bob', '--email', 'bob@example.com'], { db, via: 'node' })
   await mustRun(['agent', 'add', 'portal', '--secret', 'portal-secret-42'], { db, via: 'node' })

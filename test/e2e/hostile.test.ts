@@ -5,7 +5,7 @@ import { request } from 'node:http'
 import t, { type Test } from 'tap'
 import { hostileBodies, hostileRaw, oddButLegal } from './helpers/hostile-payloads.js'
 import { postXml } from './helpers/http.js'
-import { dbIn, tempDir } from './helpers/paths.js'
+import { databaseIn, tempDir } from './helpers/paths.js'
 import { connect, postHead } from './helpers/raw.js'
 import { residentKiB, startServer, type ServerProcess } from './helpers/server.js'
 import { outcome, pingXml } from './helpers/xml.js'
@@ -30,7 +30,7 @@ async function sendRaw(t: Test, url: string, bytes: string | Buffer): Promise<st
 }
 
 t.test('hostile input over real HTTP', async (t) => {
-  const db = dbIn(await tempDir(t))
+  const db = await databaseIn(t, await tempDir(t))
   const server = await startServer(t, { db })
   // warm up the code paths (and the JIT) before taking the baseline
   for (let i = 0; i < 100; i++) await postXml(server.url, i % 2 ? pingXml() : String(hostileBodies[i % hostileBodies.length]?.[1]))

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs'
 import t from 'tap'
 import { mustRun } from './helpers/cli.js'
 import { postXml } from './helpers/http.js'
-import { dbIn, tempDir } from './helpers/paths.js'
+import { databaseIn, tempDir } from './helpers/paths.js'
 import { connect, postHead } from './helpers/raw.js'
 import { startServer } from './helpers/server.js'
 import { outcome, pingXml } from './helpers/xml.js'
@@ -11,7 +11,7 @@ import { outcome, pingXml } from './helpers/xml.js'
 t.jobs = 3
 
 t.test('the server started as `npm start` runs it answers ping with PASS on every context', async (t) => {
-  const db = dbIn(await tempDir(t))
+  const db = await databaseIn(t, await tempDir(t))
   const server = await startServer(t, { db })
   t.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/, 'it says where it listens, on the loopback by default')
   for (const context of ['pinsafe', 'sentry', 'proxy']) {
@@ -25,7 +25,7 @@ t.test('the server started as `npm start` runs it answers ping with PASS on ever
 })
 
 t.test('`npm start -- --port 0 --db <tmp>` really goes through npm and serves', async (t) => {
-  const db = dbIn(await tempDir(t))
+  const db = await databaseIn(t, await tempDir(t))
   const server = await startServer(t, { db, viaNpm: true })
   t.same(outcome((await postXml(server.url, pingXml())).body), { result: 'PASS', error: undefined })
   // Ctrl-C in the terminal: npm reports the signal (exit 130), the server stops cleanly
@@ -36,7 +36,7 @@ t.test('`npm start -- --port 0 --db <tmp>` really goes through npm and serves', 
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   t.test(`${signal} stops the server cleanly and closes the database`, async (t) => {
-    const db = dbIn(await tempDir(t))
+    const db = await databaseIn(t, await tempDir(t))
     const server = await startServer(t, { db })
     t.equal(element200(await postXml(server.url, pingXml())), 'PASS')
     t.ok(existsSync(`${db}-wal`), 'the database is open in WAL mode while the server runs')
@@ -53,7 +53,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 }
 
 t.test('a request in flight at SIGTERM is answered, and so is one pipelined behind it, in XML', async (t) => {
-  const db = dbIn(await tempDir(t))
+  const db = await databaseIn(t, await tempDir(t))
   const server = await startServer(t, { db })
   const body = pingXml()
   const conn = await connect(t, server.url)

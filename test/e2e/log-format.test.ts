@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { mustRun } from './helpers/cli.js'
 import { postXml } from './helpers/http.js'
-import { dbIn, tempDir } from './helpers/paths.js'
+import { databaseIn, tempDir } from './helpers/paths.js'
 import { provision } from './helpers/protocol.js'
 import { startServer } from './helpers/server.js'
 import { outcome, reprovisionXml } from './helpers/xml.js'
@@ -18,7 +18,7 @@ const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
 t.test('pinsafe lines match spec §8.1 exactly, with and without an agent', async (t) => {
   const dir = await tempDir(t)
-  const db = dbIn(dir)
+  const db = await databaseIn(t, dir)
   const server = await startServer(t, { db, args: ['--log-format', 'pinsafe'] })
   await mustRun(['agent', 'add', 'vpn', '--secret', 'vpn-shared-secret-1'], { db, via: 'node' })
   await mustRun(['user', 'add', 'alice'], { db, via: 'node' })

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { type CliOptions, mustRun } from './helpers/cli.js'
 import { postXml, send } from './helpers/http.js'
-import { dbIn, tempDir } from './helpers/paths.js'
+import { databaseIn, tempDir } from './helpers/paths.js'
 import { downloadStrings, printedCode, provision, texts } from './helpers/protocol.js'
 import { startServer } from './helpers/server.js'
 import { outcome, reprovisionXml } from './helpers/xml.js'
@@ -21,7 +21,7 @@ const randomDigits = (n: number) => String(randomInt(1, 10)) + Array.from({ leng
 
 t.test('no secret reaches a log line, a command output or the database', async (t) => {
   const dir = await tempDir(t)
-  const db = dbIn(dir)
+  const db = await databaseIn(t, dir)
   const server = await startServer(t, { db })
   const printed: string[] = []
   const cli = async (args: string[], options: CliOptions = {}) => {

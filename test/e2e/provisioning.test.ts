@@ -2,7 +2,7 @@
 // HTTP for the mobile client, the server's own log lines as evidence.
 import t from 'tap'
 import { mustRun } from './helpers/cli.js'
-import { dbIn, tempDir } from './helpers/paths.js'
+import { databaseIn, tempDir } from './helpers/paths.js'
 import { downloadStrings, printedCode, provision, texts } from './helpers/protocol.js'
 import { startServer, type LogRecord, type ServerProcess } from './helpers/server.js'
 
@@ -25,7 +25,7 @@ async function nthRecord(server: ServerProcess, n: number, match: (r: LogRecord)
 }
 
 t.test('user → code → device → 100 security strings; a new device replaces the old', async (t) => {
-  const db = dbIn(await tempDir(t))
+  const db = await databaseIn(t, await tempDir(t))
   const server = await startServer(t, { db })
   await mustRun(['user', 'add', 'alice', '--email', 'alice@example.com'], { db })
 
@@ -54,7 +54,7 @@ t.test('user → code → device → 100 security strings; a new device replaces
 })
 
 t.test('a reused code fails with PROVISION_FAILURE and the legacy log line', async (t) => {
-  const db = dbIn(await tempDir(t))
+  const db = await databaseIn(t, await tempDir(t))
   const server = await startServer(t, { db })
   await mustRun(['user', 'add', 'bob'], { db })
   const code = await newCode('bob', db)
@@ -68,7 +68,7 @@ t.test('a reused code fails with PROVISION_FAILURE and the legacy log line', asy
 })
 
 t.test('a wrong code fails and consumes the pending code', async (t) => {
-  const db = dbIn(await tempDir(t))
+  const db = await databaseIn(t, await tempDir(t))
   const server = await startServer(t, { db })
   await mustRun(['user', 'add', 'carol'], { db })
   const code = await newCode('carol', db)
@@ -89,7 +89,7 @@ t.test('a wrong code fails and consumes the pending code', async (t) => {
 })
 
 t.test('an expired code fails (validity set to 10 s with npx agentxml policy set)', async (t) => {
-  const db = dbIn(await tempDir(t))
+  const db = await databaseIn(t, await tempDir(t))
   const server = await startServer(t, { db })
   await mustRun(['user', 'add', 'dave'], { db })
   const set = await mustRun(['policy', 'set', 'provision-code-validity', '10'], { db })

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
 import { postXml } from './helpers/http.js'
-import { dbIn, tempDir } from './helpers/paths.js'
+import { databaseIn, tempDir } from './helpers/paths.js'
 import { startServer } from './helpers/server.js'
 import { outcome, pingXml } from './helpers/xml.js'
 
@@ -28,7 +28,7 @@ t.test('serves HTTPS with a self-signed certificate', { skip }, async (t) => {
     'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-days', '1',
     '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', key, '-out', cert,
   ])
-  const server = await startServer(t, { db: dbIn(dir), args: ['--tls-cert', cert, '--tls-key', key] })
+  const server = await startServer(t, { db: await databaseIn(t, dir), args: ['--tls-cert', cert, '--tls-key', key] })
   t.match(server.url, /^https:\/\/127\.0\.0\.1:\d+$/, 'it says it listens on https')
 
   const reply = await postXml(server.url, pingXml(), '/proxy/AgentXML', { ca: await readFile(cert) })

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { childEnv } from './env.js'
-import { cliEntry, projectRoot } from './paths.js'
+import { cliEntry, databaseEnv, projectRoot } from './paths.js'
 import { exitOf, killGroup, track } from './processes.js'
 
 export interface CliOptions {
@@ -33,7 +33,7 @@ export async function runCli(args: readonly string[], options: CliOptions = {}):
     options.via === 'node' ? [process.execPath, [cliEntry, ...full]] : ['npx', ['--no', 'agentxml', ...full]]
   const child = spawn(command, commandArgs, {
     cwd: projectRoot,
-    env: childEnv(options.env),
+    env: childEnv({ ...databaseEnv(options.db), ...options.env }),
     stdio: ['pipe', 'pipe', 'pipe'],
     detached: true,
   })

@@ -1,7 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { dropDatabaseTarget, freshDatabaseTarget, testEngine } from '../../helpers/database.js'
 
 /** The checkout: commands run here, as a user's `npx agentxml` would. */
 export const projectRoot = fileURLToPath(new URL('../../../', import.meta.url))
@@ -20,5 +22,23 @@ export async function tempDir(t: Tap): Promise<string> {
   return dir
 }
 
-/** The database file of a temp folder; the key file and the outbox land beside it. */
-export const dbIn = (dir: string) => join(dir, 'agentxml.db')
+const settings = new Map<string, NodeJS.ProcessEnv>()
+
+/**
+ * The database of a temp folder, for the engine the suite runs on: SQLite's file (the key file
+ * and the outbox land beside it), or a fresh PostgreSQL database whose key file and outbox are
+ * in the same places (AGENTXML_KEY_FILE, AGENTXML_OUTBOX), as an operator would set them.
+ */
+export async function databaseIn(t: Tap, dir: string): Promise<string> {
+  const target = await freshDatabaseTarget(join(dir, 'agentxml.db'))
+  if (testEngine === 'postgres') {
+    const keyFile = join(dir, 'agentxml.key')
+    await writeFile(keyFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 })
+    settings.set(target, { AGENTXML_KEY_FILE: keyFile, AGENTXML_OUTBOX: join(dir, 'outbox.jsonl') })
+    t.teardown(() => dropDatabaseTarget(target))
+  }
+  return target
+}
+
+/** What a process using `db` needs in its environment besides `--db` (nothing for SQLite). */
+export const databaseEnv = (db: string | undefined): NodeJS.ProcessEnv => (db === undefined ? {} : (settings.get(db) ?? {}))

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { childEnv } from './env.js'
-import { cliEntry, projectRoot } from './paths.js'
+import { cliEntry, databaseEnv, projectRoot } from './paths.js'
 import { collectLines, type Exit, exitOf, groupGone, groupMembers, killGroup, track } from './processes.js'
 
 export interface ServerOptions {
@@ -65,7 +65,7 @@ export async function startServer(t: Tap, options: ServerOptions): Promise<Serve
     : [process.execPath, [cliEntry, 'serve', ...flags]]
   const child = spawn(command, args, {
     cwd: projectRoot,
-    env: childEnv(options.env),
+    env: childEnv({ ...databaseEnv(options.db), ...options.env }),
     stdio: ['ignore', 'pipe', 'pipe'],
     // its own process group: npm's shell and node are stopped with it
     detached: true,
