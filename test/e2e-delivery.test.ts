@@ -14,6 +14,7 @@ t.test('SMTP down, retries, a server restart, SMTP up: the mail is delivered exa
   // retries in seconds, not minutes, and enough of them to outlast a slow restart
   const env = { AGENTXML_DB: join(dir, 'agentxml.db'), AGENTXML_RETRY_DELAYS: ['1', '1', ...Array(18).fill('5')].join(',') }
   const delivery = ['--smtp-url', `smtp://127.0.0.1:${port}`, '--smtp-from', 'AgentXML <noreply@example.com>']
+  await runCli(['init'], env) // only serve and init make a new database
   t.equal((await runCli(['user', 'add', 'alice', '--email', 'alice@example.com', '--transport', 'email'], env)).status, 0)
 
   let server = await startServerProcess(delivery, env)
@@ -58,6 +59,7 @@ t.test('a command without the SMTP settings leaves mail to the server', async (t
   const smtp = await startSmtp()
   t.teardown(() => smtp.close())
   const env = { AGENTXML_DB: join(dir, 'agentxml.db') }
+  await runCli(['init'], env) // only serve and init make a new database
   await runCli(['user', 'add', 'alice', '--email', 'alice@example.com', '--transport', 'email'], env)
   const reprovision = await runCli(['reprovision', 'alice'], env)
   t.equal(reprovision.status, 0)

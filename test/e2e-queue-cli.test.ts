@@ -18,6 +18,7 @@ t.test('queue retry: a failed message is sent by the command itself, once', asyn
     AGENTXML_SMTP_URL: `smtp://127.0.0.1:${port}`,
     AGENTXML_SMTP_FROM: 'noreply@example.com',
   }
+  await runCli(['init'], env) // only serve and init make a new database
   await runCli(['user', 'add', 'alice', '--email', 'alice@example.com', '--transport', 'email'], env)
   t.equal((await runCli(['reprovision', 'alice'], env)).status, 0)
   const { id } = await queueRow(env, 'alice')
@@ -44,6 +45,7 @@ t.test('queue retry: a failed message is sent by the command itself, once', asyn
 t.test('reprovision of a user with no usable destination fails clearly and leaves no code', async (t) => {
   const dir = tempDir(t)
   const env = { AGENTXML_DB: join(dir, 'agentxml.db') }
+  await runCli(['init'], env) // only serve and init make a new database
   await runCli(['user', 'add', 'bob', '--transport', 'sms'], env)
   const printed = await runCli(['reprovision', 'bob', '--print-code'], env)
   t.match(printed.stdout.trim().split('\n').at(-1), /^[A-Z2-9]{10}$/)
@@ -62,6 +64,7 @@ t.test('the message wording is a template the administrator replaces', async (t)
   const template = join(dir, 'provision.txt')
   writeFileSync(template, 'Subject: Acme mobile set-up for {user}\n\nHello {user}, your code: {code} ({validity}, until {expires}).\nSite ID: {site}\n')
   const env = { AGENTXML_DB: join(dir, 'agentxml.db'), AGENTXML_MESSAGE_TEMPLATE: template, AGENTXML_SITE_ID: 'acme-corp' }
+  await runCli(['init'], env) // only serve and init make a new database
   await runCli(['user', 'add', 'alice', '--email', 'alice@example.com'], env)
   await runCli(['policy', 'set', 'provision-code-validity', '3600'], env)
   t.equal((await runCli(['reprovision', 'alice'], env)).status, 0)

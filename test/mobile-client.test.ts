@@ -70,6 +70,9 @@ async function closedPort(): Promise<number> {
   return typeof address === 'object' && address ? address.port : 9
 }
 
+// real processes on a shared machine: more than tap's default two minutes
+t.setTimeout(600_000)
+
 t.test('provision with the reference client, read an OTC, verify it with an agent login', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'agentxml-mobile-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))

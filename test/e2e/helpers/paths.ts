@@ -1,9 +1,11 @@
+import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { dropDatabaseTarget, freshDatabaseTarget, testEngine } from '../../helpers/database.js'
+import { childEnv } from './env.js'
 
 /** The checkout: commands run here, as a user's `npx agentxml` would. */
 export const projectRoot = fileURLToPath(new URL('../../../', import.meta.url))
@@ -29,13 +31,18 @@ const settings = new Map<string, NodeJS.ProcessEnv>()
  * and the outbox land beside it), or a fresh PostgreSQL database whose key file and outbox are
  * in the same places (AGENTXML_KEY_FILE, AGENTXML_OUTBOX), as an operator would set them.
  */
-export async function databaseIn(t: Tap, dir: string): Promise<string> {
+export async function databaseIn(t: Tap, dir: string, options: { init?: boolean } = {}): Promise<string> {
   const target = await freshDatabaseTarget(join(dir, 'agentxml.db'))
   if (testEngine === 'postgres') {
     const keyFile = join(dir, 'agentxml.key')
     await writeFile(keyFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 })
     settings.set(target, { AGENTXML_KEY_FILE: keyFile, AGENTXML_OUTBOX: join(dir, 'outbox.jsonl') })
     t.teardown(() => dropDatabaseTarget(target))
+  }
+  // as an administrator sets up before the first start (only serve and init make a database)
+  if (options.init ?? true) {
+    const init = spawnSync(process.execPath, [cliEntry, 'init', '--db', target], { env: childEnv(settings.get(target)), encoding: 'utf8' })
+    if (init.status !== 0) throw new Error(`agentxml init failed: ${init.stderr}`)
   }
   return target
 }
