@@ -6,11 +6,12 @@ import { deriveOtc } from '../../dist/domain/otc.js'
 import { downloadSecurityStrings } from '../../dist/domain/security-strings.js'
 import { createProvisionCode } from '../../dist/domain/provision-code.js'
 import { provisionDevice } from '../../dist/domain/provisioning.js'
+import { setPolicy } from '../../dist/domain/policy.js'
 import { addUser } from '../../dist/domain/users.js'
 import { createLogger } from '../../dist/logging/logger.js'
 import { openServices } from '../../dist/runtime.js'
 
-const provisions = Number(process.env.BENCH_PROVISIONS ?? 20000)
+const defaultProvisions = Number(process.env.BENCH_PROVISIONS ?? 20000)
 const devices = 200
 const loginUsers = Number(process.env.BENCH_LOGIN_USERS ?? 200)
 const secret = 'bench-agent-secret'
@@ -18,9 +19,12 @@ const pin = '2468'
 
 const sas = (body) => `<SASRequest><Version>3.6</Version>${body}</SASRequest>`
 
-export async function seed(db) {
-  const config = loadConfig({ db }, process.env)
-  const services = await openServices(config, createLogger({ format: 'json', level: 'silent' }))
+/** `env`: the settings the servers get too (for PostgreSQL, the key file). */
+export async function seed(db, env = {}, { provisions = defaultProvisions } = {}) {
+  const config = loadConfig({ db }, { ...process.env, ...env })
+  const services = await openServices(config, createLogger({ format: 'json', level: 'silent' }), {}, { create: true })
+  // one load generator on one address: the per-address limit on provision attempts would stop it
+  await setPolicy(services.db, 'provision-attempts-per-address', '0')
   const provision = []
   for (let i = 0; i < provisions; i++) {
     const user = `bench-p-${i}`
@@ -31,7 +35,7 @@ export async function seed(db) {
   const device = async (user) => {
     await addUser(services, { name: user, pin })
     const { code } = await createProvisionCode(services, user, { deliver: false })
-    return provisionDevice(services, { user, code, deviceOs: 'bench', pushId: undefined, userAgent: undefined })
+    return provisionDevice(services, { user, code, deviceOs: 'bench', pushId: undefined, userAgent: undefined, address: '127.0.0.1' })
   }
   const ids = []
   for (let i = 0; i < devices; i++) ids.push(await device(`bench-d-${i}`))
@@ -49,7 +53,7 @@ export async function seed(db) {
       login.push(sas(`<Secret>${secret}</Secret><Action>login</Action><Username>${user}</Username><OTC>${otc}</OTC>`))
     }
   }
-  await services.db.destroy()
+  await services.store.close()
   return {
     ping: { path: '/proxy/AgentXML', bodies: [sas('<Action>ping</Action>')] },
     provision: { path: '/proxy/AgentXML', bodies: provision, unique: true },

@@ -1,0 +1,66 @@
+// What the bench's runs share: server processes logging to files, and autocannon.
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { closeSync, openSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import autocannon from 'autocannon'
+
+export const root = new URL('../../', import.meta.url).pathname
+export const duration = Number(process.env.BENCH_SECONDS ?? 10)
+export const connections = Number(process.env.BENCH_CONNECTIONS ?? 10)
+export const rounds = Number(process.env.BENCH_ROUNDS ?? 2)
+
+/**
+ * Start a server process with its output going to a file in `dir` (as in production: a pipe
+ * that the load generator had to drain would slow the server down), and wait for the line that
+ * says where it listens.
+ */
+export async function start(dir, name, args, pattern, env = {}) {
+  const logFile = join(dir, `${name}.log`)
+  const out = openSync(logFile, 'w')
+  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', out, 'inherit'] })
+  closeSync(out)
+  // never leave a server behind, whatever happens to this process
+  process.on('exit', () => child.kill('SIGKILL'))
+  for (let waited = 0; waited < 60_000; waited += 50) {
+    const match = pattern.exec(readFileSync(logFile, 'utf8'))
+    if (match) return { child, url: match[1] }
+    if (child.exitCode !== null) break
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  throw new Error(`${args.join(' ')} did not start; see ${logFile}`)
+}
+
+export async function stop(child) {
+  child.kill('SIGTERM')
+  await once(child, 'exit')
+}
+
+/** POST `bodies` round-robin to `url` + `path`; every reply must say PASS to count. */
+export function run(url, path, bodies, { amount, connections: clients = connections } = {}) {
+  let next = 0
+  return autocannon({
+    url,
+    connections: clients,
+    ...(amount ? { amount } : { duration }),
+    requests: [
+      {
+        method: 'POST',
+        path,
+        headers: { 'content-type': 'text/xml' },
+        setupRequest: (request) => ({ ...request, body: bodies[next++ % bodies.length] }),
+      },
+    ],
+    // a FAIL is an HTTP 200 too
+    verifyBody: (body) => body.includes('<Result>PASS</Result>'),
+  })
+}
+
+/** Requests per second over the whole run (autocannon's per-second average is skewed for short runs). */
+export const rate = (result) => result.requests.total / result.duration
+export const mean = (results, pick) => results.reduce((sum, r) => sum + pick(r), 0) / results.length
+export const failures = (results) => results.reduce((sum, r) => sum + r.non2xx + r.errors + r.mismatches, 0)
+
+/** `bodies` cut into `parts` consecutive slices (single-use bodies are each sent once). */
+export const slices = (bodies, parts) =>
+  Array.from({ length: parts }, (_, i) => bodies.slice(Math.floor((i * bodies.length) / parts), Math.floor(((i + 1) * bodies.length) / parts)))
