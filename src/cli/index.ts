@@ -4,6 +4,7 @@ import { DomainError } from '../domain/errors.js'
 import { PolicyError } from '../domain/policy.js'
 import { admin } from './admin.js'
 import { agent } from './agent.js'
+import { log } from './log.js'
 import { mobile } from './mobile.js'
 import { policy } from './policy.js'
 import { queue } from './queue.js'
@@ -24,6 +25,7 @@ const commands: ReadonlyMap<string, Command> = new Map([
   ['queue', queue],
   ['mobile', mobile],
   ['admin', admin],
+  ['log', log],
 ])
 
 /** Errors a user can cause get one line; anything else is a bug and keeps its stack. */

@@ -1,12 +1,5 @@
-import {
-  type AuditFilter,
-  countAuditEntries,
-  deleteAuditEntriesBefore,
-  insertAuditEntries,
-  listAuditEntries,
-  listAuditEvents,
-} from '../db/repositories/audit-log.js'
-import type { AuditEntry, AuditOutcome, NewAuditEntry } from '../db/schema/index.js'
+import { deleteAuditEntriesBefore, insertAuditEntries } from '../db/repositories/audit-log.js'
+import type { AuditOutcome, NewAuditEntry } from '../db/schema/index.js'
 import { inWriteBatch } from '../db/sync.js'
 import type { AuditRecord, AuditWriter } from '../logging/audit.js'
 import { readAuditRetentionDays } from './audit-retention.js'
@@ -70,22 +63,3 @@ export async function purgeAudit(services: Services): Promise<number> {
   if (removed > 0) services.log.info({ removed, days }, `Audit log: ${removed} entries older than ${days} days removed`)
   return removed
 }
-
-export interface AuditPage {
-  readonly entries: AuditEntry[]
-  readonly total: number
-  readonly events: string[]
-}
-
-export async function readAudit(services: Services, filter: AuditFilter, limit: number, offset: number): Promise<AuditPage> {
-  // what this process has logged so far is in the table before it is read
-  await services.flushAudit?.()
-  const [entries, total, events] = await Promise.all([
-    listAuditEntries(services.db, filter, limit, offset),
-    countAuditEntries(services.db, filter),
-    listAuditEvents(services.db),
-  ])
-  return { entries, total, events }
-}
-
-export type { AuditFilter }

@@ -9,6 +9,7 @@ import { formValue } from './components.js'
 import { html } from './html.js'
 import { page } from './layout.js'
 import { logRoutes } from './log.js'
+import { logCsvRoutes } from './log-csv.js'
 import { policyRoutes } from './policy.js'
 import { send } from './reply.js'
 import { clearSessionCookie, rememberSession, sessionOf, sessionCookie } from './session.js'
@@ -80,6 +81,7 @@ export async function adminConsole(app: FastifyInstance, { services }: { service
   await app.register(policyRoutes, { services })
   await app.register(agentRoutes, { services })
   await app.register(logRoutes, { services })
+  await app.register(logCsvRoutes, { services })
 }
 
 function refused(reply: FastifyReply, request: FastifyRequest) {
