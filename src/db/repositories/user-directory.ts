@@ -1,4 +1,4 @@
-import { type SelectQueryBuilder, sql } from 'kysely'
+import { type Expression, type SelectQueryBuilder, type SqlBool, sql } from 'kysely'
 import type { Database, Db } from '../index.js'
 
 /** A row of the console's user list: the user with their device and pending code, if any. */
@@ -13,13 +13,22 @@ export interface DirectoryEntry {
   readonly code_expires_at: number | null
 }
 
-function matching<O>(query: SelectQueryBuilder<Database, 'users', O>, search: string | undefined) {
-  if (!search) return query
-  const pattern = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
-  return query.where(sql<boolean>`users.name LIKE ${pattern} ESCAPE '\\'`)
+/**
+ * `column` contains `text` literally (LIKE wildcards in it escaped), ignoring case for ASCII as
+ * SQLite's LIKE does. The one place that says how: PostgreSQL's LIKE is case-sensitive, so an
+ * engine that needs it turns this into ILIKE or lower() here, and every search follows.
+ */
+export function containsText(column: 'users.name' | 'users.email' | 'users.phone', text: string): Expression<SqlBool> {
+  const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+  return sql<SqlBool>`${sql.ref(column)} LIKE ${pattern} ESCAPE '\\'`
 }
 
-/** One page of users by name, `search` matching anywhere in the name (case-insensitive for ASCII). */
+function matching<O>(query: SelectQueryBuilder<Database, 'users', O>, search: string | undefined) {
+  if (!search) return query
+  return query.where((eb) => eb.or([containsText('users.name', search), containsText('users.email', search), containsText('users.phone', search)]))
+}
+
+/** One page of users by name, `search` matching anywhere in the name, email address or phone number. */
 export async function pageUsers(db: Db, search: string | undefined, limit: number, offset: number): Promise<DirectoryEntry[]> {
   const query = db
     .selectFrom('users')

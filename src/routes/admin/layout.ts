@@ -2,13 +2,15 @@ import type { ConsoleSession } from '../../domain/admin-sessions.js'
 import { Html, html } from './html.js'
 import { css } from './style.js'
 
-export type Section = 'users' | 'policy' | 'agents' | 'log'
+export type Section = 'users' | 'policy' | 'agents' | 'queue' | 'log' | 'admins'
 
 const sections: readonly [Section, string, string][] = [
   ['users', 'User Management', '/admin/users'],
   ['policy', 'Policy', '/admin/policy'],
   ['agents', 'Agents', '/admin/agents'],
+  ['queue', 'Queue', '/admin/queue'],
   ['log', 'Log', '/admin/log'],
+  ['admins', 'Administrators', '/admin/admins'],
 ]
 
 export const productName = 'agentxml'
