@@ -64,7 +64,9 @@ t.test('a provision through AgentXML becomes an audit row: time, event, legacy t
       source: '198.51.100.7',
       outcome: 'success',
       detail: null,
+      node: 'test-node',
     },
+    'the row names the node that wrote it',
   )
   const again = await post(app, sasRequest('<Action>provision</Action><Username>alice</Username><ProvisionCode>K7QF2M9XWD</ProvisionCode>'), '/proxy/AgentXML')
   t.equal(element(again.body, 'Error'), 'PROVISION_FAILURE')

@@ -7,6 +7,7 @@ import { KeyError } from '../secrets.js'
 import { admin } from './admin.js'
 import { agent } from './agent.js'
 import { init } from './init.js'
+import { log } from './log.js'
 import { mobile } from './mobile.js'
 import { policy } from './policy.js'
 import { queue } from './queue.js'
@@ -28,6 +29,7 @@ const commands: ReadonlyMap<string, Command> = new Map([
   ['queue', queue],
   ['mobile', mobile],
   ['admin', admin],
+  ['log', log],
 ])
 
 /** Errors a user can cause get one line; anything else is a bug and keeps its stack. */

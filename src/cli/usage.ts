@@ -19,11 +19,15 @@ export const usage = `Usage: agentxml <command> [options]
   mobile provision --server URL --user NAME --code CODE [--state FILE]
   mobile strings [--state FILE] | mobile otc --pin PIN [--legacy] [--state FILE]
   admin add NAME | admin list | admin delete NAME | admin set-password NAME
+  log [--user NAME] [--event E] [--outcome success|failure] [--source ADDR]
+      [--since T] [--until T] [--limit N] [--format text|json]
 
 Every command takes --db FILE|URL (default: $AGENTXML_DB, else ./data/agentxml.db; a
 postgres://user:pass@host/db URL selects PostgreSQL) and --key-file FILE (default: agentxml.key
 beside a SQLite database; PostgreSQL needs it or AGENTXML_SECRET_KEY). Only serve and init
 create a database that does not exist.
+log prints the audit log, newest first (100 entries unless --limit). T is a date (2026-11-28;
+as --until it takes in that whole day), a UTC time (2026-11-28 14:30) or a time ago (30m, 24h, 7d).
 The mobile commands are a reference mobile client: they speak HTTP to a running server and keep
 their state in --state FILE (default ./agentxml-mobile.json, mode 0600). AGENTXML_PIN may give
 the PIN instead of --pin, which other users can see in ps.

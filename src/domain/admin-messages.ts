@@ -18,6 +18,7 @@ export const adminMessages = {
   policyChanged: (label: string, value: string) => `Policy "${label}" set to ${value}`,
   agentAdded: (agent: string) => `Agent "${agent}" added`,
   agentDeleted: (agent: string) => `Agent "${agent}" deleted`,
+  logExported: (admin: string, filter: string) => `Log exported by administrator "${admin}"${filter ? ` (${filter})` : ''}`,
   adminOperationFailed: (operation: string, user: string, reason: string) =>
     `AdminXML ${operation} failed for user "${user}", error: ${reason}`,
 } as const

@@ -1,11 +1,5 @@
-import {
-  type AuditFilter,
-  countAuditEntries,
-  deleteAuditEntriesBefore,
-  listAuditEntries,
-  listAuditEvents,
-} from '../db/repositories/audit-log.js'
-import type { AuditEntry, AuditOutcome, NewAuditEntry } from '../db/schema/index.js'
+import { deleteAuditEntriesBefore } from '../db/repositories/audit-log.js'
+import type { AuditOutcome, NewAuditEntry } from '../db/schema/index.js'
 import type { AuditRecord, AuditWriter } from '../logging/audit.js'
 import { readAuditRetentionDays } from './audit-retention.js'
 import type { Services } from './services.js'
@@ -87,22 +81,3 @@ export async function purgeAudit(services: Services): Promise<number> {
   if (removed > 0) services.log.info({ removed, days }, `Audit log: ${removed} entries older than ${days} days removed`)
   return removed
 }
-
-export interface AuditPage {
-  readonly entries: AuditEntry[]
-  readonly total: number
-  readonly events: string[]
-}
-
-export async function readAudit(services: Services, filter: AuditFilter, limit: number, offset: number): Promise<AuditPage> {
-  // what this process has logged so far is in the table before it is read
-  await services.flushAudit?.()
-  const [entries, total, events] = await Promise.all([
-    listAuditEntries(services.db, filter, limit, offset),
-    countAuditEntries(services.db, filter),
-    listAuditEvents(services.db),
-  ])
-  return { entries, total, events }
-}
-
-export type { AuditFilter }

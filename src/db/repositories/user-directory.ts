@@ -15,10 +15,11 @@ export interface DirectoryEntry {
 }
 
 function matching<O>(db: Db, query: SelectQueryBuilder<Database, 'users', O>, search: string | undefined) {
-  return search ? query.where(containsText(db, 'users.name', search)) : query
+  if (!search) return query
+  return query.where((eb) => eb.or(['users.name', 'users.email', 'users.phone'].map((column) => containsText(db, column, search))))
 }
 
-/** One page of users by name, `search` matching anywhere in the name (case-insensitive for ASCII). */
+/** One page of users by name, `search` matching anywhere in the name, email address or phone number. */
 export async function pageUsers(db: Db, search: string | undefined, limit: number, offset: number): Promise<DirectoryEntry[]> {
   const query = db
     .selectFrom('users')

@@ -4,12 +4,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { requestServices } from '../request-services.js'
 import { csrfMatches, resumeSession } from '../../domain/admin-sessions.js'
 import type { Services } from '../../domain/services.js'
+import { adminRoutes } from './admins.js'
 import { agentRoutes } from './agents.js'
 import { formValue } from './components.js'
 import { html } from './html.js'
 import { page } from './layout.js'
 import { logRoutes } from './log.js'
+import { logCsvRoutes } from './log-csv.js'
 import { policyRoutes } from './policy.js'
+import { queueRoutes } from './queue.js'
 import { send } from './reply.js'
 import { clearSessionCookie, rememberSession, sessionOf, sessionCookie } from './session.js'
 import { signInRoutes } from './sign-in.js'
@@ -79,7 +82,10 @@ export async function adminConsole(app: FastifyInstance, { services }: { service
   await app.register(userRoutes, { services })
   await app.register(policyRoutes, { services })
   await app.register(agentRoutes, { services })
+  await app.register(queueRoutes, { services })
   await app.register(logRoutes, { services })
+  await app.register(logCsvRoutes, { services })
+  await app.register(adminRoutes, { services })
 }
 
 function refused(reply: FastifyReply, request: FastifyRequest) {

@@ -2,13 +2,15 @@ import type { ConsoleSession } from '../../domain/admin-sessions.js'
 import { Html, html } from './html.js'
 import { css } from './style.js'
 
-export type Section = 'users' | 'policy' | 'agents' | 'log'
+export type Section = 'users' | 'policy' | 'agents' | 'queue' | 'log' | 'admins'
 
 const sections: readonly [Section, string, string][] = [
   ['users', 'User Management', '/admin/users'],
   ['policy', 'Policy', '/admin/policy'],
   ['agents', 'Agents', '/admin/agents'],
+  ['queue', 'Queue', '/admin/queue'],
   ['log', 'Log', '/admin/log'],
+  ['admins', 'Administrators', '/admin/admins'],
 ]
 
 export const productName = 'agentxml'
@@ -22,10 +24,12 @@ export interface PageOptions {
   /** Signed in: the header shows who, the menu and sign-out. */
   readonly session?: ConsoleSession | undefined
   readonly section?: Section
+  /** Use the whole width of the window (the log's many columns), not the reading width. */
+  readonly wide?: boolean
 }
 
 /** The whole document around a page's body: header, left menu, content. */
-export function page({ title, body, session, section }: PageOptions): string {
+export function page({ title, body, session, section, wide }: PageOptions): string {
   const nav = session
     ? html`<nav aria-label="Main menu">${sections.map(
         ([key, label, href]) => html`<a href="${href}"${key === section ? html` aria-current="page"` : ''}>${label}</a>`,
@@ -36,7 +40,8 @@ export function page({ title, body, session, section }: PageOptions): string {
         <form method="post" action="/admin/sign-out"><input type="hidden" name="csrf" value="${session.csrfToken}">
         <button type="submit">Sign out</button></form></div>`
     : ''
-  const content = session ? html`<div class="shell">${nav}<main id="main">${body}</main></div>` : html`<main id="main">${body}</main>`
+  const main = html`<main id="main"${wide ? html` class="wide"` : ''}>${body}</main>`
+  const content = session ? html`<div class="shell">${nav}${main}</div>` : main
   return `<!doctype html>${html`<html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">

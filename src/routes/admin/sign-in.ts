@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { requestServices } from '../request-services.js'
+import { hasAdmins } from '../../domain/admin-accounts.js'
 import { adminMessages } from '../../domain/admin-messages.js'
 import { endSession, startSession } from '../../domain/admin-sessions.js'
 import { signIn } from '../../domain/admins.js'
@@ -29,14 +30,18 @@ const notices: Record<string, string> = {
   'signed-out': 'You have signed out.',
 }
 
-function signInPage(request: FastifyRequest, reply: FastifyReply, status: number, name: string, problem?: string) {
+/** Until the first administrator exists: the console cannot create one, the command on the server can. */
+const setupHint = html`<div class="notice info" role="note"><p>No administrator exists yet. Add the first one on the server:</p>
+<p><code class="command">npx agentxml admin add NAME</code></p><p>It asks for a password; then sign in here with that name and password.</p></div>`
+
+async function signInPage(services: Services, request: FastifyRequest, reply: FastifyReply, status: number, name: string, problem?: string) {
   // double submit: the form's token must equal the cookie's, which another site can neither read nor set
   const token = randomBytes(24).toString('base64url')
   reply.setCookie(signInCookie, token, { ...cookieOptions(request, '/admin/sign-in'), maxAge: 3600 })
   const query = request.query as Record<string, unknown>
   const info = notices[Object.keys(notices).find((key) => formValue(query, key) === '1') ?? '']
   const body = html`<div class="signin panel"><h1>Administrator sign-in</h1>
-${notice(problem ? undefined : info)}${errorBox(problem)}
+${(await hasAdmins(services)) ? '' : setupHint}${notice(problem ? undefined : info)}${errorBox(problem)}
 <form method="post" action="/admin/sign-in"><input type="hidden" name="csrf" value="${token}">
 ${textField({ name: 'name', label: 'Name', value: name, autocomplete: 'username', required: true })}
 ${textField({ name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password', required: true })}
@@ -47,7 +52,7 @@ ${textField({ name: 'password', label: 'Password', type: 'password', autocomplet
 export async function signInRoutes(app: FastifyInstance, { services }: { services: Services }) {
   app.get('/sign-in', async (request, reply) => {
     if (sessionOf(request)) return reply.redirect('/admin/users', 303)
-    return signInPage(request, reply, 200, '')
+    return signInPage(services, request, reply, 200, '')
   })
 
   app.post('/sign-in', async (request, reply) => {
@@ -56,13 +61,13 @@ export async function signInRoutes(app: FastifyInstance, { services }: { service
     const expected = request.cookies[signInCookie] ?? ''
     const presented = formValue(request.body, 'csrf')
     if (!expected || !safeEqual(Buffer.from(expected), Buffer.from(presented))) {
-      return signInPage(request, reply, 403, name, 'The sign-in form had expired. Please try again.')
+      return signInPage(services, request, reply, 403, name, 'The sign-in form had expired. Please try again.')
     }
     const ip = normaliseAddress(request.ip)
     // the name tried goes in as `admin`; whoever may already be signed in in this browser does not
     const scoped = requestServices(services, request)
     const admin = await signIn(scoped, name, password, ip)
-    if (!admin) return signInPage(request, reply, 403, name, signInFailed)
+    if (!admin) return signInPage(services, request, reply, 403, name, signInFailed)
     // a new token at every sign-in: nothing an attacker planted before survives
     setSessionCookie(request, reply, await startSession(services, admin))
     reply.clearCookie(signInCookie, cookieOptions(request, '/admin/sign-in'))

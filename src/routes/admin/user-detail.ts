@@ -39,7 +39,7 @@ ${notice(info)}${errorBox(problem)}
 <section class="panel">${details(user)}
 <div class="actions">
 <form method="post" action="/admin/user/reprovision">${csrf}<input type="hidden" name="name" value="${user.name}"><button type="submit">Reprovision</button></form>
-<form method="post" action="/admin/user/unlock">${csrf}<input type="hidden" name="name" value="${user.name}"><button type="submit" class="secondary">Unlock</button></form>
+${user.lockedAt ? html`<form method="post" action="/admin/user/unlock">${csrf}<input type="hidden" name="name" value="${user.name}"><button type="submit" class="secondary">Unlock</button></form>` : ''}
 <a class="button secondary" href="${withQuery('/admin/user/delete', { name: user.name })}">Delete…</a>
 </div></section>`
   return page({ title: `User ${user.name}`, session, section: 'users', body })
@@ -81,7 +81,11 @@ export async function userDetailRoutes(app: FastifyInstance, { services }: { ser
       return reply.redirect(withQuery('/admin/user', { name, [done]: '1' }), 303)
     })
   action('/user/reprovision', 'reprovisioned', reprovisionUser)
-  action('/user/unlock', 'unlocked', unlockUserAccount)
+  // only a lock in force is lifted: a lapsed one is already gone for the user (domain/lockout.ts)
+  action('/user/unlock', 'unlocked', async (scoped, name) => {
+    if ((await describeUser(scoped, name)).lockedAt === null) throw new DomainError(`user "${name}" is not locked`)
+    return unlockUserAccount(scoped, name)
+  })
 
   app.get('/user/delete', async (request, reply) => {
     const session = requireSession(request)

@@ -60,7 +60,7 @@ export async function userRoutes(app: FastifyInstance, { services }: { services:
     const body = html`<h1>User Management</h1>
 ${notice(added ? `User "${added}" added.` : deleted ? `User "${deleted}" deleted.` : undefined)}
 <form method="get" action="/admin/users" class="toolbar" role="search">
-${textField({ name: 'q', label: 'Find users', type: 'search', value: search })}
+${textField({ name: 'q', label: 'Find users by name, email or phone', type: 'search', value: search })}
 <button type="submit">Search</button>${search ? html`<a class="button secondary" href="/admin/users">Show all</a>` : ''}
 <a class="button secondary" href="/admin/users/new">Add user</a></form>
 <table><thead><tr><th scope="col">User</th><th scope="col">Transport</th><th scope="col">Destination</th><th scope="col">Device</th><th scope="col">Provision code</th><th scope="col">Status</th></tr></thead>

@@ -10,6 +10,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     sql`ALTER TABLE audit_log ADD COLUMN node text`,
     sql`CREATE TABLE rate_limits (key text PRIMARY KEY, hits integer NOT NULL, reset_at bigint NOT NULL)`,
     sql`CREATE INDEX rate_limits_reset ON rate_limits (reset_at)`,
+    // the console's and `agentxml log`'s filters by actor and by address
+    sql`CREATE INDEX audit_log_actor ON audit_log (actor, time)`,
+    sql`CREATE INDEX audit_log_source ON audit_log (source, time)`,
   ]
   for (const statement of statements) await statement.execute(db)
   await fillNameKeys(db)

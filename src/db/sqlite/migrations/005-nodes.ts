@@ -11,6 +11,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     sql`ALTER TABLE audit_log ADD COLUMN node TEXT`,
     sql`CREATE TABLE rate_limits (key TEXT PRIMARY KEY, hits INTEGER NOT NULL, reset_at INTEGER NOT NULL) STRICT`,
     sql`CREATE INDEX rate_limits_reset ON rate_limits (reset_at)`,
+    // the console's and `agentxml log`'s filters by actor and by address
+    sql`CREATE INDEX audit_log_actor ON audit_log (actor, time)`,
+    sql`CREATE INDEX audit_log_source ON audit_log (source, time)`,
   ]
   for (const statement of statements) await statement.execute(db)
   await fillNameKeys(db)
