@@ -16,7 +16,8 @@ export const usage = `Usage: agentxml <command> [options]
   queue retry ID                          (takes the delivery options of serve)
   policy show | policy set KEY VALUE
   mobile provision --server URL --user NAME --code CODE [--state FILE]
-  mobile strings [--state FILE] | mobile otc --pin PIN [--legacy] [--state FILE]
+  mobile strings [--new] [--state FILE]
+  mobile otc --pin PIN [--legacy] [--state FILE]
   admin add NAME | admin list | admin delete NAME | admin set-password NAME
 
 Every command takes --db FILE (default: $AGENTXML_DB, else ./data/agentxml.db).
