@@ -127,10 +127,25 @@ t.test('provision with the reference client, read an OTC, verify it with an agen
   const index = [5, 6, 7, 8, 9].find((n) => deriveCode(nearlyUsed.strings[n] ?? '', '2468') !== deriveCode(after.strings[n] ?? '', '2468')) ?? 5
   t.equal(await agentLogin(url, 'alice', `${deriveCode(nearlyUsed.strings[index] ?? '', '2468')}0${index}`), 'FAIL', 'the old batch is retired')
 
-  const strings = await run(['mobile', 'strings', '--state', state])
-  t.equal(strings.code, 0)
+  // the batch held still has 98 unused strings: a download would retire them, so it needs --new
+  const held = readFileSync(state, 'utf8')
+  const refused = await run(['mobile', 'strings', '--state', state])
+  t.equal(refused.code, 1, 'refused without --new')
+  t.equal(refused.stderr, 'agentxml: 98 security strings of the current batch are unused; "mobile strings --new" downloads a new batch and they stop working\n')
+  t.equal(refused.stdout, '')
+  t.equal(readFileSync(state, 'utf8'), held, 'the state file is untouched')
+  const keptOn = await run(['mobile', 'otc', '--pin', '2468', '--state', state])
+  t.match(keptOn.stdout.trim(), /^\d{4}02$/)
+  t.equal(await agentLogin(url, 'alice', keptOn.stdout.trim()), 'PASS', 'the held batch still works on the server')
+
+  const strings = await run(['mobile', 'strings', '--new', '--state', state])
+  t.equal(strings.code, 0, strings.stderr)
   t.match(strings.stdout, /99 security strings downloaded/)
-  t.same((JSON.parse(readFileSync(state, 'utf8')) as MobileState).used, [])
+  const renewedAgain = JSON.parse(readFileSync(state, 'utf8')) as MobileState
+  t.same(renewedAgain.used, [])
+  t.notSame(renewedAgain.strings, after.strings, 'a new batch')
+  const differs = [3, 4, 5, 6, 7, 8, 9].find((n) => deriveCode(after.strings[n] ?? '', '2468') !== deriveCode(renewedAgain.strings[n] ?? '', '2468')) ?? 3
+  t.equal(await agentLogin(url, 'alice', `${deriveCode(after.strings[differs] ?? '', '2468')}0${differs}`), 'FAIL', 'the batch --new replaced is retired')
 
   const viaNpx = await run(['agentxml', 'mobile', 'otc', '--pin', '2468', '--state', state], 'npx', ['--no-install'])
   t.equal(viaNpx.code, 0, viaNpx.stderr)
@@ -140,6 +155,13 @@ t.test('provision with the reference client, read an OTC, verify it with an agen
   const viaEnv = await run(['mobile', 'otc', '--state', state], process.execPath, [cli], { AGENTXML_PIN: '2468' })
   t.equal(viaEnv.code, 0, viaEnv.stderr)
   t.equal(await agentLogin(url, 'alice', viaEnv.stdout.trim()), 'PASS', 'AGENTXML_PIN gives the PIN as --pin does')
+
+  // a batch with nothing left loses nothing: no --new needed
+  const usedUp = JSON.parse(readFileSync(state, 'utf8')) as MobileState
+  writeFileSync(state, JSON.stringify({ ...usedUp, used: Array.from({ length: 99 }, (_, n) => n + 1) }), { mode: 0o600 })
+  const plain = await run(['mobile', 'strings', '--state', state])
+  t.equal(plain.code, 0, plain.stderr)
+  t.same((JSON.parse(readFileSync(state, 'utf8')) as MobileState).used, [], 'a used-up batch is replaced without --new')
 })
 
 t.test('the client fails with one clear line', async (t) => {

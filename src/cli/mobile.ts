@@ -17,6 +17,7 @@ export async function mobile(args: readonly string[], io: Io): Promise<void> {
     pin: { type: 'string' },
     legacy: { type: 'boolean' },
     state: { type: 'string' },
+    new: { type: 'boolean' },
   })
   const file = values.state ?? defaultStateFile
   const note = (line: string) => io.stderr.write(`${line}\n`)
@@ -33,7 +34,9 @@ export async function mobile(args: readonly string[], io: Io): Promise<void> {
       await refresh(file, state)
       print(io, `provisioned "${user}" at ${url}; 99 security strings downloaded to ${file}`)
     } else if (verb === 'strings') {
-      await refresh(file, loadState(file))
+      const state = loadState(file)
+      assertMayRetire(state, values.new === true)
+      await refresh(file, state)
       print(io, `99 security strings downloaded to ${file}`)
     } else if (verb === 'otc') {
       // the environment keeps the PIN out of `ps`, which shows every process's arguments to every user
@@ -58,6 +61,16 @@ export async function mobile(args: readonly string[], io: Io): Promise<void> {
     if (err instanceof MobileError) throw new CliError(err.message)
     throw err
   }
+}
+
+/**
+ * A download retires the batch the client holds, on the server too: its unused strings stop
+ * working. So `mobile strings` replaces a batch with strings left only when told to (`--new`).
+ */
+function assertMayRetire(state: MobileState, told: boolean): void {
+  const left = remaining(state)
+  if (left === 0 || told) return
+  throw new CliError(`${left} security strings of the current batch are unused; "mobile strings --new" downloads a new batch and they stop working`)
 }
 
 /** Download a fresh batch: the previous one stops working on the server, so nothing of it is kept. */

@@ -17,7 +17,8 @@ export const usage = `Usage: agentxml <command> [options]
   queue retry ID                          (takes the delivery options of serve)
   policy show | policy set KEY VALUE
   mobile provision --server URL --user NAME --code CODE [--state FILE]
-  mobile strings [--state FILE] | mobile otc --pin PIN [--legacy] [--state FILE]
+  mobile strings [--new] [--state FILE]
+  mobile otc --pin PIN [--legacy] [--state FILE]
   admin add NAME | admin list | admin delete NAME | admin set-password NAME
   log [--user NAME] [--event E] [--outcome success|failure] [--source ADDR]
       [--since T] [--until T] [--limit N] [--format text|json]
