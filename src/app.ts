@@ -4,8 +4,10 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Config } from './config.js'
 import type { Services } from './domain/services.js'
 import { adminConsole } from './routes/admin/index.js'
+import { proxyTrust } from './domain/networks.js'
 import { adminXmlRoutes } from './routes/admin-xml.js'
 import { agentXmlRoutes } from './routes/agent-xml.js'
+import { refuseUnplainClientAddress } from './routes/client-address.js'
 import { clientError, frameworkError } from './routes/framework-errors.js'
 import { notFoundBody, refusedBody, xmlContentType } from './routes/replies.js'
 import { requestServices } from './routes/request-services.js'
@@ -28,7 +30,7 @@ export async function buildApp({ config, services, https }: AppOptions): Promise
   const options: FastifyServerOptions & { http?: ServerOptions; https?: object } = {
     // no logger for fastify itself: the server's lines go through requestServices (request-services.ts)
     bodyLimit,
-    trustProxy: config.trustProxy,
+    trustProxy: config.trustProxy ? proxyTrust(config.trustProxy) : false,
     // fastify's own 503 while closing is JSON; a request still arriving on an open connection while
     // the server drains is served instead (the database closes only after the last one)
     return503OnClosing: false,
@@ -50,6 +52,7 @@ export async function buildApp({ config, services, https }: AppOptions): Promise
     else log.warn({ errorCode: error.code, status }, 'request refused')
     return reply.code(status).type(xmlContentType).send(refusedBody())
   })
+  if (config.trustProxy) app.addHook('onRequest', refuseUnplainClientAddress(services))
   await app.register(agentXmlRoutes, { services })
   await app.register(tokenIndexRoutes, { services })
   await app.register(siteLookupRoutes, { site: siteDetails(config) })

@@ -10,7 +10,7 @@ export async function serve(args: readonly string[], io: Io): Promise<void> {
     'log-level': { type: 'string' },
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
-    'trust-proxy': { type: 'boolean' },
+    'trust-proxy': { type: 'string' },
     'request-timeout': { type: 'string' },
     ...deliveryOptions,
   })

@@ -1,7 +1,7 @@
 export const usage = `Usage: agentxml <command> [options]
 
   serve [--host H] [--port P] [--db FILE] [--log-format json|pinsafe]
-        [--tls-cert FILE --tls-key FILE] [--site-id ID] [--public-url URL] [--trust-proxy]
+        [--tls-cert FILE --tls-key FILE] [--site-id ID] [--public-url URL] [--trust-proxy PROXIES]
         [--request-timeout SECONDS]
         [--smtp-url URL] [--smtp-from ADDR] [--sms-url URL] [--outbox FILE]
         [--smtp-require-tls] [--smtp-ca FILE] [--sms-method M] [--sms-header 'N: V']...
