@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { AuditEntry } from '../../db/schema/index.js'
 import { readAudit } from '../../domain/audit.js'
 import type { Services } from '../../domain/services.js'
+import { oneLine } from '../../logging/one-line.js'
 import { badge, formValue, pageNumber, pager, selectField, textField, withQuery } from './components.js'
 import { formatTime, html } from './html.js'
 import { page } from './layout.js'
@@ -12,7 +13,18 @@ export const entriesPerPage = 50
 
 const actor = (entry: AuditEntry) => (entry.actor ? html`<span class="muted">${entry.actor_type ?? ''}</span> ${entry.actor}` : '')
 
-function row(entry: AuditEntry) {
+/** Rows stored before values were made one line (domain/audit.ts) are shown as they are now. */
+const shown = (entry: AuditEntry): AuditEntry => ({
+  ...entry,
+  message: oneLine(entry.message),
+  detail: entry.detail && oneLine(entry.detail),
+  user_name: entry.user_name && oneLine(entry.user_name),
+  actor: entry.actor && oneLine(entry.actor),
+  source: entry.source && oneLine(entry.source),
+})
+
+function row(stored: AuditEntry) {
+  const entry = shown(stored)
   return html`<tr><td class="time">${formatTime(entry.time)}</td><td><code>${entry.event}</code></td>
 <td class="message">${entry.message}${entry.detail ? html`<br><span class="muted">${entry.detail}</span>` : ''}</td>
 <td>${entry.user_name ?? ''}</td><td>${actor(entry)}</td><td>${entry.source ?? ''}</td>
