@@ -1,6 +1,7 @@
 import { findProvisionCode } from '../db/repositories/provision-codes.js'
 import { findDeviceByUser } from '../db/repositories/devices.js'
 import { deleteUserByName, findUserByName, insertUser, listUsers, updateUser } from '../db/repositories/users.js'
+import type { Db } from '../db/index.js'
 import type { User } from '../db/schema/index.js'
 import { inTransaction } from '../db/transaction.js'
 import { decrypt, encrypt } from '../secrets.js'
@@ -9,6 +10,9 @@ import { InvalidInput, UserExists, UserNotFound } from './errors.js'
 import { lockState, unlocksAt } from './lockout.js'
 import { policiesOf } from './policy.js'
 import type { Services } from './services.js'
+import { checkUserName, nameKey } from './user-names.js'
+
+export { checkUserName }
 
 export interface UserInput {
   readonly name: string
@@ -33,15 +37,6 @@ export interface UserView {
   readonly device: { readonly boundAt: number; readonly deviceOs: string | null } | undefined
   readonly pendingCodeExpiresAt: number | undefined
   readonly createdAt: number
-}
-
-export function checkUserName(name: string): string {
-  const trimmed = name.trim()
-  // no control characters: names end up in log lines that SIEM parsers split on
-  if (trimmed === '' || trimmed.length > 128 || /[\p{Cc}"]/u.test(trimmed)) {
-    throw new InvalidInput(`user name "${name}" is not allowed (1 to 128 characters, no quotes or control characters)`)
-  }
-  return trimmed
 }
 
 export function checkPin(pin: string): string {
@@ -69,12 +64,14 @@ export function openPin(services: Services, user: User): string | undefined {
   return user.pin ? decrypt(services.keys, user.pin, `pin:${user.name}`) : undefined
 }
 
-export async function addUser(services: Services, input: UserInput): Promise<void> {
+/** Adds the user and returns the name as stored (trimmed, NFC). */
+export async function addUser(services: Services, input: UserInput): Promise<string> {
   const name = checkUserName(input.name)
   const transport = checkTransport(input)
   const pin = input.pin === undefined ? null : sealPin(services, name, checkPin(input.pin))
   await inTransaction(services.db, async (trx) => {
-    if (await findUserByName(trx, name)) throw new UserExists(name)
+    const existing = await findUserByKey(trx, name)
+    if (existing) throw new UserExists(name, existing.name)
     await insertUser(trx, {
       name,
       pin,
@@ -85,6 +82,21 @@ export async function addUser(services: Services, input: UserInput): Promise<voi
       created_at: services.now(),
     })
   })
+  return name
+}
+
+/**
+ * The user whose name has the same key (`nameKey`), if any. Until names have a stored key, the
+ * name's longest ASCII run narrows the search (SQL LIKE ignores ASCII case) and the key decides;
+ * a name without ASCII letters is compared with every user.
+ */
+async function findUserByKey(db: Db, name: string): Promise<User | undefined> {
+  const exact = await findUserByName(db, name)
+  if (exact) return exact
+  const key = nameKey(name)
+  const probe = (name.match(/[\x20-\x7e]+/g) ?? []).reduce((longest, run) => (run.length > longest.length ? run : longest), '')
+  const candidates = await listUsers(db, probe === '' ? {} : { search: probe })
+  return candidates.find((user) => nameKey(user.name) === key)
 }
 
 export async function requireUser(services: Services, name: string): Promise<User> {
