@@ -1,11 +1,12 @@
 import { verifyLogin } from '../domain/login.js'
+import { shownName, tooLongForAUser, tooLongReason } from '../domain/user-names.js'
 import { LoginFailure, NoOtc } from '../protocol/errors.js'
 import type { AgentRequest } from '../protocol/types.js'
 import type { Action } from './action.js'
 
 function assertOtc(request: AgentRequest): string {
   const otc = request.fields.OTC
-  if (!otc) throw new NoOtc(request.fields.Username ?? '')
+  if (!otc) throw new NoOtc(shownName(request.fields.Username ?? ''))
   return otc
 }
 
@@ -13,6 +14,8 @@ function assertUsername(request: AgentRequest): string {
   const user = request.fields.Username
   // no name is no user: the same plain FAIL as an unknown one (spec §6)
   if (!user) throw new LoginFailure(undefined, '', 'User not found', { reason: 'no Username' })
+  // no user has such a name: the same plain FAIL, without the look-up, logged truncated
+  if (tooLongForAUser(user)) throw new LoginFailure(undefined, shownName(user), 'User not found', { reason: tooLongReason })
   return user
 }
 

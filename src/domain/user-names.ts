@@ -26,6 +26,9 @@ const isHighSurrogate = (unit: number) => unit >= 0xd800 && unit <= 0xdbff
 /** Longer than any user can be: such a name is refused before it is looked up or logged whole. */
 export const tooLongForAUser = (name: string): boolean => name.length > maxUserNameLength && characterCount(name) > maxUserNameLength
 
+/** Why a name longer than any user's was refused (the log's `reason`). */
+export const tooLongReason = `user name longer than ${maxUserNameLength} characters`
+
 /** A name as a log line or a message quotes it: whole when it could be a user's, else its first 64 characters and its length. */
 export function shownName(name: string): string {
   if (!tooLongForAUser(name)) return name
