@@ -53,7 +53,7 @@ export async function buildApp({ config, services, https }: AppOptions): Promise
     return reply.code(status).type(xmlContentType).send(refusedBody())
   })
   if (config.trustProxy) app.addHook('onRequest', refuseUnplainClientAddress(services))
-  await app.register(agentXmlRoutes, { services })
+  await app.register(agentXmlRoutes, { services, limits: { proxyBodyLimit: config.proxyBodyLimit, maxElements: config.maxElements } })
   await app.register(tokenIndexRoutes, { services })
   await app.register(siteLookupRoutes, { site: siteDetails(config) })
   await app.register(selfServiceRoutes, { services, publicUrl: config.publicUrl })

@@ -21,6 +21,10 @@ export interface Config {
   readonly publicUrl: URL | undefined
   /** The reverse proxies whose `X-Forwarded-For` is believed; undefined: none, the socket's peer is the client. */
   readonly trustProxy: TrustedProxies | undefined
+  /** Bytes a request to the public /proxy context may have (413 over it); the agent contexts take 64 KiB. */
+  readonly proxyBodyLimit: number
+  /** Elements an AgentXML request may hold, the root included; more is AGENT_ERROR_GENERAL, unparsed. */
+  readonly maxElements: number
   /** Seconds a client has to send a whole request (headers and body) before it gets 408. */
   readonly requestTimeout: number
   readonly smtpUrl: string | undefined
@@ -92,6 +96,8 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
     publicUrl: parseUrl(pick('public-url', 'AGENTXML_PUBLIC_URL'), '--public-url'),
     // behind a reverse proxy, the client address comes from X-Forwarded-For (agents are matched on it)
     trustProxy: parseTrustProxy(flags['trust-proxy'] === true ? true : pick('trust-proxy', 'AGENTXML_TRUST_PROXY')),
+    proxyBodyLimit: parseCount(pick('proxy-body-limit', 'AGENTXML_PROXY_BODY_LIMIT') ?? '4096', '--proxy-body-limit', 'bytes', 512, 65536),
+    maxElements: parseCount(pick('max-elements', 'AGENTXML_MAX_ELEMENTS') ?? '64', '--max-elements', 'elements', 8, 100_000),
     requestTimeout: parseSeconds(pick('request-timeout', 'AGENTXML_REQUEST_TIMEOUT') ?? '30', '--request-timeout', 1, 3600),
     ...delivery,
   })
@@ -129,6 +135,12 @@ function parseSeconds(text: string, name: string, min: number, max: number): num
   const seconds = Number(text)
   if (!/^\d+$/.test(text) || seconds < min || seconds > max) throw new ConfigError(`${name} must be a number of seconds from ${min} to ${max}, not "${text}"`)
   return seconds
+}
+
+function parseCount(text: string, name: string, unit: string, min: number, max: number): number {
+  const count = Number(text)
+  if (!/^\d+$/.test(text) || count < min || count > max) throw new ConfigError(`${name} must be a number of ${unit} from ${min} to ${max}, not "${text}"`)
+  return count
 }
 
 function parsePort(text: string): number {

@@ -3,7 +3,7 @@ import { DomainError } from '../domain/errors.js'
 import { type Services, withLog } from '../domain/services.js'
 import { AgentAccessDenied, AgentError, GeneralError } from '../protocol/errors.js'
 import type { AgentRequest, Context } from '../protocol/types.js'
-import { parseAgentRequest } from '../wire/parse.js'
+import { type ParseLimits, parseAgentRequest } from '../wire/parse.js'
 import { renderReply } from '../wire/render.js'
 import type { Action, ActionContext } from './action.js'
 import { actions } from './index.js'
@@ -34,11 +34,17 @@ async function assertAgent(services: Services, context: Context, request: AgentR
  * `AgentError` reaches the client as its code; anything else becomes AGENT_ERROR_GENERAL with
  * the cause only in the log.
  */
-export async function handleAgentXml(services: Services, context: Context, body: Buffer | undefined, source: Source): Promise<string> {
+export async function handleAgentXml(
+  services: Services,
+  context: Context,
+  body: Buffer | undefined,
+  source: Source,
+  limits?: ParseLimits,
+): Promise<string> {
   let request: AgentRequest | undefined
   let log = services.log
   try {
-    request = parseAgentRequest(body)
+    request = parseAgentRequest(body, limits)
     const action = assertWellFormed(request)
     const agent = action.agentOnly ? await assertAgent(services, context, request, source) : undefined
     if (agent) log = log.child({ agent: agent.name })

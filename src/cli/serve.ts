@@ -12,6 +12,8 @@ export async function serve(args: readonly string[], io: Io): Promise<void> {
     'tls-key': { type: 'string' },
     'trust-proxy': { type: 'string' },
     'request-timeout': { type: 'string' },
+    'proxy-body-limit': { type: 'string' },
+    'max-elements': { type: 'string' },
     ...deliveryOptions,
   })
   const server = await startServer(configFrom(values, io))

@@ -2,7 +2,7 @@ export const usage = `Usage: agentxml <command> [options]
 
   serve [--host H] [--port P] [--db FILE] [--log-format json|pinsafe]
         [--tls-cert FILE --tls-key FILE] [--site-id ID] [--public-url URL] [--trust-proxy PROXIES]
-        [--request-timeout SECONDS]
+        [--request-timeout SECONDS] [--proxy-body-limit BYTES] [--max-elements N]
         [--smtp-url URL] [--smtp-from ADDR] [--sms-url URL] [--outbox FILE]
         [--smtp-require-tls] [--smtp-ca FILE] [--sms-method M] [--sms-header 'N: V']...
         [--sms-body TEMPLATE] [--message-template FILE] [--retry-delays SECONDS,...]
