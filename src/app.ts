@@ -8,7 +8,7 @@ import { proxyTrust } from './domain/networks.js'
 import { adminXmlRoutes } from './routes/admin-xml.js'
 import { agentXmlRoutes } from './routes/agent-xml.js'
 import { refuseUnplainClientAddress } from './routes/client-address.js'
-import { clientError, frameworkError } from './routes/framework-errors.js'
+import { clientError, frameworkError, refuseMissingHost } from './routes/framework-errors.js'
 import { notFoundBody, refusedBody, xmlContentType } from './routes/replies.js'
 import { requestServices } from './routes/request-services.js'
 import { selfServiceRoutes } from './routes/self-service.js'
@@ -26,7 +26,13 @@ export interface AppOptions {
 
 /** The whole HTTP application; it never listens (server.ts does), so tests drive it with inject(). */
 export async function buildApp({ config, services, https }: AppOptions): Promise<FastifyInstance> {
-  const timeouts = { requestTimeout: config.requestTimeout * 1000, headersTimeout: Math.min(60_000, config.requestTimeout * 1000), connectionsCheckingInterval: 1000 }
+  const timeouts = {
+    requestTimeout: config.requestTimeout * 1000,
+    headersTimeout: Math.min(60_000, config.requestTimeout * 1000),
+    connectionsCheckingInterval: 1000,
+    // node's own refusal of HTTP/1.1 without Host is an empty 400: refuseMissingHost answers in XML
+    requireHostHeader: false,
+  }
   const options: FastifyServerOptions & { http?: ServerOptions; https?: object } = {
     // no logger for fastify itself: the server's lines go through requestServices (request-services.ts)
     bodyLimit,
@@ -52,6 +58,7 @@ export async function buildApp({ config, services, https }: AppOptions): Promise
     else log.warn({ errorCode: error.code, status }, 'request refused')
     return reply.code(status).type(xmlContentType).send(refusedBody())
   })
+  app.addHook('onRequest', refuseMissingHost(services))
   if (config.trustProxy) app.addHook('onRequest', refuseUnplainClientAddress(services))
   await app.register(agentXmlRoutes, { services, limits: { proxyBodyLimit: config.proxyBodyLimit, maxElements: config.maxElements } })
   await app.register(tokenIndexRoutes, { services })
