@@ -6,6 +6,7 @@ import type { User } from '../db/schema/index.js'
 import { inTransaction } from '../db/transaction.js'
 import { decrypt, encrypt } from '../secrets.js'
 import { transportNames } from '../transports/queue.js'
+import { isPlainEmailAddress } from './email-address.js'
 import { InvalidInput, UserExists, UserNotFound } from './errors.js'
 import { lockState, unlocksAt } from './lockout.js'
 import { policiesOf } from './policy.js'
@@ -49,8 +50,8 @@ export function checkTransport(input: UserInput): string {
   if (!(transportNames as readonly string[]).includes(transport)) {
     throw new InvalidInput(`transport must be one of ${transportNames.join(', ')}, not "${transport}"`)
   }
-  if (input.email !== undefined && !/^[^\s@]+@[^\s@]+$/.test(input.email)) {
-    throw new InvalidInput(`"${input.email}" is not an email address`)
+  if (input.email !== undefined && !isPlainEmailAddress(input.email)) {
+    throw new InvalidInput(`${JSON.stringify(input.email.slice(0, 256))} is not an email address (a plain address, name@example.com)`)
   }
   if (input.phone !== undefined && !/^\+?[0-9 ()-]{3,32}$/.test(input.phone)) {
     throw new InvalidInput(`"${input.phone}" is not a phone number`)
