@@ -19,12 +19,12 @@ t.test('per event and source, one record a minute is stored; the rest become one
   const [summary, ...rest] = gate.summaries(minute)
   t.same(rest, [])
   t.match(summary, { event: 'tokenIndex', ip: '192.0.2.1', level: 30, count: 500 })
-  t.equal(summary?.msg, '500 more "tokenIndex" records from 192.0.2.1 within a minute, not stored one by one (the server log has each)')
-  t.match(auditEntryOf(summary ?? {}, 5), { event: 'tokenIndex', source: '192.0.2.1', outcome: 'success', detail: '500 more from this source, not stored one by one' })
+  t.equal(summary?.msg, '500 more "tokenIndex" records within a minute from 192.0.2.1, not stored one by one (the server log has each)')
+  t.match(auditEntryOf(summary ?? {}, 5), { event: 'tokenIndex', source: '192.0.2.1', outcome: 'success', detail: '500 more, not stored one by one' })
   t.ok(gate.admit(unknown('192.0.2.1'), minute + 1), 'a new minute: a new first record')
 })
 
-t.test('past 20 sources an event is counted for all the others together: the table grows by a bounded number of rows a minute', async (t) => {
+t.test('past 10 sources an event is counted for all the others together: at most 11 rows a minute an event', async (t) => {
   const gate = createFloodGate()
   let stored = 0
   for (let i = 0; i < 5000; i++) if (gate.admit(unknown(`2001:db8::${i.toString(16)}`, 'agentRefused'), i)) stored++
@@ -32,7 +32,12 @@ t.test('past 20 sources an event is counted for all the others together: the tab
   const summaries = gate.summaries(minute)
   t.equal(summaries.length, 1)
   t.match(summaries[0], { event: 'agentRefused', ip: undefined, count: 5000 - floodLimits.sources })
-  t.match(summaries[0]?.msg, /^4980 more "agentRefused" records from other sources within a minute/)
+  t.match(summaries[0]?.msg, /^4990 more "agentRefused" records within a minute from 4990 from other sources, not stored/)
+
+  const mixed = createFloodGate()
+  for (const ip of ['a', 'a', 'a', 'a', 'b', 'b', 'b', ...Array.from({ length: 20 }, (_, i) => `c${i}`), 'c15']) mixed.admit(unknown(ip), 0)
+  // a, b and c0–c7 are the 10 sources stored; c8–c19 and c15 again are the others
+  t.match(mixed.summaries(minute), [{ ip: undefined, count: 3 + 2 + 13, msg: '18 more "tokenIndex" records within a minute from a ×3, b ×2, 13 from other sources, not stored one by one (the server log has each)' }])
 })
 
 t.test('what an authenticated caller or a secret causes is never aggregated', async (t) => {
@@ -71,7 +76,8 @@ t.test('3 000 unauthenticated requests make a handful of audit rows, each reques
   const count = (event: string) => rows.filter((r) => r.event === event).length
   t.equal(count('tokenIndex'), 2, 'one row, then one with the count')
   t.equal(count('noAuthMethod'), 3, 'the provisions of unknown users: one row, one with the count; and the agent\'s reprovision')
-  t.equal(count('agentRefused'), floodLimits.sources * 2 + 1, '20 sources one row each, each one with its count, and one for the other 30')
-  t.match(rows.find((r) => r.event === 'tokenIndex' && r.detail !== null), { source: '198.51.100.9', detail: '999 more from this source, not stored one by one' })
+  t.equal(count('agentRefused'), floodLimits.sources + 1, '10 sources one row each, and one with the count of the rest')
+  t.match(rows.find((r) => r.event === 'tokenIndex' && r.detail !== null), { source: '198.51.100.9', detail: '999 more, not stored one by one' })
+  t.match(rows.find((r) => r.event === 'agentRefused' && r.detail !== null)?.message, /^990 more "agentRefused" records within a minute from 198\.51\.100\.0 ×19, .*, 800 from other sources,/)
   t.ok(rows.length < 50, `${rows.length} rows in all`)
 })

@@ -18,22 +18,26 @@ const openEvents = new Set([
   'adminSignInFailed',
 ])
 
-/** Per minute, the first record of each event and source is stored, for at most 20 sources an event. */
-export const floodLimits = { windowMs: 60_000, sources: 20 } as const
+/**
+ * Per minute and event, the first record of each of the first 10 sources is stored; the others
+ * become one row with their count. At most 11 rows a minute an event, whatever the request rate
+ * and however many addresses the requests come from.
+ */
+export const floodLimits = { windowMs: 60_000, sources: 10 } as const
 
 /** Caused by a request with a source address and without an authenticated agent (`agent` is set once one is). */
-const open = (record: AuditRecord): record is AuditRecord & { event: string } =>
+const open = (record: AuditRecord): record is AuditRecord & { event: string; ip: string } =>
   typeof record.event === 'string' && openEvents.has(record.event) && typeof record.ip === 'string' && record.agent === undefined
 
+/** One event's minute: how many more came from each source stored, and from the others. */
 interface Counted {
-  readonly event: string
-  readonly ip: string | undefined
   readonly level: unknown
-  count: number
+  readonly sources: Map<string, number>
+  others: number
 }
 
 export interface FloodGate {
-  /** Whether to store `record`; when not, it is counted, and its count stored later as one row. */
+  /** Whether to store `record`; when not, it is counted, and the count stored later as one row. */
   admit(record: AuditRecord, now: number): boolean
   /** The count rows of the minute that has ended by `now`, or (`drain`) of what was counted so far. */
   summaries(now: number, drain?: boolean): AuditRecord[]
@@ -41,67 +45,70 @@ export interface FloodGate {
   pendingUntil(): number | undefined
 }
 
+function summary(event: string, { level, sources, others }: Counted, now: number): AuditRecord | undefined {
+  const more = [...sources].filter(([, count]) => count > 0)
+  const total = more.reduce((sum, [, count]) => sum + count, others)
+  if (total === 0) return undefined
+  const only = others === 0 && more.length === 1 ? more[0]?.[0] : undefined
+  const from = only ?? [...more.map(([ip, count]) => `${ip} ×${count}`), ...(others > 0 ? [`${others} from other sources`] : [])].join(', ')
+  return {
+    time: now,
+    level,
+    event,
+    ip: only,
+    count: total,
+    msg: `${total} more "${event}" records within a minute from ${from}, not stored one by one (the server log has each)`,
+    reason: `${total} more, not stored one by one`,
+  }
+}
+
 export function createFloodGate(limits: { readonly windowMs: number; readonly sources: number } = floodLimits): FloodGate {
   let windowStart = 0
-  // per event and source; the other sources of an event share the key with no source. Bounded: at most `sources` + 1 keys an event
+  // bounded: at most `sources` entries an event
   let counted = new Map<string, Counted>()
-  let sources = new Map<string, number>()
+  let ended: AuditRecord[] = []
 
   const rows = (now: number): AuditRecord[] =>
-    [...counted.values()]
-      .filter((entry) => entry.count > 0)
-      .map(({ event, ip, level, count }) => ({
-        time: now,
-        level,
-        event,
-        ip,
-        count,
-        msg: `${count} more "${event}" records from ${ip ?? 'other sources'} within a minute, not stored one by one (the server log has each)`,
-        reason: `${count} more from ${ip ? 'this source' : 'other sources'}, not stored one by one`,
-      }))
-
-  const rotate = (now: number): AuditRecord[] => {
-    if (now < windowStart + limits.windowMs) return []
-    const ended = rows(now)
+    [...counted].map(([event, entry]) => summary(event, entry, now)).filter((row): row is AuditRecord => row !== undefined)
+  const rotate = (now: number) => {
+    if (now < windowStart + limits.windowMs) return
+    ended.push(...rows(now))
     windowStart = now
     counted = new Map()
-    sources = new Map()
-    return ended
   }
-  let ended: AuditRecord[] = []
 
   return {
     admit(record, now) {
       if (!open(record)) return true
-      ended.push(...rotate(now))
-      const { event } = record
-      const ip = record.ip as string
-      const entry = counted.get(`${event} ${ip}`)
-      if (entry) {
-        entry.count++
+      rotate(now)
+      const entry = counted.get(record.event) ?? { level: record.level, sources: new Map<string, number>(), others: 0 }
+      counted.set(record.event, entry)
+      const seen = entry.sources.get(record.ip)
+      if (seen !== undefined) {
+        entry.sources.set(record.ip, seen + 1)
         return false
       }
-      const seen = sources.get(event) ?? 0
-      if (seen < limits.sources) {
-        sources.set(event, seen + 1)
-        counted.set(`${event} ${ip}`, { event, ip, level: record.level, count: 0 })
+      if (entry.sources.size < limits.sources) {
+        entry.sources.set(record.ip, 0)
         return true
       }
-      const others = counted.get(event) ?? { event, ip: undefined, level: record.level, count: 0 }
-      others.count++
-      counted.set(event, others)
+      entry.others++
       return false
     },
     summaries(now, drain = false) {
-      const due = [...ended, ...rotate(now)]
+      rotate(now)
+      const due = ended
       ended = []
       if (!drain) return due
       const sofar = rows(now)
-      for (const entry of counted.values()) entry.count = 0
+      for (const entry of counted.values()) {
+        for (const ip of entry.sources.keys()) entry.sources.set(ip, 0)
+        entry.others = 0
+      }
       return [...due, ...sofar]
     },
     pendingUntil() {
-      return [...counted.values()].some((entry) => entry.count > 0) ? windowStart + limits.windowMs : undefined
+      return rows(0).length > 0 ? windowStart + limits.windowMs : undefined
     },
   }
 }
