@@ -7,7 +7,7 @@ import { adminConsole } from './routes/admin/index.js'
 import { proxyTrust } from './domain/networks.js'
 import { adminXmlRoutes } from './routes/admin-xml.js'
 import { agentXmlRoutes } from './routes/agent-xml.js'
-import { refuseUnplainClientAddress } from './routes/client-address.js'
+import { refuseInvalidClientAddress } from './routes/client-address.js'
 import { clientError, frameworkError, refuseMissingHost } from './routes/framework-errors.js'
 import { notFoundBody, refusedBody, xmlContentType } from './routes/replies.js'
 import { requestServices } from './routes/request-services.js'
@@ -59,7 +59,7 @@ export async function buildApp({ config, services, https }: AppOptions): Promise
     return reply.code(status).type(xmlContentType).send(refusedBody())
   })
   app.addHook('onRequest', refuseMissingHost(services))
-  if (config.trustProxy) app.addHook('onRequest', refuseUnplainClientAddress(services))
+  if (config.trustProxy) app.addHook('onRequest', refuseInvalidClientAddress(services))
   await app.register(agentXmlRoutes, { services, limits: { proxyBodyLimit: config.proxyBodyLimit, maxElements: config.maxElements } })
   await app.register(tokenIndexRoutes, { services })
   await app.register(siteLookupRoutes, { site: siteDetails(config) })

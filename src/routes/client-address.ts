@@ -9,7 +9,7 @@ import { refusedBody, xmlContentType } from './replies.js'
  * misconfigured chain, can make that any text; such a request is refused before any route, rate
  * limit or log line sees it, and logged with the peer's address, never with the header.
  */
-export function refuseUnplainClientAddress(services: Services) {
+export function refuseInvalidClientAddress(services: Services) {
   return (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     if (isPlainAddress(normaliseAddress(request.ip))) return done()
     const peer = normaliseAddress(request.socket.remoteAddress ?? '')
