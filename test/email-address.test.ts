@@ -12,7 +12,7 @@ import { build, post } from './helpers/build.js'
 import { seedUser } from './helpers/seed.js'
 import { startSmtp } from './helpers/smtp.js'
 
-const plain = ['alice@example.com', 'a.b+tag@sub.example.co.uk', "o'brien@example.ie", 'x_y-z@xn--bcher-kva.example', 'ALICE@EXAMPLE.COM']
+const plain = ['alice@example.com', 'a.b+tag@sub.example.co.uk', "o'brien@example.ie", 'x_y-z@xn--bcher-kva.example', 'ALICE@EXAMPLE.COM', 'józef.wiśniewski@example.com', 'alice@exämple.com']
 // each of these makes a mail library send somewhere else than the address shown, or is no address at all
 const notPlain = [
   'list:evil@attacker.test;',
@@ -33,7 +33,8 @@ const notPlain = [
   'a@example',
   'a@example.com\n',
   'a b@example.com',
-  'alice@exämple.com',
+  'alice@example.com\u00a0',
+  'alice\u200b@example.com',
   `${'a'.repeat(250)}@example.com`,
   '',
 ]
