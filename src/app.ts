@@ -2,12 +2,14 @@ import type { ServerOptions } from 'node:http'
 import { hostname } from 'node:os'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { Config } from './config.js'
+import { proxyTrust } from './domain/networks.js'
 import type { Services } from './domain/services.js'
 import { adminConsole } from './routes/admin/index.js'
 import { adminXmlRoutes } from './routes/admin-xml.js'
 import { agentXmlRoutes } from './routes/agent-xml.js'
+import { refuseInvalidClientAddress } from './routes/client-address.js'
+import { clientError, frameworkError, refuseMissingHost } from './routes/framework-errors.js'
 import { healthRoutes } from './routes/health.js'
-import { clientError, frameworkError } from './routes/framework-errors.js'
 import { notFoundBody, refusedBody, xmlContentType } from './routes/replies.js'
 import { requestServices } from './routes/request-services.js'
 import { selfServiceRoutes } from './routes/self-service.js'
@@ -25,11 +27,17 @@ export interface AppOptions {
 
 /** The whole HTTP application; it never listens (server.ts does), so tests drive it with inject(). */
 export async function buildApp({ config, services, https }: AppOptions): Promise<FastifyInstance> {
-  const timeouts = { requestTimeout: config.requestTimeout * 1000, headersTimeout: Math.min(60_000, config.requestTimeout * 1000), connectionsCheckingInterval: 1000 }
+  const timeouts = {
+    requestTimeout: config.requestTimeout * 1000,
+    headersTimeout: Math.min(60_000, config.requestTimeout * 1000),
+    connectionsCheckingInterval: 1000,
+    // node's own refusal of HTTP/1.1 without Host is an empty 400: refuseMissingHost answers in XML
+    requireHostHeader: false,
+  }
   const options: FastifyServerOptions & { http?: ServerOptions; https?: object } = {
     // no logger for fastify itself: the server's lines go through requestServices (request-services.ts)
     bodyLimit,
-    trustProxy: config.trustProxy,
+    trustProxy: config.trustProxy ? proxyTrust(config.trustProxy) : false,
     // fastify's own 503 while closing is JSON; a request still arriving on an open connection while
     // the server drains is served instead (the database closes only after the last one)
     return503OnClosing: false,
@@ -51,8 +59,10 @@ export async function buildApp({ config, services, https }: AppOptions): Promise
     else log.warn({ errorCode: error.code, status }, 'request refused')
     return reply.code(status).type(xmlContentType).send(refusedBody())
   })
+  app.addHook('onRequest', refuseMissingHost(services))
+  if (config.trustProxy) app.addHook('onRequest', refuseInvalidClientAddress(services))
   await app.register(healthRoutes, { services })
-  await app.register(agentXmlRoutes, { services })
+  await app.register(agentXmlRoutes, { services, limits: { proxyBodyLimit: config.proxyBodyLimit, maxElements: config.maxElements } })
   await app.register(tokenIndexRoutes, { services })
   await app.register(siteLookupRoutes, { site: siteDetails(config) })
   await app.register(selfServiceRoutes, { services, publicUrl: config.publicUrl })

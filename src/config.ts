@@ -1,5 +1,6 @@
 import { hostname } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
+import { parseNetwork, type TrustedProxies } from './domain/networks.js'
 import { defaultRetryDelays, parseRetryDelays, parseSmsGateway, parseSmtpUrl } from './transports/settings.js'
 
 export type LogFormat = 'json' | 'pinsafe'
@@ -26,7 +27,12 @@ export interface Config {
   readonly siteId: string | undefined
   /** The address mobile clients reach, for the site lookup (spec §10). */
   readonly publicUrl: URL | undefined
-  readonly trustProxy: boolean
+  /** The reverse proxies whose `X-Forwarded-For` is believed; undefined: none, the socket's peer is the client. */
+  readonly trustProxy: TrustedProxies | undefined
+  /** Bytes a request to the public /proxy context may have (413 over it); the agent contexts take 64 KiB. */
+  readonly proxyBodyLimit: number
+  /** Elements an AgentXML request may hold, the root included; more is AGENT_ERROR_GENERAL, unparsed. */
+  readonly maxElements: number
   /** Seconds a client has to send a whole request (headers and body) before it gets 408. */
   readonly requestTimeout: number
   readonly smtpUrl: string | undefined
@@ -104,7 +110,9 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
     siteId: pick('site-id', 'AGENTXML_SITE_ID'),
     publicUrl: parseUrl(pick('public-url', 'AGENTXML_PUBLIC_URL'), '--public-url'),
     // behind a reverse proxy, the client address comes from X-Forwarded-For (agents are matched on it)
-    trustProxy: flags['trust-proxy'] === true || /^(1|yes|true)$/i.test(env.AGENTXML_TRUST_PROXY ?? ''),
+    trustProxy: parseTrustProxy(flags['trust-proxy'] === true ? true : pick('trust-proxy', 'AGENTXML_TRUST_PROXY')),
+    proxyBodyLimit: parseCount(pick('proxy-body-limit', 'AGENTXML_PROXY_BODY_LIMIT') ?? '4096', '--proxy-body-limit', 'bytes', 512, 65536),
+    maxElements: parseCount(pick('max-elements', 'AGENTXML_MAX_ELEMENTS') ?? '64', '--max-elements', 'elements', 8, 100_000),
     requestTimeout: parseSeconds(pick('request-timeout', 'AGENTXML_REQUEST_TIMEOUT') ?? '30', '--request-timeout', 1, 3600),
     ...delivery,
   })
@@ -112,11 +120,11 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
 
 const list = (value: Flags[string]) => (Array.isArray(value) ? (value as readonly string[]) : typeof value === 'string' ? [value] : undefined)
 
-function checked<T>(read: () => T): T {
+function checked<T>(read: () => T, prefix = ''): T {
   try {
     return read()
   } catch (err) {
-    throw new ConfigError((err as Error).message)
+    throw new ConfigError(`${prefix}${(err as Error).message}`)
   }
 }
 
@@ -149,10 +157,32 @@ function parseNodeName(text: string): string {
   return text
 }
 
+function parseCount(text: string, name: string, unit: string, min: number, max: number): number {
+  const count = Number(text)
+  if (!/^\d+$/.test(text) || count < min || count > max) throw new ConfigError(`${name} must be a number of ${unit} from ${min} to ${max}, not "${text}"`)
+  return count
+}
+
 function parsePort(text: string): number {
   const port = Number(text)
   if (!/^\d+$/.test(text) || port > 65535) throw new ConfigError(`port must be a number from 0 to 65535, not "${text}"`)
   return port
+}
+
+/** Addresses and networks (`10.0.0.5,10.1.0.0/16`), or a hop count (`1`); `0`, `no` or nothing: none. */
+function parseTrustProxy(value: string | true | undefined): TrustedProxies | undefined {
+  const text = value === true ? 'yes' : (value ?? '').trim()
+  if (/^(|0|no|false|off)$/i.test(text)) return undefined
+  // the old boolean form trusted every address, so any client could choose its own
+  if (/^(yes|true|on)$/i.test(text)) {
+    throw new ConfigError(`--trust-proxy takes the proxies to trust, e.g. 10.0.0.5,10.1.0.0/16, or a number of proxy hops, e.g. 1; "${text}" would trust every address`)
+  }
+  if (/^\d+$/.test(text)) {
+    const hops = Number(text)
+    if (hops > 32) throw new ConfigError(`--trust-proxy must be a hop count from 1 to 32, or addresses and networks, not "${text}"`)
+    return { hops }
+  }
+  return { networks: text.split(',').map((network) => checked(() => parseNetwork(network), '--trust-proxy: ')) }
 }
 
 function parseLogFormat(text: string): LogFormat {

@@ -59,7 +59,7 @@ t.test('signing in and out', async (t) => {
 })
 
 t.test('the session cookie is Secure when the console is reached over TLS', async (t) => {
-  const { app, services } = await build(t, { flags: { 'trust-proxy': true } })
+  const { app, services } = await build(t, { flags: { 'trust-proxy': '127.0.0.1' } })
   await seedAdmin(services)
   const client = new ConsoleClient(app, { headers: { 'x-forwarded-proto': 'https' } })
   const reply = await client.signIn()

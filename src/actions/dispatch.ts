@@ -5,7 +5,7 @@ import type { Agent, Settings } from '../db/index.js'
 import { lazyChild } from '../logging/lazy.js'
 import { AgentAccessDenied, AgentError, GeneralError } from '../protocol/errors.js'
 import type { AgentRequest, Context } from '../protocol/types.js'
-import { parseAgentRequest } from '../wire/parse.js'
+import { type ParseLimits, parseAgentRequest } from '../wire/parse.js'
 import { renderReply } from '../wire/render.js'
 import type { Action, ActionContext } from './action.js'
 import { actions } from './index.js'
@@ -49,11 +49,17 @@ function agentGate(services: Services, context: Context, request: AgentRequest, 
  * `AgentError` reaches the client as its code; anything else becomes AGENT_ERROR_GENERAL with
  * the cause only in the log.
  */
-export async function handleAgentXml(services: Services, context: Context, body: Buffer | undefined, source: Source): Promise<string> {
+export async function handleAgentXml(
+  services: Services,
+  context: Context,
+  body: Buffer | undefined,
+  source: Source,
+  limits?: ParseLimits,
+): Promise<string> {
   let request: AgentRequest | undefined
   let log = services.log
   try {
-    request = parseAgentRequest(body)
+    request = parseAgentRequest(body, limits)
     const action = assertWellFormed(request)
     if (action.agentOnly && context === 'proxy') throw new AgentAccessDenied()
     const gate = action.agentOnly ? agentGate(services, context, request, source) : undefined

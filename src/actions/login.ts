@@ -1,4 +1,5 @@
 import { verifyLogin } from '../domain/login.js'
+import { shownName, tooLongForAUser, tooLongReason } from '../domain/user-names.js'
 import { AgentAccessDenied, LoginFailure, NoOtc } from '../protocol/errors.js'
 import type { AgentRequest } from '../protocol/types.js'
 import type { Action } from './action.js'
@@ -9,7 +10,7 @@ const refuse = (): never => {
 
 function assertOtc(request: AgentRequest): string {
   const otc = request.fields.OTC
-  if (!otc) throw new NoOtc(request.fields.Username ?? '')
+  if (!otc) throw new NoOtc(shownName(request.fields.Username ?? ''))
   return otc
 }
 
@@ -17,6 +18,8 @@ function assertUsername(request: AgentRequest): string {
   const user = request.fields.Username
   // no name is no user: the same plain FAIL as an unknown one (spec §6)
   if (!user) throw new LoginFailure(undefined, '', 'User not found', { reason: 'no Username' })
+  // no user has such a name: the same plain FAIL, without the look-up, logged truncated
+  if (tooLongForAUser(user)) throw new LoginFailure(undefined, shownName(user), 'User not found', { reason: tooLongReason })
   return user
 }
 
@@ -29,8 +32,9 @@ export const login: Action = {
   agentOnly: true,
   async run({ services, request, authorise }) {
     const check = authorise ?? refuse
-    if (!request.fields.OTC || !request.fields.Username) {
-      // the agent first, as for every agent action; a complete request has it checked in its unit
+    const { OTC, Username } = request.fields
+    if (!OTC || !Username || tooLongForAUser(Username)) {
+      // the agent first, as for every agent action; a login that gets as far as its unit has it checked there
       check(await services.store.settings())
     }
     const otc = assertOtc(request)

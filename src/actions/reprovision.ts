@@ -1,11 +1,12 @@
 import { UserNotFound } from '../domain/errors.js'
 import { createProvisionCode } from '../domain/provision-code.js'
+import { shownName, tooLongForAUser, tooLongReason } from '../domain/user-names.js'
 import { AgentAccessDenied, NoUserFound } from '../protocol/errors.js'
 import { messages } from '../protocol/messages.js'
 import type { Action } from './action.js'
 
-const unknownUser = (user: string) =>
-  new NoUserFound({ event: 'noAuthMethod', level: 'warn', message: messages.noAuthMethod(user), fields: { user } })
+const unknownUser = (user: string, reason?: string) =>
+  new NoUserFound({ event: 'noAuthMethod', level: 'warn', message: messages.noAuthMethod(user), fields: { user, ...(reason ? { reason } : {}) } })
 
 export const reprovision: Action = {
   name: 'reprovision',
@@ -15,6 +16,7 @@ export const reprovision: Action = {
     authorise(await services.store.settings())
     const user = request.fields.Username
     if (!user) throw unknownUser('')
+    if (tooLongForAUser(user)) throw unknownUser(shownName(user), tooLongReason)
     try {
       // the code goes to the user's transport, never into the reply
       await createProvisionCode(services, user, { deliver: true })

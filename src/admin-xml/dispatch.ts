@@ -2,7 +2,7 @@ import type { Source } from '../actions/dispatch.js'
 import type { Agent } from '../db/schema/index.js'
 import { adminMessages } from '../domain/admin-messages.js'
 import { authenticateAgent } from '../domain/agents.js'
-import { DomainError, InvalidInput, NoDestination, UserExists, UserNotFound } from '../domain/errors.js'
+import { DomainError, InvalidInput, NoDestination, TransportNotConfigured, UserExists, UserNotFound } from '../domain/errors.js'
 import type { Services } from '../domain/services.js'
 import { type AdminErrorCode, AdminOperationError } from '../protocol/admin-errors.js'
 import type { AdminOperationRequest, AdminRequest } from '../protocol/admin-types.js'
@@ -29,7 +29,8 @@ function codeOf(err: unknown): AdminErrorCode {
   if (err instanceof AdminOperationError) return err.code
   if (err instanceof UserNotFound) return 'AGENT_ERROR_NO_USER_FOUND'
   if (err instanceof UserExists) return 'AGENT_ERROR_USER_EXISTS'
-  if (err instanceof NoDestination) return 'AGENT_ERROR_NO_DESTINATION'
+  // nowhere to send: no address for the transport, or a transport this server cannot send with
+  if (err instanceof NoDestination || err instanceof TransportNotConfigured) return 'AGENT_ERROR_NO_DESTINATION'
   if (err instanceof InvalidInput) return 'AGENT_ERROR_INVALID_VALUE'
   return 'AGENT_ERROR_GENERAL'
 }

@@ -10,9 +10,11 @@ export async function serve(args: readonly string[], io: Io): Promise<void> {
     'log-level': { type: 'string' },
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
-    'trust-proxy': { type: 'boolean' },
+    'trust-proxy': { type: 'string' },
     'request-timeout': { type: 'string' },
     'node-name': { type: 'string' },
+    'proxy-body-limit': { type: 'string' },
+    'max-elements': { type: 'string' },
     ...deliveryOptions,
   })
   const server = await startServer(configFrom(values, io))

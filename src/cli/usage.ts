@@ -1,8 +1,9 @@
 export const usage = `Usage: agentxml <command> [options]
 
   serve [--host H] [--port P] [--db FILE] [--log-format json|pinsafe]
-        [--tls-cert FILE --tls-key FILE] [--site-id ID] [--public-url URL] [--trust-proxy]
-        [--request-timeout SECONDS] [--node-name NAME] [--key-file FILE]
+        [--tls-cert FILE --tls-key FILE] [--site-id ID] [--public-url URL] [--trust-proxy PROXIES]
+        [--request-timeout SECONDS] [--proxy-body-limit BYTES] [--max-elements N]
+        [--node-name NAME] [--key-file FILE]
   init                                    create the database (and a SQLite key file)
         [--smtp-url URL] [--smtp-from ADDR] [--sms-url URL] [--outbox FILE]
         [--smtp-require-tls] [--smtp-ca FILE] [--sms-method M] [--sms-header 'N: V']...

@@ -16,8 +16,8 @@ export async function user(args: readonly string[], io: Io): Promise<void> {
     const name = () => positional(positionals, 0, 'user name')
     switch (verb) {
       case 'add':
-        await addUser(services, { name: name(), pin: values.pin, email: values.email, phone: values.phone, transport: values.transport })
-        return print(io, `user "${name()}" added`)
+        const added = await addUser(services, { name: name(), pin: values.pin, email: values.email, phone: values.phone, transport: values.transport })
+        return print(io, `user "${added}" added`)
       case 'list': {
         const users = await userList(services, values.search)
         const policies = await readPolicies(services)

@@ -15,7 +15,8 @@ export interface NewAgent {
 
 /** Add an agent; returns its secret, which is shown once and never stored (only its keyed hash is). */
 export async function createAgent(services: Services, input: NewAgent): Promise<string> {
-  const secret = input.secret === '' ? randomString(secretAlphabet, 32) : input.secret
+  // shown as stored: trimmed (agents.ts)
+  const secret = input.secret.trim() === '' ? randomString(secretAlphabet, 32) : input.secret.trim()
   await addAgent(services, { name: input.name, secret, networks: input.networks, admin: input.admin })
   const name = input.name.trim()
   // `target`, not `agent`: the agent is what changed, not who acted

@@ -31,12 +31,14 @@ const hashSecret = (keys: Keys, secret: string) => keyedHash(keys, 'agent-secret
 export async function addAgent(services: Services, input: AgentInput): Promise<void> {
   const name = input.name.trim()
   if (!/^[\p{L}\p{N}._@ -]{1,64}$/u.test(name)) throw new InvalidInput(`agent name "${input.name}" is not allowed`)
-  if (input.secret.length < 8 || input.secret.length > 256) throw new InvalidInput('agent secret must be 8 to 256 characters')
+  // trimmed as every request value is (wire/parse.ts): a secret with surrounding spaces could never match otherwise
+  const secret = input.secret.trim()
+  if (secret.length < 8 || secret.length > 256) throw new InvalidInput('agent secret must be 8 to 256 characters')
   const networks = (input.networks?.length ? input.networks : loopbackNetworks).map(parseNetwork)
   if (await findAgentByName(services.db, name)) throw new DomainError(`agent "${name}" already exists`)
   await insertAgent(services.db, {
     name,
-    secret_hash: hashSecret(services.keys, input.secret),
+    secret_hash: hashSecret(services.keys, secret),
     networks: JSON.stringify(networks),
     admin: input.admin ? 1 : 0,
     created_at: services.now(),

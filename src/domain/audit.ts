@@ -1,6 +1,7 @@
 import { deleteAuditEntriesBefore } from '../db/repositories/audit-log.js'
 import type { AuditOutcome, NewAuditEntry } from '../db/schema/index.js'
 import type { AuditRecord, AuditWriter } from '../logging/audit.js'
+import { oneLine } from '../logging/one-line.js'
 import { readAuditRetentionDays } from './audit-retention.js'
 import type { Services } from './services.js'
 
@@ -16,7 +17,8 @@ const failureEvents = new Set([
   'adminLocked',
 ])
 
-const text = (value: unknown, max: number) => (typeof value === 'string' && value !== '' ? value.slice(0, max) : null)
+// each value on one line, as the console and an export show it (the values come from the wire)
+const text = (value: unknown, max: number) => (typeof value === 'string' && value !== '' ? oneLine(value).slice(0, max) : null)
 
 function outcomeOf(record: AuditRecord, event: string): AuditOutcome {
   if (record.outcome === 'success' || record.outcome === 'failure') return record.outcome

@@ -10,8 +10,12 @@ export class UserNotFound extends DomainError {
 export class InvalidInput extends DomainError {}
 
 export class UserExists extends DomainError {
-  constructor(readonly user: string) {
-    super(`user "${user}" already exists`)
+  /** `existing`: the name the user has, when it differs from `user` only in case or normalisation. */
+  constructor(
+    readonly user: string,
+    existing = user,
+  ) {
+    super(existing === user ? `user "${user}" already exists` : `user "${user}" already exists as "${existing}" (names are matched regardless of case)`)
   }
 }
 

@@ -34,3 +34,24 @@ export function matcher(networks: readonly string[]): (address: string) => boole
     return family !== 0 && list.check(plain, family === 4 ? 'ipv4' : 'ipv6')
   }
 }
+
+/**
+ * The reverse proxies whose `X-Forwarded-For` entries are believed (`--trust-proxy`): by their
+ * addresses or networks, or as a number of hops in front of the server.
+ */
+export type TrustedProxies = { readonly networks: readonly string[] } | { readonly hops: number }
+
+/**
+ * fastify's `trustProxy`: whether hop `hop` is a trusted proxy, hop 0 being the socket's peer and
+ * the next ones the `X-Forwarded-For` entries from the right. fastify walks from the right and
+ * takes the first address that is not a trusted proxy: the one the nearest trusted proxy saw.
+ * Entries further left were written by the client, and are never reached.
+ */
+export function proxyTrust(trusted: TrustedProxies): (address: string, hop: number) => boolean {
+  if ('hops' in trusted) return (_address, hop) => hop < trusted.hops
+  const inside = matcher(trusted.networks)
+  return (address) => inside(address)
+}
+
+/** An IP address and nothing else (no port, no zone, no text): what may be matched and logged. */
+export const isPlainAddress = (text: string): boolean => /^[0-9A-Fa-f:.]{2,45}$/.test(text) && isIP(text) !== 0

@@ -1,4 +1,5 @@
 import { findUserByKey } from '../db/repositories/users.js'
+import { quoted } from '../protocol/messages.js'
 import { deliverableDestination } from '../transports/queue.js'
 import { DomainError, NoDestination, TransportNotConfigured } from './errors.js'
 import { createProvisionCode, undeliverableReason } from './provision-code.js'
@@ -30,16 +31,16 @@ export async function selfProvision(services: Services, name: string): Promise<s
     }
   }
   if (refusal !== undefined || !user) {
-    log.warn({ user: name, event: 'selfProvisionRefused', reason: refusal }, `Self-service provision code not sent to user "${name}": ${refusal}`)
+    log.warn({ user: name, event: 'selfProvisionRefused', reason: refusal }, `Self-service provision code not sent to user ${quoted(name)}: ${refusal}`)
     return refusal ?? 'unknown user'
   }
-  log.info({ user: user.name, event: 'selfProvisionRequested' }, `Self-service provision code requested for user "${user.name}"`)
+  log.info({ user: user.name, event: 'selfProvisionRequested' }, `Self-service provision code requested for user ${quoted(user.name)}`)
   try {
     await createProvisionCode(services, user.name, { deliver: true })
   } catch (err) {
     // the user changed between the look-up and now (deleted, destination removed)
     if (!(err instanceof DomainError)) throw err
-    log.warn({ user: user.name, event: 'selfProvisionRefused', reason: err.message }, `Self-service provision code not sent to user "${user.name}": ${err.message}`)
+    log.warn({ user: user.name, event: 'selfProvisionRefused', reason: err.message }, `Self-service provision code not sent to user ${quoted(user.name)}: ${err.message}`)
     return err.message
   }
   return 'sent'

@@ -36,8 +36,7 @@ export async function createUser(services: Services, input: UserInput): Promise<
     transport: blankToUndefined(input.transport),
   }
   assertReachable(cleaned)
-  await addUser(services, cleaned)
-  const name = input.name.trim()
+  const name = await addUser(services, cleaned)
   services.log.info({ user: name, event: 'userAdded' }, adminMessages.userAdded(name))
   return name
 }

@@ -5,11 +5,14 @@ import { deleteUserByKey, findUserByKey, insertUser, listUsers, updateUser } fro
 import type { User } from '../db/schema/index.js'
 import { decrypt, encrypt } from '../secrets.js'
 import { transportNames } from '../transports/queue.js'
+import { isPlainEmailAddress } from './email-address.js'
 import { InvalidInput, UserExists, UserNotFound } from './errors.js'
 import { lockState, unlocksAt } from './lockout.js'
 import { readPolicies } from './policy.js'
 import type { Services } from './services.js'
-import { nameKey } from './user-names.js'
+import { checkUserName, nameKey } from './user-names.js'
+
+export { checkUserName }
 
 export interface UserInput {
   readonly name: string
@@ -36,15 +39,6 @@ export interface UserView {
   readonly createdAt: number
 }
 
-export function checkUserName(name: string): string {
-  const trimmed = name.trim()
-  // no control characters: names end up in log lines that SIEM parsers split on
-  if (trimmed === '' || trimmed.length > 128 || /[\p{Cc}"]/u.test(trimmed)) {
-    throw new InvalidInput(`user name "${name}" is not allowed (1 to 128 characters, no quotes or control characters)`)
-  }
-  return trimmed
-}
-
 export function checkPin(pin: string): string {
   if (!/^\d{4,10}$/.test(pin)) throw new InvalidInput('a PIN is 4 to 10 digits')
   return pin
@@ -55,8 +49,8 @@ export function checkTransport(input: UserInput): string {
   if (!(transportNames as readonly string[]).includes(transport)) {
     throw new InvalidInput(`transport must be one of ${transportNames.join(', ')}, not "${transport}"`)
   }
-  if (input.email !== undefined && !/^[^\s@]+@[^\s@]+$/.test(input.email)) {
-    throw new InvalidInput(`"${input.email}" is not an email address`)
+  if (input.email !== undefined && !isPlainEmailAddress(input.email)) {
+    throw new InvalidInput(`${JSON.stringify(input.email.slice(0, 256))} is not an email address (a plain address, name@example.com)`)
   }
   if (input.phone !== undefined && !/^\+?[0-9 ()-]{3,32}$/.test(input.phone)) {
     throw new InvalidInput(`"${input.phone}" is not a phone number`)
@@ -70,12 +64,14 @@ export function openPin(services: Services, user: User): string | undefined {
   return user.pin ? decrypt(services.keys, user.pin, `pin:${user.name}`) : undefined
 }
 
-export async function addUser(services: Services, input: UserInput): Promise<void> {
+/** Adds the user and returns the name as stored (trimmed, NFC). */
+export async function addUser(services: Services, input: UserInput): Promise<string> {
   const name = checkUserName(input.name)
   const transport = checkTransport(input)
   const pin = input.pin === undefined ? null : sealPin(services, name, checkPin(input.pin))
   await inTransaction(services.db, async (trx) => {
-    if (await findUserByKey(trx, nameKey(name))) throw new UserExists(name)
+    const existing = await findUserByKey(trx, nameKey(name))
+    if (existing) throw new UserExists(name, existing.name)
     await insertUser(trx, {
       name,
       name_key: nameKey(name),
@@ -87,6 +83,7 @@ export async function addUser(services: Services, input: UserInput): Promise<voi
       created_at: services.now(),
     })
   })
+  return name
 }
 
 export async function requireUser(services: Services, name: string): Promise<User> {

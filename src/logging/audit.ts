@@ -1,3 +1,5 @@
+import { createFloodGate } from './audit-flood.js'
+
 /** A log record as pino wrote it, parsed. */
 export type AuditRecord = Readonly<Record<string, unknown>>
 
@@ -9,7 +11,9 @@ export type AuditWriter = (records: readonly AuditRecord[]) => Promise<void>
  * batches, once per turn of the event loop: one insert for all the requests of that turn costs
  * a fraction of one insert each. The logger exists before the database is open, so records wait
  * (up to a limit) until a writer is attached. A write that fails is reported and forgotten: it
- * never fails the request and never costs the log line, which was written first.
+ * never fails the request and never costs the log line, which was written first. Records anybody
+ * can cause unauthenticated are stored once a minute per event and source, the rest as a count
+ * (audit-flood.ts): the log line of each is still written.
  */
 export interface AuditRelay {
   record(record: AuditRecord): void
@@ -31,10 +35,13 @@ export function createAuditRelay(): AuditRelay {
   let waiting: AuditRecord[] = []
   let scheduled: NodeJS.Immediate | undefined
   const pending = new Set<Promise<void>>()
+  const flood = createFloodGate()
+  let counting: NodeJS.Timeout | undefined
 
-  const flush = () => {
+  const flush = (drain = false) => {
     clearImmediate(scheduled)
     scheduled = undefined
+    waiting.push(...flood.summaries(Date.now(), drain))
     if (!writer || waiting.length === 0) return
     const batch = waiting
     waiting = []
@@ -47,6 +54,17 @@ export function createAuditRelay(): AuditRelay {
     record(record) {
       if (closed) return
       if (waiting.length >= maxWaiting && !writer) return report(new Error('audit log not open yet; record dropped'))
+      if (!flood.admit(record, typeof record.time === 'number' ? record.time : Date.now())) {
+        // the count is written when its minute ends, even if nothing else is logged by then
+        const until = flood.pendingUntil()
+        if (until !== undefined && !counting) {
+          counting = setTimeout(() => {
+            counting = undefined
+            flush()
+          }, Math.max(0, until - Date.now()) + 100).unref()
+        }
+        return
+      }
       waiting.push(record)
       if (writer) scheduled ??= setImmediate(flush)
     },
@@ -55,12 +73,13 @@ export function createAuditRelay(): AuditRelay {
       flush()
     },
     async drain() {
-      flush()
+      flush(true)
       while (pending.size > 0) await Promise.allSettled([...pending])
     },
     close() {
       closed = true
       clearImmediate(scheduled)
+      clearTimeout(counting)
       writer = undefined
       waiting = []
     },

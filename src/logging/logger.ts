@@ -1,6 +1,7 @@
 import { type DestinationStream, type Logger, pino } from 'pino'
 import type { LogFormat } from '../config.js'
 import type { AuditRelay } from './audit.js'
+import { oneJsonLine } from './one-line.js'
 import { pinsafeStream } from './pinsafe.js'
 
 /** Field names that must never reach a log line; censored if a call site ever passes one. */
@@ -21,7 +22,7 @@ export interface LoggerOptions {
 /** pino, one JSON object a line with the legacy text in `msg`, or PINsafe syslog lines (spec §8.1). */
 export function createLogger(options: LoggerOptions): Logger {
   const destination = options.destination ?? pino.destination({ dest: 1, sync: true })
-  const formatted = options.format === 'pinsafe' ? pinsafeStream(destination, options.serverAddress ?? '127.0.0.1') : destination
+  const formatted = options.format === 'pinsafe' ? pinsafeStream(destination, options.serverAddress ?? '127.0.0.1') : jsonStream(destination)
   const stream = options.audit ? auditTee(formatted, options.audit) : formatted
   return pino(
     {
@@ -31,6 +32,11 @@ export function createLogger(options: LoggerOptions): Logger {
     },
     stream,
   )
+}
+
+/** JSON lines that no value can split: JSON.stringify leaves U+2028, U+2029, NEL and bidi controls raw. */
+function jsonStream(destination: DestinationStream): DestinationStream {
+  return { write: (line: string) => destination.write(oneJsonLine(line)) }
 }
 
 /** Every line to `stream` first, then records that carry an `event` to the audit relay. */

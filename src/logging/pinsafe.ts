@@ -1,9 +1,10 @@
 import type { DestinationStream } from 'pino'
+import { oneLine } from './one-line.js'
 
 const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
 const levels: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' }
 
-interface Record_ {
+export interface PinsafeRecord {
   time?: number
   level?: number
   msg?: string
@@ -20,17 +21,15 @@ export function syslogTime(date: Date): string {
   return `${months[date.getMonth()]} ${day} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`
 }
 
-// a user name or a reason cannot start a forged line of its own
-const oneLine = (text: string) => text.replace(/[\u0000-\u001f\u007f]/g, ' ')
-
 /**
  * One record in the shape existing PINsafe SIEM parsers read (spec §8.1):
  * `<time> <server ip> PINsafe[<thread>]: <LEVEL> From the IP Address <ip> Agent Name <agent> - <message>`.
  */
-export function formatPinsafe(record: Record_, serverAddress: string): string {
+export function formatPinsafe(record: PinsafeRecord, serverAddress: string): string {
   // fastify's request ids are `req-N`: the thread becomes `http-N`, as PINsafe's connector threads
   const thread = record.reqId === undefined ? 'main' : `http-${String(record.reqId).replace(/^req-/, '')}`
   let line = `${syslogTime(new Date(record.time ?? Date.now()))} ${serverAddress} PINsafe[${thread}]: ${levels[record.level ?? 30] ?? 'INFO'}`
+  // a user name, an address or a reason cannot start a forged line of its own
   if (record.ip) line += ` From the IP Address ${oneLine(record.ip)}`
   if (record.agent) line += ` Agent Name ${oneLine(record.agent)}`
   let message = record.msg ?? ''
@@ -41,7 +40,7 @@ export function formatPinsafe(record: Record_, serverAddress: string): string {
 export function pinsafeStream(destination: DestinationStream, serverAddress: string): DestinationStream {
   return {
     write(line: string) {
-      destination.write(formatPinsafe(JSON.parse(line) as Record_, serverAddress))
+      destination.write(formatPinsafe(JSON.parse(line) as PinsafeRecord, serverAddress))
     },
   }
 }

@@ -9,7 +9,8 @@ export const adminErrorCatalogue = {
   AGENT_ERROR_NO_USER_FOUND: 'Read, Update, Delete, Reprovision or Unlock of a user that does not exist',
   AGENT_ERROR_USER_EXISTS: 'Create of a user that already exists',
   AGENT_ERROR_INVALID_VALUE: 'a missing or invalid user name, PIN, transport or destination',
-  AGENT_ERROR_NO_DESTINATION: "Reprovision of a user whose transport has nowhere to send (email without an address, sms without a phone number)",
+  AGENT_ERROR_NO_DESTINATION:
+    'Reprovision of a user whose transport has nowhere to send (email without an address, sms without a phone number) or cannot send from this server (no SMTP server or SMS gateway configured)',
 } as const
 
 export type AdminErrorCode = keyof typeof adminErrorCatalogue

@@ -1,19 +1,25 @@
 /**
+ * A name in double quotes, as the legacy texts quote names. A quote or backslash inside is
+ * escaped, so a name cannot close the quotes and go on as text of its own (`User "a\"b"`).
+ */
+export const quoted = (name: string): string => `"${name.replace(/["\\]/g, '\\$&')}"`
+
+/**
  * The legacy PINsafe log texts (spec §8), word for word: administrators and their SIEM tooling
  * search for them. Each event has a stable name that also goes into the log record as `event`.
  */
 export const messages = {
-  codeCreated: (user: string) => `Provision code created for user "${user}"`,
+  codeCreated: (user: string) => `Provision code created for user ${quoted(user)}`,
   messageQueued: (user: string, destination: string) =>
     `Message added to message queue for user: ${user}, destination: ${destination}.`,
-  canReprovision: (user: string) => `User "${user}" can now reprovision their mobile device.`,
+  canReprovision: (user: string) => `User ${quoted(user)} can now reprovision their mobile device.`,
   messageSent: (user: string, destination: string) =>
     `Message sent to user: ${user}, destination: ${destination}.`,
-  provisioned: (user: string) => `User "${user}" provisioned successfully`,
+  provisioned: (user: string) => `User ${quoted(user)} provisioned successfully`,
   provisionFailed: (user: string) =>
-    `User "${user}" provision failed, A valid session could not be loaded or created for the user.`,
+    `User ${quoted(user)} provision failed, A valid session could not be loaded or created for the user.`,
   noAuthMethod: (user: string) =>
-    `AgentXML request failed, error: No suitable authentication method for the user "${user}" was found. ` +
+    `AgentXML request failed, error: No suitable authentication method for the user ${quoted(user)} was found. ` +
     'The user may be missing from the user repository or a synchronisation has not yet occurred.',
   unknownMobile: () => 'Mobile request from unknown user; the user needs to reprovision',
   stringsFetched: (user: string) => `Security strings fetched for user: ${user}`,

@@ -7,14 +7,26 @@ import { takeRawBodies } from './raw-body.js'
 import { xmlContentType } from './replies.js'
 import { requestServices } from './request-services.js'
 
-/** `POST /{pinsafe,sentry,proxy}/AgentXML` (spec §1). */
-export async function agentXmlRoutes(app: FastifyInstance, { services }: { services: Services }) {
+export interface AgentXmlLimits {
+  /** Bytes a request to the public /proxy context may have (real mobile requests are under 1 KiB). */
+  readonly proxyBodyLimit: number
+  readonly maxElements: number
+}
+
+/**
+ * `POST /{pinsafe,sentry,proxy}/AgentXML` (spec §1). The internet-facing /proxy takes much
+ * smaller bodies than the agent contexts (64 KiB, the app's limit): a hostile body costs
+ * parsing time that other clients wait for. Over the limit: 413, in XML (app.ts).
+ */
+export async function agentXmlRoutes(app: FastifyInstance, { services, limits }: { services: Services; limits: AgentXmlLimits }) {
   takeRawBodies(app)
+  const parseLimits = { maxElements: limits.maxElements }
   for (const context of contexts) {
-    app.post(`/${context}/AgentXML`, async (request, reply) => {
+    const options = context === 'proxy' ? { bodyLimit: limits.proxyBodyLimit } : {}
+    app.post(`/${context}/AgentXML`, options, async (request, reply) => {
       const body = Buffer.isBuffer(request.body) ? request.body : undefined
       const source = { address: normaliseAddress(request.ip), userAgent: request.headers['user-agent'] }
-      const xml = await handleAgentXml(requestServices(services, request), context, body, source)
+      const xml = await handleAgentXml(requestServices(services, request), context, body, source, parseLimits)
       return reply.type(xmlContentType).send(xml)
     })
   }

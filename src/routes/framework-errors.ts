@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { normaliseAddress } from '../domain/networks.js'
 import type { Services } from '../domain/services.js'
 import { refusedBody, xmlContentType } from './replies.js'
 import { requestServices } from './request-services.js'
@@ -31,5 +32,17 @@ export function clientError(services: Services) {
       socket.write(Buffer.concat([Buffer.from(head, 'latin1'), body]))
     }
     socket.destroy(error)
+  }
+}
+
+/**
+ * HTTP/1.1 requires a Host header (RFC 9112 §3.2). node refuses a request without one itself,
+ * with an empty 400, unless told not to (app.ts); this refuses it instead, in XML.
+ */
+export function refuseMissingHost(services: Services) {
+  return (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    if (request.raw.httpVersion !== '1.1' || request.headers.host !== undefined) return done()
+    services.log.warn({ reqId: request.id, ip: normaliseAddress(request.socket.remoteAddress ?? ''), status: 400 }, 'request refused: HTTP/1.1 without a Host header')
+    void reply.code(400).type(xmlContentType).send(refusedBody())
   }
 }

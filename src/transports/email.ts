@@ -1,4 +1,5 @@
 import nodemailer from 'nodemailer'
+import { isPlainEmailAddress } from '../domain/email-address.js'
 import { type SmtpServer, smtpLabel } from './settings.js'
 import type { Delivery, Transport } from './transport.js'
 
@@ -38,9 +39,12 @@ export function emailTransport(settings: EmailSettings): Transport {
   return {
     label,
     async send({ destination, subject, body }: Delivery) {
+      // checked when the user was saved; a row from before that is never read as a display name or group
+      if (!isPlainEmailAddress(destination)) throw new Error('the destination is not a plain email address; correct the user\'s email')
       let info: { rejected: unknown[] }
       try {
-        info = await mailer.sendMail({ from: settings.from, to: destination, subject, text: body })
+        // the address as an object: nodemailer sends to exactly it, without parsing it again
+        info = await mailer.sendMail({ from: settings.from, to: { name: '', address: destination }, subject, text: body })
       } catch (err) {
         throw new Error(`SMTP ${smtpLabel(server)}: ${describe(err)}`)
       }

@@ -6,6 +6,14 @@ import { assertXmlCharacters, entityDecoder } from './characters.js'
 /** Nesting deeper than this is refused (spec §1). */
 export const maxDepth = 32
 
+/** What a request may hold; `--max-elements` sets `maxElements`. */
+export interface ParseLimits {
+  /** Elements in all, the root included (start and self-closing tags; not end tags, comments, PIs). */
+  readonly maxElements: number
+}
+
+export const defaultParseLimits: ParseLimits = { maxElements: 64 }
+
 /** How every request is parsed (AgentXML and AdminXML alike). */
 export const parserOptions = {
   ignoreAttributes: false,
@@ -87,8 +95,24 @@ export function parseDocument(text: string): { root: string; content: unknown } 
   return { root: roots[0], content: document[roots[0]] }
 }
 
+const lessThan = 0x3c
+const notAnElement = new Set([0x2f, 0x21, 0x3f]) // `</`, `<!`, `<?`
+
+/**
+ * Refuse a body of more elements than `max` before the parser sees it: thousands of small
+ * elements cost the parser milliseconds each, a real request has a dozen. A scan of the bytes
+ * for `<`, microseconds for the largest body (a `<` in a comment or CDATA counts too: harmless).
+ */
+export function assertElementCount(body: Buffer, max: number): void {
+  let count = 0
+  for (let at = body.indexOf(lessThan); at !== -1; at = body.indexOf(lessThan, at + 1)) {
+    if (!notAnElement.has(body[at + 1] ?? 0) && ++count > max) throw new GeneralError(`request has more than ${max} elements`)
+  }
+}
+
 /** A request body as a typed `<SASRequest>`; throws `GeneralError` for anything malformed. */
-export function parseAgentRequest(body: Buffer | undefined): AgentRequest {
+export function parseAgentRequest(body: Buffer | undefined, limits: ParseLimits = defaultParseLimits): AgentRequest {
+  if (body) assertElementCount(body, limits.maxElements)
   const { root, content } = parseDocument(decodeXml(body))
   if (root !== 'SASRequest') throw new GeneralError(`root element is ${root}, not SASRequest`)
   const element = typeof content === 'object' && content !== null ? (content as Record<string, unknown>) : {}

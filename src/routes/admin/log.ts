@@ -4,6 +4,7 @@ import type { AuditEntry } from '../../db/schema/index.js'
 import { auditEventName } from '../../domain/audit-events.js'
 import { type AuditPage, checkAuditFilter, countCap, readAuditPage } from '../../domain/audit-query.js'
 import type { Services } from '../../domain/services.js'
+import { oneLine } from '../../logging/one-line.js'
 import { badge, capitalise, formValue, withQuery } from './components.js'
 import { formatTime, type Html, html } from './html.js'
 import { page } from './layout.js'
@@ -26,7 +27,18 @@ const actor = (entry: AuditEntry) => (entry.actor ? html`<span class="muted">${e
 // each row is one line: long texts are cut at the column's edge and open in full when clicked
 const clipped = (text: string | null) => (text ? html`<span class="clip" title="${text}">${text}</span>` : '')
 
-function row(entry: AuditEntry) {
+/** Rows stored before values were made one line (domain/audit.ts) are shown as they are now. */
+const shown = (entry: AuditEntry): AuditEntry => ({
+  ...entry,
+  message: oneLine(entry.message),
+  detail: entry.detail && oneLine(entry.detail),
+  user_name: entry.user_name && oneLine(entry.user_name),
+  actor: entry.actor && oneLine(entry.actor),
+  source: entry.source && oneLine(entry.source),
+})
+
+function row(stored: AuditEntry) {
+  const entry = shown(stored)
   return html`<tr><td class="time">${formatTime(entry.time).replace(/ UTC$/, '')}</td>
 <td><span class="clip" title="${entry.event}">${auditEventName(entry.event)}</span></td>
 <td>${entry.outcome === 'success' ? badge('ok', 'success') : badge('bad', 'failure')}</td>

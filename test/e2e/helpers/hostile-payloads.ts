@@ -25,6 +25,8 @@ export const hostileBodies: ReadonlyArray<readonly [name: string, body: string |
   ['unknown action', sasRequest('<Action>shutdown</Action>')],
   ['agent action without a secret', sasRequest('<Action>reprovision</Action><Username>alice</Username>')],
   ['empty', ''],
+  // more elements than --max-elements (64): refused before the parser spends time on them
+  ['5000 siblings', sasRequest(`<Action>ping</Action>${'<x>1</x>'.repeat(5000)}`)],
 ]
 
 /**
@@ -32,7 +34,7 @@ export const hostileBodies: ReadonlyArray<readonly [name: string, body: string |
  * and processing instructions are XML): answered PASS, however large.
  */
 export const oddButLegal: ReadonlyArray<readonly [name: string, body: string]> = [
-  ['5000 siblings', sasRequest(`<Action>ping</Action>${'<x>1</x>'.repeat(5000)}`)],
+  ['60 siblings', sasRequest(`<Action>ping</Action>${'<x>1</x>'.repeat(60)}`)],
   ['3000 attributes', `<SASRequest ${Array.from({ length: 3000 }, (_, i) => `a${i}="x"`).join(' ')}><Version>3.6</Version><Action>ping</Action></SASRequest>`],
   ['CDATA and comments', sasRequest('<!-- x --><Action><![CDATA[ping]]></Action>')],
   ['processing instruction', `<?evil x?>${sasRequest('<Action>ping</Action>')}`],
