@@ -84,7 +84,7 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
     secretKey: env.AGENTXML_SECRET_KEY === '' ? undefined : env.AGENTXML_SECRET_KEY,
     outboxFile: pick('outbox', 'AGENTXML_OUTBOX') ?? join(dataDir, 'outbox.jsonl'),
     logFormat: parseLogFormat(pick('log-format', 'AGENTXML_LOG_FORMAT') ?? 'json'),
-    logLevel: pick('log-level', 'AGENTXML_LOG_LEVEL') ?? 'info',
+    logLevel: parseLogLevel(pick('log-level', 'AGENTXML_LOG_LEVEL') ?? 'info'),
     tls: tlsCert && tlsKey ? Object.freeze({ certFile: tlsCert, keyFile: tlsKey }) : undefined,
     siteId: pick('site-id', 'AGENTXML_SITE_ID'),
     publicUrl: parseUrl(pick('public-url', 'AGENTXML_PUBLIC_URL'), '--public-url'),
@@ -138,6 +138,14 @@ function parsePort(text: string): number {
 function parseLogFormat(text: string): LogFormat {
   if (text === 'json' || text === 'pinsafe') return text
   throw new ConfigError(`log format must be json or pinsafe, not "${text}"`)
+}
+
+/** pino's levels: any other name makes pino throw when the logger is made. */
+export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+function parseLogLevel(text: string): string {
+  if ((logLevels as readonly string[]).includes(text)) return text
+  throw new ConfigError(`log level must be one of ${logLevels.join(', ')}, not "${text}"`)
 }
 
 function parseUrl(text: string | undefined, name: string): URL | undefined {

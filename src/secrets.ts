@@ -10,6 +10,7 @@ import {
 } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
+import { ConfigError } from './config.js'
 
 /** Keys derived from the master key; the master key never lives in the database. */
 export interface Keys {
@@ -43,7 +44,8 @@ export function loadMasterKey(keyFile: string, fromEnv: string | undefined): Buf
 
 function parseKey(text: string, source: string): Buffer {
   const hex = text.trim()
-  if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new Error(`${source} must hold 64 hexadecimal characters`)
+  // a setting the operator can fix: one line from the command, not a stack trace
+  if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new ConfigError(`${source} must hold 64 hexadecimal characters`)
   return Buffer.from(hex, 'hex')
 }
 

@@ -186,5 +186,5 @@ t.test('agentxml commands write the audit log too', async (t) => {
   const db = await openDatabase(dbFile)
   t.teardown(() => db.destroy())
   const rows = await db.selectFrom('audit_log').select(['event', 'user_name', 'outcome']).orderBy('id').execute()
-  t.same(rows.map((r) => r.event), ['codeCreated', 'messageQueued', 'canReprovision', 'messageSent', 'adminAdded'])
+  t.same(rows.map((r) => r.event), ['userAdded', 'codeCreated', 'messageQueued', 'canReprovision', 'messageSent', 'adminAdded'])
 })

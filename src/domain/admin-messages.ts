@@ -17,6 +17,7 @@ export const adminMessages = {
   userUnlocked: (user: string) => `User "${user}" unlocked`,
   policyChanged: (label: string, value: string) => `Policy "${label}" set to ${value}`,
   agentAdded: (agent: string) => `Agent "${agent}" added`,
+  agentUpdated: (agent: string, what: string) => `Agent "${agent}" updated: ${what}`,
   agentDeleted: (agent: string) => `Agent "${agent}" deleted`,
   adminOperationFailed: (operation: string, user: string, reason: string) =>
     `AdminXML ${operation} failed for user "${user}", error: ${reason}`,
