@@ -1,10 +1,11 @@
 import { ConfigError } from '../config.js'
+import { BackupError } from '../db/backup.js'
 import { DomainError } from '../domain/errors.js'
 import { PolicyError } from '../domain/policy.js'
 import { CliError, type Io, isDatabaseError, UsageError } from './shared.js'
 
 /** Errors a user can cause get one line; anything else is a bug and keeps its stack. */
-const userErrors = [CliError, ConfigError, DomainError, PolicyError]
+const userErrors = [CliError, ConfigError, DomainError, PolicyError, BackupError]
 
 /**
  * What `agentxml` prints for a failure: one line on stderr and the exit status, 2 for a mistake

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { admin } from './admin.js'
 import { agent } from './agent.js'
+import { backup, restore } from './backup.js'
 import { reportError } from './errors.js'
 import { mobile } from './mobile.js'
 import { policy } from './policy.js'
@@ -13,7 +14,7 @@ import { globalUsage } from './usage.js'
 import { user } from './user.js'
 import { packageVersion } from './version.js'
 
-const list: readonly Command[] = [serve, user, agent, reprovision, policy, queue, admin, mobile]
+const list: readonly Command[] = [serve, user, agent, reprovision, policy, queue, admin, backup, restore, mobile]
 const commands: ReadonlyMap<string, Command> = new Map(list.map((command) => [command.name, command]))
 
 /** `--help` or `-h` before any `--`: what follows `--` is a value. */
