@@ -8,7 +8,8 @@ import t, { type Test } from 'tap'
 import { type CliResult, mustRun, runCli } from './e2e/helpers/cli.js'
 import { cliEntry, dbIn, projectRoot, tempDir } from './e2e/helpers/paths.js'
 
-t.setTimeout(600_000)
+// about a hundred processes: minutes on a busy machine
+t.setTimeout(900_000)
 t.jobs = 2
 
 const run = promisify(execFile)
@@ -104,10 +105,14 @@ t.test('bad calls, flags, values, files and variables: one line each', async (t)
     { args: ['serve', '--port', '0', '--tls-cert', notPem, '--tls-key', notPem], status: 1, says: new RegExp(`^--tls-cert ${notPem} is not a PEM certificate`) },
     { args: ['serve', '--port', '0', '--tls-cert', join(dir, 'none.pem'), '--tls-key', notPem], status: 1, says: /^--tls-cert .*none\.pem: no such file$/ },
     { args: ['serve', '--port', '0', '--smtp-url', 'nonsense'], status: 1, says: /^--smtp-url is not a URL/ },
+    { args: ['serve', '--port', '0', '--message-template', join(dir, 'none.txt')], status: 1, says: `--message-template ${join(dir, 'none.txt')}: no such file` },
+    { args: ['reprovision', 'alice'], env: { AGENTXML_SMTP_CA: join(dir, 'none.pem') }, status: 1, says: `--smtp-ca ${join(dir, 'none.pem')}: no such file` },
     { args: ['user', 'list'], env: { AGENTXML_SECRET_KEY: 'abc' }, status: 1, says: 'AGENTXML_SECRET_KEY must hold 64 hexadecimal characters' },
     { args: ['user', 'list', '--db', passwd], status: 1, says: `${passwd} is not a database (not an SQLite file)` },
     { args: ['serve', '--port', '0', '--db', passwd], status: 1, says: `${passwd} is not a database (not an SQLite file)` },
     { args: ['user', 'list', '--db', dir], status: 1, says: `${dir} is a folder, not a database file` },
+    { args: ['user', 'list', '--db', ''], status: 1, says: '--db needs a value' },
+    { args: ['serve', '--port', '0', '--host', ''], status: 1, says: '--host needs a value' },
     { args: ['user', 'list', '--db', corrupt], status: 1, says: `database ${corrupt}: file is not a database` },
     { args: ['policy', 'set', 'max-login-tries', '-1'], status: 1, says: 'Maximum login tries must be 0 (no limit)-100, not "-1"' },
     { args: ['policy', 'set', 'max-login-tries', '101'], status: 1, says: 'Maximum login tries must be 0 (no limit)-100, not "101"' },
@@ -135,13 +140,18 @@ t.test('bad calls, flags, values, files and variables: one line each', async (t)
     { args: ['backup', existing], status: 1, says: `${existing} exists; --force replaces it` },
     { args: ['backup', join(dir, 'no-such-folder', 'x.backup')], status: 1, says: `the folder ${join(dir, 'no-such-folder')} does not exist` },
     { args: ['backup', db], status: 1, says: 'the backup file cannot be the database itself' },
+    { args: ['backup', passwd, '--force'], status: 1, says: `${passwd} is not a database (not an SQLite file); refusing to replace it` },
+    { args: ['backup', '/dev/null', '--force'], status: 1, says: '/dev/null is not a regular file; refusing to replace it' },
     { args: ['restore', passwd], status: 1, says: `${passwd} is not a database (not an SQLite file)` },
     { args: ['restore', join(dir, 'none.backup')], status: 1, says: `the backup ${join(dir, 'none.backup')} does not exist or is empty` },
   ]
-  for (const expected of [...usage, ...runtime]) {
-    // a case that names its own --db keeps it (the flag given last wins)
-    const result = await runCli(expected.args, { via: 'node', env: expected.env, ...(expected.args.includes('--db') ? {} : { db }) })
-    assertOneLine(t, result, expected)
+  // three at a time: each is a process of its own, and none changes what another sees
+  const cases = [...usage, ...runtime]
+  for (let i = 0; i < cases.length; i += 3) {
+    const batch = cases.slice(i, i + 3)
+    // a case that names its own --db keeps it
+    const results = await Promise.all(batch.map((c) => runCli(c.args, { via: 'node', env: c.env, ...(c.args.includes('--db') ? {} : { db }) })))
+    batch.forEach((expected, j) => assertOneLine(t, results[j] as CliResult, expected))
   }
   t.equal((await runCli(['user', 'show', 'dave'], { db, via: 'node' })).stderr, 'agentxml: user "dave" not found\n', 'none of the refused daves was added')
   t.notMatch((await mustRun(['agent', 'list'], { db, via: 'node' })).stdout, /edge/, 'nor the refused agents')
@@ -213,6 +223,14 @@ t.test('help: the whole list, one command, a subcommand, help COMMAND', async (t
   }
 })
 
+t.test('output into a pipe whose reader has gone: no error, status 0', async (t) => {
+  const dir = await tempDir(t)
+  const errors = join(dir, 'stderr')
+  // `true` exits without reading, so every write of the command meets a closed pipe (EPIPE)
+  await run('sh', ['-c', `{ "$0" "$1" help user; echo "status $?" >&2; } 2>"$2" | true`, process.execPath, cliEntry, errors])
+  t.equal(readFileSync(errors, 'utf8'), 'status 0\n')
+})
+
 t.test('--version prints the package version, from a checkout and from an install', async (t) => {
   const { version } = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }
   const checkout = await runCli(['--version'], { via: 'node' })
@@ -227,5 +245,4 @@ t.test('--version prints the package version, from a checkout and from an instal
   symlinkSync(join(projectRoot, 'node_modules'), join(installed, 'node_modules'))
   const { stdout } = await run(process.execPath, [join(installed, 'dist', 'cli', 'index.js'), '--version'], { cwd: dir })
   t.equal(stdout, 'agentxml 9.8.7\n')
-  t.ok(existsSync(cliEntry))
 })

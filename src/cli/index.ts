@@ -61,6 +61,12 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
 }
 
+// `agentxml user list | head -1`: a reader that stops early ends the command quietly
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err
+  process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0)
+})
+
 const io: Io = { env: process.env, stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }
 main(process.argv.slice(2), io).then(
   (status) => {

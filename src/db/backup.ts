@@ -18,7 +18,12 @@ export class BackupError extends Error {}
 export async function backupDatabase(source: string, target: string, options: { replace: boolean }): Promise<void> {
   const db = await openAgentxml(source, 'the database')
   try {
-    if (!options.replace && existsSync(target)) throw new BackupError(`${target} exists; --force replaces it`)
+    if (existsSync(target)) {
+      if (!options.replace) throw new BackupError(`${target} exists; --force replaces it`)
+      // --force replaces an earlier backup, never some other file (as root, not even /dev/null)
+      const problem = notADatabase(target)
+      if (problem) throw new BackupError(`${problem}; refusing to replace it`)
+    }
     await writeCopy(db, target, (temp) => {
       // no replace: link() fails when the target appeared meanwhile, where rename() would overwrite it
       if (options.replace) renameSync(temp, target)
