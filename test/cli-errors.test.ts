@@ -128,6 +128,7 @@ t.test('bad calls, flags, values, files and variables: one line each', async (t)
     { args: ['user', 'set', 'nobody', '--pin', '1234'], status: 1, says: 'user "nobody" not found' },
     { args: ['user', 'set', 'alice', '--transport', 'email'], status: 1, says: 'the email transport needs an email address' },
     { args: ['user', 'set', 'alice', '--phone', 'call me'], status: 1, says: '"call me" is not a phone number' },
+    { args: ['user', 'set', 'alice', '--transport', ''], status: 1, says: 'transport must be one of outbox, email, sms, not ""' },
     { args: ['agent', 'add', 'edge', '--secret', 'short'], status: 1, says: 'agent secret must be 8 to 256 characters' },
     { args: ['agent', 'add', 'edge', '--secret', 'a long enough secret', '--network', '10.0.0.0/33'], status: 1, says: /^"10\.0\.0\.0\/33" is not a network in CIDR form/ },
     { args: ['agent', 'add', 'vpn', '--secret', 'a long enough secret'], status: 1, says: 'agent "vpn" already exists' },

@@ -13,7 +13,7 @@ import { addUser, checkPin, checkTransport, deleteUser, requireUser, sealPin, un
  * log with who did it.
  */
 
-/** What to change; `undefined` leaves a value as it is, `null` (or a blank address) removes it. */
+/** What to change; `undefined` leaves a value as it is, `null` removes it. */
 export interface UserChangesInput {
   readonly pin?: string | null | undefined
   readonly transport?: string | undefined
@@ -51,15 +51,16 @@ export async function createUser(services: Services, input: UserInput): Promise<
   return name
 }
 
-/** An address after the change: kept when not given, removed when null or blank. */
-const next = (given: string | null | undefined, current: string | null) => (given === undefined ? (current ?? undefined) : blankToUndefined(given))
+/** An address after the change: kept when not given, removed when null, else checked as given. */
+const next = (given: string | null | undefined, current: string | null) =>
+  given === undefined ? (current ?? undefined) : given === null ? undefined : given.trim()
 
 /** Change what is given and leave the rest; validated as a whole before anything is written. Returns what changed. */
 export async function updateUserDetails(services: Services, name: string, changes: UserChangesInput): Promise<string[]> {
   const user = await requireUser(services, name)
   const merged: UserInput = {
     name: user.name,
-    transport: blankToUndefined(changes.transport) ?? user.transport,
+    transport: changes.transport === undefined ? user.transport : changes.transport.trim(),
     email: next(changes.email, user.email),
     phone: next(changes.phone, user.phone),
   }

@@ -67,10 +67,10 @@ export async function userEditRoutes(app: FastifyInstance, { services }: { servi
     try {
       if (removePin && pin !== '') throw new DomainError('a new PIN and "Remove the PIN" go separately')
       await updateUserDetails(consoleServices(services, request), name, {
-        transport: field('transport'),
+        transport: field('transport') || undefined,
         // an empty field removes the address; an empty PIN field keeps the PIN (it is never shown)
-        email: field('email'),
-        phone: field('phone'),
+        email: field('email').trim() || null,
+        phone: field('phone').trim() || null,
         pin: removePin ? null : pin === '' ? undefined : pin,
       })
     } catch (err) {
