@@ -82,7 +82,7 @@ t.test('usage errors: exit 2 and one line, the reason and where the usage is', a
     t.equal(result.status, 2, `agentxml ${args.join(' ')}: exit status 2`)
     t.match(result.stderr, /^agentxml: [^\n]+; try agentxml ([a-z]+ )?--help\n$/, 'one line: the reason, then where the usage is')
   }
-  const bare = await runCli([], { db })
+  const bare = await runCli([])
   t.equal(bare.status, 2, 'agentxml alone: exit status 2')
   t.match(bare.stdout, /^Usage: agentxml <command>/, 'and the list of commands')
 })
