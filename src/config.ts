@@ -1,3 +1,4 @@
+import { accessSync, constants } from 'node:fs'
 import { hostname } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { parseNetwork, type TrustedProxies } from './domain/networks.js'
@@ -57,10 +58,15 @@ export type Flags = Readonly<Record<string, string | boolean | readonly string[]
 
 export class ConfigError extends Error {}
 
+const namesSomething = new Set(['db', 'host', 'outbox', 'tls-cert', 'tls-key', 'smtp-ca', 'message-template', 'site-id'])
+
 /** Read flags and environment once, validate, freeze. Flags win over the environment. */
 export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
   const pick = (flag: string, variable: string): string | undefined => {
     const value = flags[flag]
+    // an empty variable means unset; an empty name is a mistake (`--db ''` would name the
+    // folder above, `--host ''` every interface); the other settings' checks refuse '' themselves
+    if (value === '' && namesSomething.has(flag)) throw new ConfigError(`--${flag} needs a value`)
     if (typeof value === 'string') return value
     const fromEnv = env[variable]
     return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv
@@ -83,11 +89,11 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
     smtpFrom: pick('smtp-from', 'AGENTXML_SMTP_FROM'),
     smsUrl: pick('sms-url', 'AGENTXML_SMS_URL'),
     smtpRequireTls: yes('smtp-require-tls', 'AGENTXML_SMTP_REQUIRE_TLS'),
-    smtpCaFile: pick('smtp-ca', 'AGENTXML_SMTP_CA'),
+    smtpCaFile: readableFile(pick('smtp-ca', 'AGENTXML_SMTP_CA'), '--smtp-ca'),
     smsMethod: pick('sms-method', 'AGENTXML_SMS_METHOD'),
     smsHeaders: list(flags['sms-header']) ?? (env.AGENTXML_SMS_HEADERS ?? '').split('\n').filter((line) => line.trim() !== ''),
     smsBody: pick('sms-body', 'AGENTXML_SMS_BODY'),
-    messageTemplateFile: pick('message-template', 'AGENTXML_MESSAGE_TEMPLATE'),
+    messageTemplateFile: readableFile(pick('message-template', 'AGENTXML_MESSAGE_TEMPLATE'), '--message-template'),
     retryDelays: checked(() => {
       const text = pick('retry-delays', 'AGENTXML_RETRY_DELAYS')
       return text === undefined ? defaultRetryDelays : parseRetryDelays(text)
@@ -105,7 +111,7 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
     nodeName: parseNodeName(pick('node-name', 'AGENTXML_NODE_NAME') ?? hostname()),
     outboxFile: pick('outbox', 'AGENTXML_OUTBOX') ?? join(dataDir, 'outbox.jsonl'),
     logFormat: parseLogFormat(pick('log-format', 'AGENTXML_LOG_FORMAT') ?? 'json'),
-    logLevel: pick('log-level', 'AGENTXML_LOG_LEVEL') ?? 'info',
+    logLevel: parseLogLevel(pick('log-level', 'AGENTXML_LOG_LEVEL') ?? 'info'),
     tls: tlsCert && tlsKey ? Object.freeze({ certFile: tlsCert, keyFile: tlsKey }) : undefined,
     siteId: pick('site-id', 'AGENTXML_SITE_ID'),
     publicUrl: parseUrl(pick('public-url', 'AGENTXML_PUBLIC_URL'), '--public-url'),
@@ -144,6 +150,17 @@ function checkDelivery(delivery: Pick<Config, 'smtpUrl' | 'smtpFrom' | 'smtpRequ
   } else if (delivery.smsBody !== undefined || delivery.smsMethod !== undefined || delivery.smsHeaders.length > 0) {
     throw new ConfigError('--sms-method, --sms-header and --sms-body need --sms-url')
   }
+}
+
+/** A file a setting names is there to read: said now, naming the setting, not at the first message. */
+function readableFile(file: string | undefined, name: string): string | undefined {
+  if (file === undefined) return undefined
+  try {
+    accessSync(file, constants.R_OK)
+  } catch (err) {
+    throw new ConfigError(`${name} ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`)
+  }
+  return file
 }
 
 function parseSeconds(text: string, name: string, min: number, max: number): number {
@@ -188,6 +205,14 @@ function parseTrustProxy(value: string | true | undefined): TrustedProxies | und
 function parseLogFormat(text: string): LogFormat {
   if (text === 'json' || text === 'pinsafe') return text
   throw new ConfigError(`log format must be json or pinsafe, not "${text}"`)
+}
+
+/** pino's levels: any other name makes pino throw when the logger is made. */
+export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+function parseLogLevel(text: string): string {
+  if ((logLevels as readonly string[]).includes(text)) return text
+  throw new ConfigError(`log level must be one of ${logLevels.join(', ')}, not "${text}"`)
 }
 
 function parseUrl(text: string | undefined, name: string): URL | undefined {

@@ -203,5 +203,5 @@ t.test('agentxml commands write the audit log too', async (t) => {
   const { db, store } = await openDatabase(dbFile)
   t.teardown(() => store.close())
   const rows = await db.selectFrom('audit_log').select(['event', 'user_name', 'outcome']).orderBy('id').execute()
-  t.same(rows.map((r) => r.event), ['codeCreated', 'messageQueued', 'canReprovision', 'messageSent', 'adminAdded'])
+  t.same(rows.map((r) => r.event), ['userAdded', 'codeCreated', 'messageQueued', 'canReprovision', 'messageSent', 'adminAdded'])
 })

@@ -10,7 +10,7 @@ import { findUserByKey, updateUser } from '../src/db/repositories/users.js'
 /**
  * The console in a real browser, against the real server process: sign in, find a user, press
  * Reprovision and see the code in the outbox and the §8 lines on the Log page, refuse and accept
- * a validity, unlock a locked user. JavaScript is off throughout: the console must not need it.
+ * a validity, unlock a locked user, edit a user. JavaScript is off throughout: the console must not need it.
  */
 
 const executablePath = '/usr/bin/chromium'
@@ -200,6 +200,28 @@ t.test('the admin console in Chromium', { skip }, async (t) => {
   t.match(reply, '<Read user="carol"><Result>PASS</Result>')
   t.match(reply, '<Locked>false</Locked>')
 
+  // edit a user: move bob to SMS and give him a PIN, which is never shown again
+  await page.getByRole('link', { name: 'User Management' }).click()
+  await page.getByRole('link', { name: 'bob' }).click()
+  await page.getByRole('link', { name: 'Edit…' }).click()
+  t.match(await page.locator('h1').innerText(), 'Edit user bob')
+  await page.getByLabel('Transport').selectOption('sms')
+  await page.getByRole('button', { name: 'Save changes' }).click()
+  t.match(await page.getByRole('alert').innerText(), 'The sms transport needs a phone number', 'refused: sms without a number')
+  await page.getByLabel('Phone number').fill('+44 7700 900123')
+  await page.getByLabel('New PIN').fill('2468')
+  await shot(page, '09-edit-user')
+  await page.getByRole('button', { name: 'Save changes' }).click()
+  t.match(await page.getByRole('status').innerText(), 'User "bob" updated.')
+  const details = await page.locator('dl').innerText()
+  t.match(details, /Transport\s+sms/)
+  t.match(details, /Phone number\s+\+44 7700 900123/)
+  t.match(details, /PIN\s+set/)
+  await shot(page, '10-user-edited')
+  const shown = spawnSync(process.execPath, [cli, 'user', 'show', 'bob', '--db', dbFile], { encoding: 'utf8' })
+  t.match(shown.stdout, /transport +sms/, 'the command line sees the change')
+  t.notMatch(await page.content(), '2468', 'the PIN is not on the page')
+
   // sign out: the console is closed again
   await page.getByRole('button', { name: 'Sign out' }).click()
   t.match(await page.getByRole('status').innerText(), 'You have signed out.')
@@ -210,6 +232,8 @@ t.test('the admin console in Chromium', { skip }, async (t) => {
   t.notMatch(serverLog, password, 'the password never reaches the server log')
   t.notMatch(serverLog, code ?? '-', 'nor the code')
   t.notMatch(serverLog, secret, 'nor the agent secret')
+  t.notMatch(serverLog, '2468', 'nor the PIN')
+  t.match(serverLog, 'User \\"bob\\" updated: transport, phone, PIN', 'the edit is logged, naming what changed')
 })
 
 t.test('a missing browser is a failure when AGENTXML_REQUIRE_BROWSER=1', { skip: !requireBrowser && 'AGENTXML_REQUIRE_BROWSER is not set' }, async (t) => {

@@ -83,11 +83,14 @@ t.test('set-password changes the password and lifts a lockout; delete removes', 
 
 t.test('usage errors exit 2', async (t) => {
   const { run } = setup(t)
-  for (const args of [['admin'], ['admin', 'rename', 'x'], ['admin', 'add'], ['admin', 'add', 'root', '--force']]) {
+  for (const args of [['admin', 'rename', 'x'], ['admin', 'add'], ['admin', 'add', 'root', '--force']]) {
     const result = run(args, 'a long enough password\n')
     t.equal(result.status, 2, args.join(' '))
-    t.match(result.stderr, /^agentxml: .+\n\nUsage: agentxml/)
+    t.match(result.stderr, /^agentxml: [^\n]+; try agentxml admin --help\n$/)
   }
+  const bare = run(['admin'])
+  t.equal(bare.status, 2)
+  t.match(bare.stdout, /^Usage: agentxml admin/, 'admin alone shows what admin can do')
   const badName = run(['admin', 'add', 'bad name!'], 'a long enough password\n')
   t.equal(badName.status, 1)
   t.match(badName.stderr, 'is not allowed')

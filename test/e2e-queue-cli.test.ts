@@ -2,6 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
+import { openDatabase } from '../src/db/index.js'
+import { findUserByKey, updateUser } from '../src/db/repositories/users.js'
 import { downPort, queueRow, tempDir } from './helpers/delivery.js'
 import { runCli } from './helpers/processes.js'
 import { startSmtp } from './helpers/smtp.js'
@@ -46,7 +48,12 @@ t.test('reprovision of a user with no usable destination fails clearly and leave
   const dir = tempDir(t)
   const env = { AGENTXML_DB: join(dir, 'agentxml.db') }
   await runCli(['init'], env) // only serve and init make a new database
-  await runCli(['user', 'add', 'bob', '--transport', 'sms'], env)
+  // add and set refuse an sms user without a phone number now; a database from before may hold one
+  t.equal((await runCli(['user', 'add', 'bob', '--transport', 'sms'], env)).status, 1, 'refused on add')
+  t.equal((await runCli(['user', 'add', 'bob', '--transport', 'sms', '--phone', '+15550100'], env)).status, 0)
+  const { db, store } = await openDatabase(env.AGENTXML_DB)
+  await updateUser(db, (await findUserByKey(db, 'bob'))?.id ?? 0, { phone: null })
+  await store.close()
   const printed = await runCli(['reprovision', 'bob', '--print-code'], env)
   t.match(printed.stdout.trim().split('\n').at(-1), /^[A-Z2-9]{10}$/)
   const refused = await runCli(['reprovision', 'bob'], env)

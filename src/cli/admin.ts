@@ -1,29 +1,43 @@
 import { addAdmin, adminList, deleteAdmin, setAdminPassword } from '../domain/admins.js'
 import { readNewPassword } from './password.js'
-import { formatTime, type Io, parse, positional, print, table, UsageError, withServices } from './shared.js'
+import { assertNoMore, type Command, dbHelp, formatTime, parse, positional, print, table, withServices } from './shared.js'
+
+const usage = `Usage: agentxml admin <command> ...
+
+  admin add NAME            a console administrator; asks for the password twice (echo off),
+                            or reads the first line of standard input when it is not a terminal
+  admin set-password NAME   a new password; also lifts a lockout and ends NAME's sessions
+  admin list
+  admin delete NAME
+Passwords have at least 12 characters. The console is /admin on the server.
+${dbHelp}
+`
 
 /** `agentxml admin add NAME | list | delete NAME | set-password NAME`: the console's administrators. */
-export async function admin(args: readonly string[], io: Io): Promise<void> {
-  const [verb, ...rest] = args
-  const { values, positionals } = parse(rest, {})
-  const name = () => positional(positionals, 0, 'administrator name')
-  if (verb !== 'add' && verb !== 'list' && verb !== 'delete' && verb !== 'set-password') {
-    throw new UsageError(`unknown admin command "${verb ?? ''}"`)
-  }
-  // the name is checked and the password read before the database is opened
-  const target = verb === 'list' ? '' : name()
-  const password = verb === 'add' || verb === 'set-password' ? await readNewPassword(io) : ''
-  await withServices(values, io, async (services) => {
-    // each change logs its own line (and so reaches the audit log)
-    if (verb === 'add') return addAdmin(services, target, password)
-    if (verb === 'set-password') return setAdminPassword(services, target, password)
-    if (verb === 'delete') return deleteAdmin(services, target)
-    const rows = (await adminList(services)).map((a) => [
-      a.name,
-      a.lockedUntil ? `until ${formatTime(a.lockedUntil)}` : '-',
-      String(a.failedSignIns),
-      formatTime(a.createdAt),
-    ])
-    print(io, table([['NAME', 'LOCKED', 'FAILED SIGN-INS', 'CREATED'], ...rows]))
-  })
+export const admin: Command = {
+  name: 'admin',
+  summary: "the web console's administrators: add, set-password, list, delete",
+  usage,
+  verbs: ['add', 'list', 'delete', 'set-password'],
+  async run(args, io) {
+    const [verb, ...rest] = args
+    const { values, positionals } = parse(rest, {})
+    assertNoMore(positionals, verb === 'list' ? 0 : 1)
+    // the name is checked and the password read before the database is opened
+    const target = verb === 'list' ? '' : positional(positionals, 0, 'administrator name')
+    const password = verb === 'add' || verb === 'set-password' ? await readNewPassword(io) : ''
+    await withServices(values, io, async (services) => {
+      // each change logs its own line (and so reaches the audit log)
+      if (verb === 'add') return addAdmin(services, target, password)
+      if (verb === 'set-password') return setAdminPassword(services, target, password)
+      if (verb === 'delete') return deleteAdmin(services, target)
+      const rows = (await adminList(services)).map((a) => [
+        a.name,
+        a.lockedUntil ? `until ${formatTime(a.lockedUntil)}` : '-',
+        String(a.failedSignIns),
+        formatTime(a.createdAt),
+      ])
+      print(io, table([['NAME', 'LOCKED', 'FAILED SIGN-INS', 'CREATED'], ...rows]))
+    })
+  },
 }

@@ -1,29 +1,63 @@
-import { addAgent, agentList, deleteAgent } from '../domain/agents.js'
-import { formatTime, type Io, parse, positional, print, table, UsageError, withServices } from './shared.js'
+import { createAgent, removeAgent, updateAgent } from '../domain/agent-admin.js'
+import { agentList } from '../domain/agents.js'
+import { assertNoMore, type Command, dbHelp, formatTime, parseFor, positional, print, table, UsageError, withServices } from './shared.js'
 
-export async function agent(args: readonly string[], io: Io): Promise<void> {
-  const [verb, ...rest] = args
-  const { values, positionals } = parse(rest, {
-    secret: { type: 'string' },
-    network: { type: 'string', multiple: true },
-    admin: { type: 'boolean' },
-  })
-  await withServices(values, io, async (services) => {
-    if (verb === 'add') {
-      const name = positional(positionals, 0, 'agent name')
-      if (values.secret === undefined) throw new UsageError('agent add needs --secret')
-      await addAgent(services, { name, secret: values.secret, networks: values.network ?? [], admin: values.admin === true })
-      print(io, `agent "${name}" added`)
-    } else if (verb === 'list') {
-      const agents = await agentList(services)
-      const rows = agents.map((a) => [a.name, a.networks.join(','), a.admin ? 'yes' : 'no', formatTime(a.createdAt)])
-      print(io, table([['NAME', 'NETWORKS', 'ADMIN', 'CREATED'], ...rows]))
-    } else if (verb === 'delete') {
-      const name = positional(positionals, 0, 'agent name')
-      await deleteAgent(services, name)
-      print(io, `agent "${name}" deleted`)
-    } else {
-      throw new UsageError(`unknown agent command "${verb ?? ''}"`)
+const usage = `Usage: agentxml agent <command> ...
+
+  agent add NAME --secret S [--network CIDR]... [--admin]
+  agent set NAME [--network CIDR]... [--secret S] [--admin | --no-admin]
+  agent list
+  agent delete NAME
+
+  --secret S       the shared secret the agent sends, 8 to 256 characters (only a keyed hash is kept)
+  --network CIDR   where the agent may call from, repeatable (10.0.0.0/8, 2001:db8::/32);
+                   default this host only (127.0.0.1/32 and ::1/128)
+  --admin          the agent may use AdminXML
+agent set changes only what it is given; the networks it is given replace the list.
+${dbHelp}
+`
+
+const options = {
+  secret: { type: 'string' },
+  network: { type: 'string', multiple: true },
+  admin: { type: 'boolean' },
+  'no-admin': { type: 'boolean' },
+} as const
+
+const optionsOf: Readonly<Record<string, readonly (keyof typeof options)[]>> = {
+  add: ['secret', 'network', 'admin'],
+  set: ['secret', 'network', 'admin', 'no-admin'],
+}
+
+export const agent: Command = {
+  name: 'agent',
+  summary: 'add, change, list and delete agents (the servers that call AgentXML)',
+  usage,
+  verbs: ['add', 'set', 'list', 'delete'],
+  async run(args, io) {
+    const [verb = '', ...rest] = args
+    const { values, positionals } = parseFor(rest, options, optionsOf[verb] ?? [])
+    assertNoMore(positionals, verb === 'list' ? 0 : 1)
+    const name = verb === 'list' ? '' : positional(positionals, 0, 'agent name')
+    if (verb === 'add' && !values.secret) throw new UsageError('agent add needs --secret')
+    if (values.admin && values['no-admin']) throw new UsageError('--admin and --no-admin go separately')
+    const admin = values.admin ? true : values['no-admin'] ? false : undefined
+    if (verb === 'set' && values.secret === undefined && values.network === undefined && admin === undefined) {
+      throw new UsageError('agent set needs something to change')
     }
-  })
+    await withServices(values, io, async (services) => {
+      // each change logs its own line (and so reaches the audit log)
+      if (verb === 'add') {
+        await createAgent(services, { name, secret: values.secret ?? '', networks: values.network ?? [], admin: admin === true })
+      } else if (verb === 'set') {
+        const changed = await updateAgent(services, name, { secret: values.secret, networks: values.network, admin })
+        if (changed.length === 0) print(io, `agent "${name}" unchanged`)
+      } else if (verb === 'delete') {
+        await removeAgent(services, name)
+      } else {
+        const rows = (await agentList(services)).map((a) => [a.name, a.networks.join(','), a.admin ? 'yes' : 'no', formatTime(a.createdAt)])
+        print(io, table([['NAME', 'NETWORKS', 'ADMIN', 'CREATED'], ...rows]))
+      }
+    })
+  },
 }

@@ -1,11 +1,8 @@
 #!/usr/bin/env node
-import { ConfigError } from '../config.js'
-import { DatabaseError } from '../db/index.js'
-import { DomainError } from '../domain/errors.js'
-import { PolicyError } from '../domain/policy.js'
-import { KeyError } from '../secrets.js'
 import { admin } from './admin.js'
 import { agent } from './agent.js'
+import { backup, restore } from './backup.js'
+import { reportError } from './errors.js'
 import { init } from './init.js'
 import { log } from './log.js'
 import { mobile } from './mobile.js'
@@ -13,64 +10,64 @@ import { policy } from './policy.js'
 import { queue } from './queue.js'
 import { reprovision } from './reprovision.js'
 import { serve } from './serve.js'
-import { CliError, type Io, UsageError } from './shared.js'
-import { usage } from './usage.js'
+import type { Command, Io } from './shared.js'
+import { UsageError } from './shared.js'
+import { globalUsage } from './usage.js'
 import { user } from './user.js'
+import { packageVersion } from './version.js'
 
-type Command = (args: readonly string[], io: Io) => Promise<void>
+const list: readonly Command[] = [serve, init, user, agent, reprovision, policy, queue, log, admin, backup, restore, mobile]
+const commands: ReadonlyMap<string, Command> = new Map(list.map((command) => [command.name, command]))
 
-const commands: ReadonlyMap<string, Command> = new Map([
-  ['serve', serve],
-  ['init', init],
-  ['agent', agent],
-  ['user', user],
-  ['reprovision', reprovision],
-  ['policy', policy],
-  ['queue', queue],
-  ['mobile', mobile],
-  ['admin', admin],
-  ['log', log],
-])
-
-/** Errors a user can cause get one line; anything else is a bug and keeps its stack. */
-const userErrors = [CliError, ConfigError, DomainError, PolicyError, DatabaseError, KeyError]
+/** `--help` or `-h` before any `--`: what follows `--` is a value. */
+const asksForHelp = (args: readonly string[]) => {
+  const end = args.indexOf('--')
+  return (end === -1 ? args : args.slice(0, end)).some((arg) => arg === '--help' || arg === '-h')
+}
 
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   const [name, ...args] = argv
-  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-    io.stdout.write(usage)
+  if (name === '--version' || name === '-V') {
+    io.stdout.write(`agentxml ${packageVersion()}\n`)
+    return 0
+  }
+  if (name === undefined || name === '--help' || name === '-h') {
+    io.stdout.write(globalUsage(list))
     return name === undefined ? 2 : 0
   }
-  const command = commands.get(name)
+  const topic = name === 'help' ? args[0] : name
+  const command = topic === undefined ? undefined : commands.get(topic)
   try {
-    if (!command) throw new UsageError(`unknown command "${name}"`)
-    if (args.includes('--help') || args.includes('-h')) {
-      io.stdout.write(usage)
+    if (name === 'help' && topic === undefined) {
+      io.stdout.write(globalUsage(list))
       return 0
     }
-    await command(args, io)
-    return 0
-  } catch (err) {
-    if (err instanceof UsageError) {
-      io.stderr.write(`agentxml: ${err.message}\n\n${usage}`)
+    if (!command) throw new UsageError(`unknown command "${topic}"`)
+    if (name === 'help' || asksForHelp(args)) {
+      io.stdout.write(command.usage)
+      return 0
+    }
+    const [verb] = args
+    if (command.verbs && (verb === undefined || verb.startsWith('-'))) {
+      // `agentxml user` alone: what the user command can do
+      io.stdout.write(command.usage)
       return 2
     }
-    if (userErrors.some((type) => err instanceof type)) {
-      io.stderr.write(`agentxml: ${(err as Error).message}\n`)
-      return 1
-    }
-    if (isSystemError(err)) {
-      io.stderr.write(`agentxml: ${err.message}\n`)
-      return 1
-    }
-    throw err
+    if (command.verbs && !command.verbs.includes(verb ?? '')) throw new UsageError(`unknown ${command.name} command "${verb}"`)
+    await command.run(args, io)
+    return 0
+  } catch (err) {
+    const status = reportError(err, io, command?.name)
+    if (status === undefined) throw err
+    return status
   }
 }
 
-/** Failures of the environment (a port in use, an unreadable file): one line too. */
-function isSystemError(err: unknown): err is NodeJS.ErrnoException {
-  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && /^E[A-Z]+$/.test((err as NodeJS.ErrnoException).code ?? '')
-}
+// `agentxml user list | head -1`: a reader that stops early ends the command quietly
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err
+  process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0)
+})
 
 const io: Io = { env: process.env, stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }
 main(process.argv.slice(2), io).then(

@@ -1,7 +1,7 @@
 import type { AuditEntry } from '../db/schema/index.js'
 import { auditEventName } from '../domain/audit-events.js'
 import { auditEntries, checkAuditFilter } from '../domain/audit-query.js'
-import { formatTime, type Io, parse, print, table, UsageError, withServices } from './shared.js'
+import { type Command, dbHelp, formatTime, type Io, parse, print, table, UsageError, withServices } from './shared.js'
 
 const options = {
   user: { type: 'string' },
@@ -44,11 +44,25 @@ const textRow = (entry: AuditEntry) => [
   oneLine(entry.detail ? `${entry.message} (${entry.detail})` : entry.message),
 ].map(oneLine)
 
-/**
- * `agentxml log [--user U] [--event E] [--since T] [--until T] [--outcome O] [--source ADDR]
- * [--limit N] [--format text|json]`: the audit log, newest first.
- */
-export async function log(args: readonly string[], io: Io): Promise<void> {
+const usage = `Usage: agentxml log [--user NAME] [--event E] [--outcome success|failure] [--source ADDR]
+                    [--since T] [--until T] [--limit N] [--format text|json]
+
+The audit log, newest first (100 entries unless --limit). --user matches the user acted on or the
+agent or administrator that acted; --event takes an event id or its name. T is a date
+(2026-11-28; as --until it takes in that whole day), a UTC time (2026-11-28 14:30) or a time
+ago (30m, 24h, 7d). --format json prints one object a line with every field.
+${dbHelp}
+`
+
+/** `agentxml log`: the audit log, newest first. */
+export const log: Command = {
+  name: 'log',
+  summary: 'read the audit log, filtered, as text or JSON lines',
+  usage,
+  run: printLog,
+}
+
+async function printLog(args: readonly string[], io: Io): Promise<void> {
   const { values, positionals } = parse(args, options)
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`)
   const format = values.format ?? 'text'

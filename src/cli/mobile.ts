@@ -2,15 +2,37 @@ import { deriveOtc, formatIndex } from '../domain/otc.js'
 import { agentXmlUrl, downloadStrings, provision } from '../mobile/agent-xml-client.js'
 import { MobileError } from '../mobile/errors.js'
 import { defaultStateFile, loadState, type MobileState, nextIndex, remaining, saveState } from '../mobile/state.js'
-import { CliError, type Io, parse, print, UsageError } from './shared.js'
+import { assertNoMore, CliError, type Command, type Io, parse, print, UsageError } from './shared.js'
+
+const usage = `Usage: agentxml mobile <command> ...
+
+A reference mobile client: it speaks HTTP to a running server, as the mobile apps do, and keeps
+its state (provision id, security strings) in --state FILE (default ./agentxml-mobile.json, mode 0600).
+
+  mobile provision --server URL --user NAME --code CODE [--state FILE]
+      provision with a code, then download 99 security strings
+  mobile strings [--state FILE]
+      download a fresh batch (the previous one stops working)
+  mobile otc --pin PIN [--legacy] [--state FILE]
+      the next one-time code; AGENTXML_PIN may give the PIN instead of --pin, which other
+      users can see in ps
+`
 
 /**
  * `agentxml mobile …`: a reference mobile client. It talks to the server only over HTTP, as the
  * real apps do, and keeps its state in one file (`--state`, mode 0600).
  */
-export async function mobile(args: readonly string[], io: Io): Promise<void> {
+export const mobile: Command = {
+  name: 'mobile',
+  summary: 'a reference mobile client: provision, download strings, one-time codes',
+  usage,
+  verbs: ['provision', 'strings', 'otc'],
+  run: runMobile,
+}
+
+async function runMobile(args: readonly string[], io: Io): Promise<void> {
   const [verb, ...rest] = args
-  const { values } = parse(rest, {
+  const { values, positionals } = parse(rest, {
     server: { type: 'string' },
     user: { type: 'string' },
     code: { type: 'string' },
@@ -19,6 +41,7 @@ export async function mobile(args: readonly string[], io: Io): Promise<void> {
     state: { type: 'string' },
     new: { type: 'boolean' },
   })
+  assertNoMore(positionals, 0)
   const file = values.state ?? defaultStateFile
   const note = (line: string) => io.stderr.write(`${line}\n`)
   try {
@@ -54,8 +77,6 @@ export async function mobile(args: readonly string[], io: Io): Promise<void> {
       saveState(file, state)
       print(io, deriveOtc(state.strings[index] ?? '', pin, index, values.legacy ? 'legacy' : 'modern'))
       note(`index ${formatIndex(index)}, ${remaining(state)} left in this batch`)
-    } else {
-      throw new UsageError(`unknown mobile command "${verb ?? ''}"`)
     }
   } catch (err) {
     if (err instanceof MobileError) throw new CliError(err.message)

@@ -1,24 +1,37 @@
 import { policyDefinitions, policyKeys, readPolicies, setPolicy } from '../domain/policy.js'
-import { type Io, parse, positional, print, table, UsageError, withServices } from './shared.js'
+import { assertNoMore, type Command, dbHelp, parse, positional, print, table, withServices } from './shared.js'
 
-export async function policy(args: readonly string[], io: Io): Promise<void> {
-  const [verb, ...rest] = args
-  const { values, positionals } = parse(rest, {})
-  await withServices(values, io, async (services) => {
-    if (verb === 'show') {
+const usage = `Usage: agentxml policy <command> ...
+
+  policy show              every policy with its value and its label in the legacy console
+  policy set KEY VALUE     a value outside the allowed range is refused and changes nothing
+
+${policyKeys.map((key) => `  ${key.padEnd(24)}${policyDefinitions[key].allowed} (default ${policyDefinitions[key].default})`).join('\n')}
+${dbHelp}
+`
+
+export const policy: Command = {
+  name: 'policy',
+  summary: 'show and set the policies (code validity, lockout, self-provision ...)',
+  usage,
+  verbs: ['show', 'set'],
+  async run(args, io) {
+    const [verb, ...rest] = args
+    const { values, positionals } = parse(rest, {})
+    assertNoMore(positionals, verb === 'set' ? 2 : 0)
+    const key = verb === 'set' ? positional(positionals, 0, 'policy key') : ''
+    const value = verb === 'set' ? positional(positionals, 1, 'value') : ''
+    await withServices(values, io, async (services) => {
+      if (verb === 'set') {
+        await setPolicy(services.db, key, value)
+        return print(io, `${key} set to ${value.trim()}`)
+      }
       const policies = await readPolicies(services)
-      const rows = policyKeys.map((key) => {
-        const value = policies[key]
-        return [key, typeof value === 'boolean' ? (value ? 'yes' : 'no') : String(value), policyDefinitions[key].label]
+      const rows = policyKeys.map((k) => {
+        const current = policies[k]
+        return [k, typeof current === 'boolean' ? (current ? 'yes' : 'no') : String(current), policyDefinitions[k].label]
       })
       print(io, table([['KEY', 'VALUE', 'LABEL'], ...rows]))
-    } else if (verb === 'set') {
-      const key = positional(positionals, 0, 'policy key')
-      const value = positional(positionals, 1, 'value')
-      await setPolicy(services.db, key, value)
-      print(io, `${key} set to ${value.trim()}`)
-    } else {
-      throw new UsageError(`unknown policy command "${verb ?? ''}"`)
-    }
-  })
+    })
+  },
 }

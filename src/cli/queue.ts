@@ -1,37 +1,54 @@
-import { queueList, retryMessage } from '../transports/queue-admin.js'
+import { messageStatuses, queueList, retryMessage } from '../transports/queue-admin.js'
 import { deliverNow } from './deliver.js'
 import { deliveryOptions } from './delivery-options.js'
-import { formatTime, type Io, parse, positional, print, table, UsageError, withServices } from './shared.js'
+import { assertNoMore, type Command, dbHelp, formatTime, parseFor, positional, print, table, UsageError, withServices } from './shared.js'
+
+const usage = `Usage: agentxml queue <command> ...
+
+  queue list [--status ${messageStatuses.join('|')}] [--limit N]
+      the queued messages: id, user, transport, destination, status, tries, when, last error
+      (never the message text, which holds the code); the newest 100 unless --limit
+  queue retry ID [delivery options]
+      make a queued or failed message due now and try to send it (the delivery options of
+      serve: agentxml serve --help)
+${dbHelp}
+`
 
 /** `agentxml queue list [--status S] [--limit N]` and `agentxml queue retry ID`. */
-export async function queue(args: readonly string[], io: Io): Promise<void> {
-  const [verb, ...rest] = args
-  const { values, positionals } = parse(rest, { status: { type: 'string' }, limit: { type: 'string' }, ...deliveryOptions })
-  await withServices(values, io, async (services, config) => {
-    if (verb === 'list') {
-      const limit = values.limit === undefined ? undefined : number(values.limit, 'limit')
-      const rows = (await queueList(services, { status: values.status, limit })).map((m) => [
-        String(m.id),
-        m.user,
-        m.transport,
-        m.destination,
-        m.status,
-        String(m.attempts),
-        m.sentAt !== undefined ? `sent ${formatTime(m.sentAt)}` : m.nextAttemptAt !== undefined ? `next ${formatTime(m.nextAttemptAt)}` : '-',
-        m.lastError ?? '-',
-      ])
-      print(io, table([['ID', 'USER', 'TRANSPORT', 'DESTINATION', 'STATUS', 'TRIES', 'WHEN', 'LAST ERROR'], ...rows]))
-    } else if (verb === 'retry') {
-      const id = number(positional(positionals, 0, 'message id'), 'message id')
+export const queue: Command = {
+  name: 'queue',
+  summary: 'the queue of provision messages: list, retry',
+  usage,
+  verbs: ['list', 'retry'],
+  async run(args, io) {
+    const [verb, ...rest] = args
+    const list = verb === 'list'
+    const options = { status: { type: 'string' }, limit: { type: 'string' }, ...deliveryOptions } as const
+    const { values, positionals } = parseFor(rest, options, list ? ['status', 'limit'] : (Object.keys(deliveryOptions) as (keyof typeof deliveryOptions)[]))
+    assertNoMore(positionals, list ? 0 : 1)
+    const limit = list && values.limit !== undefined ? number(values.limit, '--limit') : undefined
+    const id = list ? 0 : number(positional(positionals, 0, 'message id'), 'message id')
+    await withServices(values, io, async (services, config) => {
+      if (list) {
+        const rows = (await queueList(services, { status: values.status, limit })).map((m) => [
+          String(m.id),
+          m.user,
+          m.transport,
+          m.destination,
+          m.status,
+          String(m.attempts),
+          m.sentAt !== undefined ? `sent ${formatTime(m.sentAt)}` : m.nextAttemptAt !== undefined ? `next ${formatTime(m.nextAttemptAt)}` : '-',
+          m.lastError ?? '-',
+        ])
+        return print(io, table([['ID', 'USER', 'TRANSPORT', 'DESTINATION', 'STATUS', 'TRIES', 'WHEN', 'LAST ERROR'], ...rows]))
+      }
       await retryMessage(services, id)
       const report = await deliverNow(services, config, id)
       if (report.sent === 1) print(io, `message ${id} sent`)
       else if (report.attempted === 1) print(io, `message ${id} not sent yet; see queue list`)
       else print(io, `message ${id} is due now; the server will deliver it`)
-    } else {
-      throw new UsageError(`unknown queue command "${verb ?? ''}"`)
-    }
-  })
+    })
+  },
 }
 
 function number(text: string, name: string): number {

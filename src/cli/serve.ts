@@ -1,26 +1,67 @@
-import { startServer } from '../server.js'
 import { deliveryOptions } from './delivery-options.js'
-import { configFrom, type Io, parse } from './shared.js'
+import { type Command, configFrom, dbHelp, openingDatabase, parse } from './shared.js'
+import { checkTlsFiles } from './tls.js'
 
-export async function serve(args: readonly string[], io: Io): Promise<void> {
-  const { values } = parse(args, {
-    host: { type: 'string' },
-    port: { type: 'string' },
-    'log-format': { type: 'string' },
-    'log-level': { type: 'string' },
-    'tls-cert': { type: 'string' },
-    'tls-key': { type: 'string' },
-    'trust-proxy': { type: 'string' },
-    'request-timeout': { type: 'string' },
-    'node-name': { type: 'string' },
-    'proxy-body-limit': { type: 'string' },
-    'max-elements': { type: 'string' },
-    ...deliveryOptions,
-  })
-  const server = await startServer(configFrom(values, io))
-  const stop = () => {
-    void server.close().then(() => process.exit(0))
-  }
-  process.once('SIGINT', stop)
-  process.once('SIGTERM', stop)
+const usage = `Usage: agentxml serve [options]
+
+Runs the server: AgentXML, AdminXML, the admin console (/admin), the self-service page and
+the delivery of queued messages. Stops cleanly on SIGINT and SIGTERM.
+
+  --host H                  listen address (AGENTXML_HOST, default 127.0.0.1)
+  --port P                  port, 0 for any free one (AGENTXML_PORT, default 8080)
+  --log-format json|pinsafe one JSON object a line, or PINsafe syslog lines (AGENTXML_LOG_FORMAT)
+  --log-level LEVEL         fatal, error, warn, info, debug, trace or silent (AGENTXML_LOG_LEVEL, default info)
+  --tls-cert FILE --tls-key FILE   serve HTTPS with these PEM files (AGENTXML_TLS_CERT, AGENTXML_TLS_KEY)
+  --site-id ID              answer the site lookup with this id (AGENTXML_SITE_ID)
+  --public-url URL          the address mobile clients reach (AGENTXML_PUBLIC_URL)
+  --trust-proxy PROXIES     the reverse proxies to believe about X-Forwarded-For: addresses/CIDRs
+                            (10.0.0.2,10.1.0.0/16) or a hop count (1); AGENTXML_TRUST_PROXY, default none
+  --request-timeout SECONDS time to send a whole request, 1 to 3600 (default 30)
+  --proxy-body-limit BYTES  the largest body on the public /proxy context, 512 to 65536 (default 4096)
+  --max-elements N          the most elements an AgentXML request may hold (default 64)
+  --node-name NAME          this node's name in audit rows (AGENTXML_NODE_NAME, default the host name)
+
+Delivery of provision codes:
+  --smtp-url URL --smtp-from ADDR [--smtp-require-tls] [--smtp-ca FILE]
+  --sms-url URL [--sms-method M] [--sms-header 'N: V']... [--sms-body TEMPLATE]
+  --outbox FILE             the outbox transport's file (default outbox.jsonl beside the database)
+  --message-template FILE   the wording of provision messages
+  --retry-delays SECONDS,...  waits before each retry of a failed delivery
+
+The master key is --key-file FILE (AGENTXML_KEY_FILE; for SQLite by default agentxml.key beside the
+database, made with a new database) or AGENTXML_SECRET_KEY (64 hex). PostgreSQL needs one of them,
+the same on every node: none is ever made for it.
+${dbHelp}
+`
+
+export const serve: Command = {
+  name: 'serve',
+  summary: 'run the server (AgentXML, AdminXML, the console, the self-service page)',
+  usage,
+  async run(args, io) {
+    const { values } = parse(args, {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'log-format': { type: 'string' },
+      'log-level': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'trust-proxy': { type: 'string' },
+      'request-timeout': { type: 'string' },
+      'proxy-body-limit': { type: 'string' },
+      'max-elements': { type: 'string' },
+      'node-name': { type: 'string' },
+      ...deliveryOptions,
+    })
+    const config = configFrom(values, io)
+    checkTlsFiles(config.tls)
+    // loaded here, not at the top: the other commands start faster without the HTTP stack
+    const { startServer } = await import('../server.js')
+    const server = await openingDatabase(config, () => startServer(config))
+    const stop = () => {
+      void server.close().then(() => process.exit(0))
+    }
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+  },
 }

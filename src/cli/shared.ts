@@ -7,7 +7,7 @@ import { createLogger } from '../logging/logger.js'
 import { plainStream } from '../logging/plain.js'
 import { openServices } from '../runtime.js'
 
-/** A mistake in how the command was called: exit status 2, with the usage. */
+/** A mistake in how the command was called: exit status 2, with where to read the usage. */
 export class UsageError extends Error {}
 
 /** Something the user can fix: exit status 1 and one line. */
@@ -20,18 +20,74 @@ export interface Io {
   readonly stdin: NodeJS.ReadableStream & { isTTY?: boolean }
 }
 
+/** One `agentxml` command: every command module of src/cli exports one, and index.ts dispatches by name. */
+export interface Command {
+  readonly name: string
+  /** One line for the list of commands. */
+  readonly summary: string
+  /** Its own usage, for `agentxml NAME --help` and `agentxml help NAME`. */
+  readonly usage: string
+  /** The subcommands of a group (`user add`, `user list`); without one the usage is shown. */
+  readonly verbs?: readonly string[]
+  run(args: readonly string[], io: Io): Promise<void>
+}
+
+/** The lines every usage that opens the database ends with. */
+export const dbHelp = `Every command takes --db FILE|URL (default: $AGENTXML_DB, else ./data/agentxml.db; a
+postgres://user:password@host:5432/database URL selects PostgreSQL) and --key-file FILE (default:
+agentxml.key beside a SQLite database; PostgreSQL needs it, or AGENTXML_SECRET_KEY). Only serve
+and init make a database that does not exist yet.`
+
 export type Options = NonNullable<ParseArgsConfig['options']>
 
 /** Options every command takes. */
 export const common = { db: { type: 'string' }, 'key-file': { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const satisfies Options
 
+/**
+ * Parse a command's arguments. A negative number (`policy set max-login-tries -1`) is a value,
+ * never a flag (no option is a digit), so the rule that judges the value can say why it is wrong.
+ */
 export function parse<const O extends Options>(args: readonly string[], options: O) {
-  const config = { args: [...args], options: { ...common, ...options }, allowPositionals: true, strict: true } as const
+  const numbers = new Map<string, string>()
+  const masked = args.map((arg, i) => {
+    if (!/^-\d/.test(arg)) return arg
+    const stand = `\u0000${i}`
+    numbers.set(stand, arg)
+    return stand
+  })
+  const config = { args: masked, options: { ...common, ...options }, allowPositionals: true, strict: true } as const
+  let parsed: ReturnType<typeof parseArgs<typeof config>>
   try {
-    return parseArgs(config)
+    parsed = parseArgs(config)
   } catch (err) {
-    throw new UsageError((err as Error).message)
+    throw new UsageError(parseProblem(err as Error & { code?: string }))
   }
+  const unmask = (value: unknown): unknown =>
+    typeof value === 'string' ? (numbers.get(value) ?? value) : Array.isArray(value) ? value.map(unmask) : value
+  const values = Object.fromEntries(Object.entries(parsed.values).map(([key, value]) => [key, unmask(value)])) as typeof parsed.values
+  return { values, positionals: parsed.positionals.map((p) => numbers.get(p) ?? p) }
+}
+
+/**
+ * Parse for one subcommand of a group: `options` are all the group's, `allowed` the names this
+ * one takes; any other is refused as unknown rather than ignored.
+ */
+export function parseFor<const O extends Options>(args: readonly string[], options: O, allowed: readonly (keyof O & string)[]) {
+  const taken = Object.fromEntries(Object.entries(options).filter(([key]) => allowed.includes(key))) as O
+  return parse(args, taken)
+}
+
+/** node's parseArgs messages run to three lines and suggest syntax we do not use: one line instead. */
+function parseProblem(err: Error & { code?: string }): string {
+  const quoted = /'([^']+)'/.exec(err.message)?.[1] ?? ''
+  const flag = /--[\w-]+/.exec(quoted)?.[0] ?? quoted
+  if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${flag}`
+  if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    if (/does not take an argument/.test(err.message)) return `${flag} takes no value`
+    if (/ambiguous/.test(err.message)) return `${flag} needs a value (write ${flag}=VALUE for one starting with "-")`
+    return `${flag} needs a value`
+  }
+  return err.message.split('\n')[0] ?? 'bad arguments'
 }
 
 /** One positional argument, required. */
@@ -41,11 +97,35 @@ export function positional(positionals: readonly string[], index: number, name: 
   return value
 }
 
+/** Arguments past those a command takes are a mistake, not something to ignore. */
+export function assertNoMore(positionals: readonly string[], count: number): void {
+  const extra = positionals[count]
+  if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"`)
+}
+
 export function configFrom(values: Flags, io: Io): Config {
   return loadConfig(values, io.env)
 }
 
-/** Open the database and keys for one command, logging plain lines, and close them after. */
+/** SQLite's own failures (a corrupt file, a full disk, a database locked for too long). */
+export function isDatabaseError(err: unknown): err is Error & { code: string } {
+  return err instanceof Error && /^SQLITE_/.test(String((err as { code?: unknown }).code ?? ''))
+}
+
+/** Opening fails in SQLite's words ("file is not a database"): say which file. */
+export async function openingDatabase<T>(config: Config, open: () => Promise<T>): Promise<T> {
+  try {
+    return await open()
+  } catch (err) {
+    if (isDatabaseError(err)) throw new CliError(`database ${config.engine === 'sqlite' ? config.db : 'PostgreSQL'}: ${err.message}`)
+    throw err
+  }
+}
+
+/**
+ * Open the database and keys for one command, logging plain lines, and close them after. Only
+ * `create` (init) makes a database that does not exist: a mistyped --db is an error, not a new one.
+ */
 export async function withServices<T>(
   values: Flags,
   io: Io,
@@ -55,7 +135,7 @@ export async function withServices<T>(
   const config = configFrom(values, io)
   const audit = createAuditRelay()
   const log = createLogger({ format: 'json', level: config.logLevel, destination: plainStream(io.stdout, io.stderr), audit })
-  const services = await openServices(config, log, {}, options)
+  const services = await openingDatabase(config, () => openServices(config, log, {}, options))
   const auditLog = startAuditLog(services, audit, { purge: false })
   try {
     return await work(services, config)

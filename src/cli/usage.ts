@@ -1,36 +1,14 @@
-export const usage = `Usage: agentxml <command> [options]
+import type { Command } from './shared.js'
 
-  serve [--host H] [--port P] [--db FILE] [--log-format json|pinsafe]
-        [--tls-cert FILE --tls-key FILE] [--site-id ID] [--public-url URL] [--trust-proxy PROXIES]
-        [--request-timeout SECONDS] [--proxy-body-limit BYTES] [--max-elements N]
-        [--node-name NAME] [--key-file FILE]
-  init                                    create the database (and a SQLite key file)
-        [--smtp-url URL] [--smtp-from ADDR] [--sms-url URL] [--outbox FILE]
-        [--smtp-require-tls] [--smtp-ca FILE] [--sms-method M] [--sms-header 'N: V']...
-        [--sms-body TEMPLATE] [--message-template FILE] [--retry-delays SECONDS,...]
-  agent add NAME --secret S [--network CIDR]... [--admin]
-  agent list | agent delete NAME
-  user add NAME [--pin DIGITS] [--email ADDR] [--phone NUMBER] [--transport outbox|email|sms]
-  user list [--search TEXT] | user show NAME | user delete NAME | user unlock NAME
-  user set-pin NAME DIGITS
-  reprovision NAME [--print-code]        (takes the delivery options of serve)
-  queue list [--status queued|sending|sent|failed] [--limit N]
-  queue retry ID                          (takes the delivery options of serve)
-  policy show | policy set KEY VALUE
-  mobile provision --server URL --user NAME --code CODE [--state FILE]
-  mobile strings [--new] [--state FILE]
-  mobile otc --pin PIN [--legacy] [--state FILE]
-  admin add NAME | admin list | admin delete NAME | admin set-password NAME
-  log [--user NAME] [--event E] [--outcome success|failure] [--source ADDR]
-      [--since T] [--until T] [--limit N] [--format text|json]
+/** `agentxml --help`: the commands, one line each; each has its own usage. */
+export function globalUsage(commands: readonly Command[]): string {
+  const width = Math.max(...commands.map((c) => c.name.length)) + 2
+  const lines = commands.map((c) => `  ${c.name.padEnd(width)}${c.summary}`)
+  return `Usage: agentxml <command> [options]
 
-Every command takes --db FILE|URL (default: $AGENTXML_DB, else ./data/agentxml.db; a
-postgres://user:pass@host/db URL selects PostgreSQL) and --key-file FILE (default: agentxml.key
-beside a SQLite database; PostgreSQL needs it or AGENTXML_SECRET_KEY). Only serve and init
-create a database that does not exist.
-log prints the audit log, newest first (100 entries unless --limit). T is a date (2026-11-28;
-as --until it takes in that whole day), a UTC time (2026-11-28 14:30) or a time ago (30m, 24h, 7d).
-The mobile commands are a reference mobile client: they speak HTTP to a running server and keep
-their state in --state FILE (default ./agentxml-mobile.json, mode 0600). AGENTXML_PIN may give
-the PIN instead of --pin, which other users can see in ps.
+${lines.join('\n')}
+
+agentxml <command> --help (or agentxml help <command>) shows the usage of one command.
+agentxml --version prints the version.
 `
+}

@@ -1,56 +1,106 @@
 import { lockedNow } from '../domain/lockout.js'
 import { readPolicies } from '../domain/policy.js'
-import { addUser, deleteUser, describeUser, setPin, unlockUser, userList } from '../domain/users.js'
-import { formatTime, type Io, parse, positional, print, table, UsageError, withServices } from './shared.js'
+import { createUser, removeUser, unlockUserAccount, updateUserDetails } from '../domain/user-admin.js'
+import { describeUser, userList } from '../domain/users.js'
+import { assertNoMore, type Command, dbHelp, formatTime, type Io, parse, parseFor, positional, print, table, UsageError, withServices } from './shared.js'
 
-export async function user(args: readonly string[], io: Io): Promise<void> {
-  const [verb, ...rest] = args
-  const { values, positionals } = parse(rest, {
-    pin: { type: 'string' },
-    email: { type: 'string' },
-    phone: { type: 'string' },
-    transport: { type: 'string' },
-    search: { type: 'string' },
-  })
+const usage = `Usage: agentxml user <command> ...
+
+  user add NAME [--email ADDR] [--phone NUMBER] [--transport outbox|email|sms] [--pin DIGITS]
+  user set NAME [--email ADDR | --no-email] [--phone NUMBER | --no-phone]
+                [--transport outbox|email|sms] [--pin DIGITS | --no-pin]
+  user list [--search TEXT]
+  user show NAME
+  user delete NAME
+  user unlock NAME
+  user set-pin NAME DIGITS     (the same as user set NAME --pin DIGITS)
+
+  --transport   how provision codes reach the user (default outbox): email needs an
+                address, sms a phone number
+  --pin         4 to 10 digits, stored sealed, never shown
+user set changes only what it is given. --no-email, --no-phone and --no-pin remove the
+value (an empty --email '' or --phone '' does too).
+${dbHelp}
+`
+
+const details = {
+  pin: { type: 'string' },
+  email: { type: 'string' },
+  phone: { type: 'string' },
+  transport: { type: 'string' },
+} as const
+const options = { ...details, 'no-pin': { type: 'boolean' }, 'no-email': { type: 'boolean' }, 'no-phone': { type: 'boolean' }, search: { type: 'string' } } as const
+
+/** The options each subcommand takes: any other is refused, not ignored. */
+const optionsOf: Readonly<Record<string, readonly (keyof typeof options)[]>> = {
+  add: ['pin', 'email', 'phone', 'transport'],
+  set: ['pin', 'no-pin', 'email', 'no-email', 'phone', 'no-phone', 'transport'],
+  list: ['search'],
+}
+
+type Values = ReturnType<typeof parse<typeof options>>['values']
+
+/** `--email ADDR` sets, `--no-email` (or an empty value) removes, neither leaves it. */
+function either(values: Values, name: 'email' | 'phone' | 'pin'): string | null | undefined {
+  const value = values[name]
+  const remove = values[`no-${name}`] === true
+  if (remove && value !== undefined) throw new UsageError(`--${name} and --no-${name} go separately`)
+  if (remove) return null
+  return name !== 'pin' && value?.trim() === '' ? null : value
+}
+
+export const user: Command = {
+  name: 'user',
+  summary: 'add, change, list, show, delete and unlock users',
+  usage,
+  verbs: ['add', 'set', 'list', 'show', 'delete', 'unlock', 'set-pin'],
+  async run(args, io) {
+    const [verb = '', ...rest] = args
+    const { values, positionals } = parseFor(rest, options, optionsOf[verb] ?? [])
+    assertNoMore(positionals, verb === 'list' ? 0 : verb === 'set-pin' ? 2 : 1)
+    if (verb === 'list') return list(values, io)
+    const name = positional(positionals, 0, 'user name')
+    const pin = verb === 'set-pin' ? positional(positionals, 1, 'PIN') : undefined
+    await withServices(values, io, async (services) => {
+      // each change logs its own line (and so reaches the audit log)
+      if (verb === 'add') {
+        await createUser(services, { name, pin: values.pin, email: values.email, phone: values.phone, transport: values.transport })
+      } else if (verb === 'set' || verb === 'set-pin') {
+        const changes = pin !== undefined ? { pin } : { pin: either(values, 'pin'), email: either(values, 'email'), phone: either(values, 'phone'), transport: values.transport }
+        if (Object.values(changes).every((value) => value === undefined)) throw new UsageError('user set needs something to change')
+        if ((await updateUserDetails(services, name, changes)).length === 0) print(io, `user "${name}" unchanged`)
+      } else if (verb === 'delete') {
+        await removeUser(services, name)
+      } else if (verb === 'unlock') {
+        await unlockUserAccount(services, name)
+      } else {
+        show(io, await describeUser(services, name))
+      }
+    })
+  },
+}
+
+async function list(values: Values, io: Io): Promise<void> {
   await withServices(values, io, async (services) => {
-    const name = () => positional(positionals, 0, 'user name')
-    switch (verb) {
-      case 'add':
-        const added = await addUser(services, { name: name(), pin: values.pin, email: values.email, phone: values.phone, transport: values.transport })
-        return print(io, `user "${added}" added`)
-      case 'list': {
-        const users = await userList(services, values.search)
-        const policies = await readPolicies(services)
-        const rows = users.map((u) => [u.name, u.transport, u.email ?? u.phone ?? '-', lockedNow(u, policies, services.now()) ? 'locked' : '-'])
-        return print(io, table([['NAME', 'TRANSPORT', 'DESTINATION', 'LOCKED'], ...rows]))
-      }
-      case 'show': {
-        const view = await describeUser(services, name())
-        const lines: [string, string][] = [
-          ['name', view.name],
-          ['transport', view.transport],
-          ['email', view.email ?? '-'],
-          ['phone', view.phone ?? '-'],
-          ['pin', view.hasPin ? 'set' : 'not set'],
-          ['locked', view.lockedAt ? `since ${formatTime(view.lockedAt)}, ${view.unlocksAt ? `until ${formatTime(view.unlocksAt)}` : 'until unlocked'}` : 'no'],
-          ['failed logins', String(view.failedLogins)],
-          ['device', view.device ? `bound ${formatTime(view.device.boundAt)}${view.device.deviceOs ? `, ${view.device.deviceOs}` : ''}` : 'none'],
-          ['pending code', view.pendingCodeExpiresAt ? `expires ${formatTime(view.pendingCodeExpiresAt)}` : 'none'],
-          ['created', formatTime(view.createdAt)],
-        ]
-        return print(io, table(lines))
-      }
-      case 'delete':
-        await deleteUser(services, name())
-        return print(io, `user "${name()}" deleted`)
-      case 'unlock':
-        await unlockUser(services, name())
-        return print(io, `user "${name()}" unlocked`)
-      case 'set-pin':
-        await setPin(services, name(), positional(positionals, 1, 'PIN'))
-        return print(io, `PIN of user "${name()}" set`)
-      default:
-        throw new UsageError(`unknown user command "${verb ?? ''}"`)
-    }
+    const users = await userList(services, values.search)
+    const policies = await readPolicies(services)
+    const rows = users.map((u) => [u.name, u.transport, u.email ?? u.phone ?? '-', lockedNow(u, policies, services.now()) ? 'locked' : '-'])
+    print(io, table([['NAME', 'TRANSPORT', 'DESTINATION', 'LOCKED'], ...rows]))
   })
+}
+
+function show(io: Io, view: Awaited<ReturnType<typeof describeUser>>): void {
+  const lines: [string, string][] = [
+    ['name', view.name],
+    ['transport', view.transport],
+    ['email', view.email ?? '-'],
+    ['phone', view.phone ?? '-'],
+    ['pin', view.hasPin ? 'set' : 'not set'],
+    ['locked', view.lockedAt ? `since ${formatTime(view.lockedAt)}, ${view.unlocksAt ? `until ${formatTime(view.unlocksAt)}` : 'until unlocked'}` : 'no'],
+    ['failed logins', String(view.failedLogins)],
+    ['device', view.device ? `bound ${formatTime(view.device.boundAt)}${view.device.deviceOs ? `, ${view.device.deviceOs}` : ''}` : 'none'],
+    ['pending code', view.pendingCodeExpiresAt ? `expires ${formatTime(view.pendingCodeExpiresAt)}` : 'none'],
+    ['created', formatTime(view.createdAt)],
+  ]
+  print(io, table(lines))
 }

@@ -19,6 +19,7 @@ export const adminMessages = {
   userUnlocked: (user: string) => `User ${quoted(user)} unlocked`,
   policyChanged: (label: string, value: string) => `Policy ${quoted(label)} set to ${value}`,
   agentAdded: (agent: string) => `Agent ${quoted(agent)} added`,
+  agentUpdated: (agent: string, what: string) => `Agent ${quoted(agent)} updated: ${what}`,
   agentDeleted: (agent: string) => `Agent ${quoted(agent)} deleted`,
   logExported: (admin: string, filter: string) => `Log exported by administrator ${quoted(admin)}${filter ? ` (${filter})` : ''}`,
   adminOperationFailed: (operation: string, user: string, reason: string) =>

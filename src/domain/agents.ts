@@ -1,4 +1,4 @@
-import { deleteAgentByName, findAgentByName, insertAgent, listAgents } from '../db/repositories/agents.js'
+import { deleteAgentByName, findAgentByName, insertAgent, listAgents, updateAgentById } from '../db/repositories/agents.js'
 import type { Agent, Settings } from '../db/index.js'
 import type { Keys } from '../secrets.js'
 import { keyedHash, safeEqual } from '../secrets.js'
@@ -31,10 +31,8 @@ const hashSecret = (keys: Keys, secret: string) => keyedHash(keys, 'agent-secret
 export async function addAgent(services: Services, input: AgentInput): Promise<void> {
   const name = input.name.trim()
   if (!/^[\p{L}\p{N}._@ -]{1,64}$/u.test(name)) throw new InvalidInput(`agent name "${input.name}" is not allowed`)
-  // trimmed as every request value is (wire/parse.ts): a secret with surrounding spaces could never match otherwise
-  const secret = input.secret.trim()
-  if (secret.length < 8 || secret.length > 256) throw new InvalidInput('agent secret must be 8 to 256 characters')
-  const networks = (input.networks?.length ? input.networks : loopbackNetworks).map(parseNetwork)
+  const secret = checkAgentSecret(input.secret)
+  const networks = agentNetworks(input.networks)
   if (await findAgentByName(services.db, name)) throw new DomainError(`agent "${name}" already exists`)
   await insertAgent(services.db, {
     name,
@@ -43,6 +41,44 @@ export async function addAgent(services: Services, input: AgentInput): Promise<v
     admin: input.admin ? 1 : 0,
     created_at: services.now(),
   })
+}
+
+/**
+ * The rule for a shared secret, when an agent is added and when its secret is changed. Trimmed,
+ * as every request value is (wire/parse.ts): a secret with surrounding spaces could never match.
+ */
+export function checkAgentSecret(secret: string): string {
+  const trimmed = secret.trim()
+  if (trimmed.length < 8 || trimmed.length > 256) throw new InvalidInput('agent secret must be 8 to 256 characters')
+  return trimmed
+}
+
+/** The networks an agent may call from, normalised; none given means this host only. */
+export function agentNetworks(networks: readonly string[] | undefined): string[] {
+  return (networks?.length ? networks : loopbackNetworks).map(parseNetwork)
+}
+
+export interface AgentChanges {
+  /** Replaces the list; an empty list means this host only, as on add. */
+  readonly networks?: readonly string[] | undefined
+  readonly secret?: string | undefined
+  readonly admin?: boolean | undefined
+}
+
+/** Change what is given, validated before anything is written; returns the names of what changed. */
+export async function changeAgent(services: Services, name: string, changes: AgentChanges): Promise<string[]> {
+  const agent = await findAgentByName(services.db, name.trim())
+  if (!agent) throw new DomainError(`agent "${name}" not found`)
+  const secret = changes.secret === undefined ? undefined : checkAgentSecret(changes.secret)
+  const networks = changes.networks === undefined ? undefined : JSON.stringify(agentNetworks(changes.networks))
+  const update = {
+    ...(networks !== undefined && networks !== agent.networks ? { networks } : {}),
+    // a new secret always counts as a change: it is never compared with the old one's hash
+    ...(secret !== undefined ? { secret_hash: hashSecret(services.keys, secret) } : {}),
+    ...(changes.admin !== undefined && (changes.admin ? 1 : 0) !== agent.admin ? { admin: changes.admin ? 1 : 0 } : {}),
+  }
+  if (Object.keys(update).length > 0) await updateAgentById(services.db, agent.id, update)
+  return Object.keys(update).map((key) => (key === 'secret_hash' ? 'secret' : key))
 }
 
 export async function deleteAgent(services: Services, name: string): Promise<void> {

@@ -1,5 +1,6 @@
 import { updateUser, type UserChanges } from '../db/repositories/users.js'
 import { inTransaction } from '../db/engine.js'
+import type { User } from '../db/schema/index.js'
 import { adminMessages } from './admin-messages.js'
 import { InvalidInput } from './errors.js'
 import { createProvisionCode, type CreatedCode } from './provision-code.js'
@@ -7,15 +8,17 @@ import type { Services } from './services.js'
 import { addUser, checkPin, checkTransport, deleteUser, requireUser, sealPin, unlockUser, type UserInput } from './users.js'
 
 /**
- * The user operations of the admin console and AdminXML: the same rules as the command line,
- * plus a log line naming the change, so each reaches the audit log with who did it.
+ * The user operations of the command line, the admin console and AdminXML: one set of rules for
+ * adding and for changing a user, and a log line naming the change, so each reaches the audit
+ * log with who did it.
  */
 
+/** What to change; `undefined` leaves a value as it is, `null` removes it. */
 export interface UserChangesInput {
-  readonly pin?: string | undefined
+  readonly pin?: string | null | undefined
   readonly transport?: string | undefined
-  readonly email?: string | undefined
-  readonly phone?: string | undefined
+  readonly email?: string | null | undefined
+  readonly phone?: string | null | undefined
 }
 
 /** A user whose transport cannot reach them is refused up front, not when a code is due. */
@@ -25,7 +28,13 @@ function assertReachable(input: UserInput): void {
   if (transport === 'sms' && !input.phone) throw new InvalidInput('the sms transport needs a phone number')
 }
 
-const blankToUndefined = (value: string | undefined) => (value === undefined || value.trim() === '' ? undefined : value.trim())
+const blankToUndefined = (value: string | null | undefined) => (value === undefined || value === null || value.trim() === '' ? undefined : value.trim())
+
+/** Validate as a whole what the user would be: transport, addresses and whether they reach the user. */
+function checkUser(input: UserInput): void {
+  checkTransport(input)
+  assertReachable(input)
+}
 
 export async function createUser(services: Services, input: UserInput): Promise<string> {
   const cleaned: UserInput = {
@@ -35,34 +44,54 @@ export async function createUser(services: Services, input: UserInput): Promise<
     phone: blankToUndefined(input.phone),
     transport: blankToUndefined(input.transport),
   }
-  assertReachable(cleaned)
+  checkUser(cleaned)
   const name = await addUser(services, cleaned)
   services.log.info({ user: name, event: 'userAdded' }, adminMessages.userAdded(name))
   return name
 }
 
-/** Change what is given and leave the rest; validated as a whole before anything is written. */
-export async function updateUserDetails(services: Services, name: string, changes: UserChangesInput): Promise<void> {
+/** An address after the change: kept when not given, removed when null, else checked as given. */
+const next = (given: string | null | undefined, current: string | null) =>
+  given === undefined ? (current ?? undefined) : given === null ? undefined : given.trim()
+
+/** Change what is given and leave the rest; validated as a whole before anything is written. Returns what changed. */
+export async function updateUserDetails(services: Services, name: string, changes: UserChangesInput): Promise<string[]> {
   const user = await requireUser(services, name)
   const merged: UserInput = {
     name: user.name,
-    transport: changes.transport ?? user.transport,
-    email: changes.email ?? user.email ?? undefined,
-    phone: changes.phone ?? user.phone ?? undefined,
+    transport: changes.transport === undefined ? user.transport : changes.transport.trim(),
+    email: next(changes.email, user.email),
+    phone: next(changes.phone, user.phone),
   }
-  checkTransport(merged)
-  assertReachable(merged)
-  const update: UserChanges = {
-    ...(changes.pin !== undefined ? { pin: sealPin(services, user.name, checkPin(changes.pin)) } : {}),
-    ...(changes.transport !== undefined ? { transport: changes.transport } : {}),
-    ...(changes.email !== undefined ? { email: changes.email } : {}),
-    ...(changes.phone !== undefined ? { phone: changes.phone } : {}),
-  }
-  // names only: the log never carries the PIN
-  const changed = Object.keys(update).map((key) => (key === 'pin' ? 'PIN' : key))
-  if (changed.length === 0) return
+  checkUser(merged)
+  const pin = changes.pin === undefined ? undefined : changes.pin === null ? null : sealPin(services, user.name, checkPin(changes.pin))
+  const update = changed(user, merged, pin)
+  const what = describe(update)
+  if (what.length === 0) return what
   await inTransaction(services.db, (trx) => updateUser(trx, user.id, update))
-  services.log.info({ user: user.name, event: 'userUpdated' }, adminMessages.userUpdated(user.name, changed.join(', ')))
+  // names only: the log never carries the PIN
+  services.log.info({ user: user.name, event: 'userUpdated', changed: what }, adminMessages.userUpdated(user.name, what.join(', ')))
+  return what
+}
+
+/** Only what differs: a form sends every field, and an unchanged one is not a change. */
+function changed(user: User, merged: UserInput, pin: Buffer | null | undefined): UserChanges {
+  const update: { -readonly [K in keyof UserChanges]: UserChanges[K] } = {}
+  if (merged.transport !== user.transport) update.transport = merged.transport
+  if ((merged.email ?? null) !== user.email) update.email = merged.email ?? null
+  if ((merged.phone ?? null) !== user.phone) update.phone = merged.phone ?? null
+  // removing a PIN the user does not have changes nothing; a new one always does (it is never compared)
+  if (pin !== undefined && !(pin === null && user.pin === null)) update.pin = pin
+  return update
+}
+
+function describe(update: UserChanges): string[] {
+  const what: string[] = []
+  if (update.transport !== undefined) what.push('transport')
+  if (update.email !== undefined) what.push(update.email === null ? 'email removed' : 'email')
+  if (update.phone !== undefined) what.push(update.phone === null ? 'phone removed' : 'phone')
+  if (update.pin !== undefined) what.push(update.pin === null ? 'PIN removed' : 'PIN')
+  return what
 }
 
 export async function removeUser(services: Services, name: string): Promise<void> {

@@ -3,7 +3,7 @@ import { findDeviceByUser } from '../db/repositories/devices.js'
 import { inTransaction } from '../db/engine.js'
 import { deleteUserByKey, findUserByKey, insertUser, listUsers, updateUser } from '../db/repositories/users.js'
 import type { User } from '../db/schema/index.js'
-import { decrypt, encrypt } from '../secrets.js'
+import { decrypt, encrypt, type Keys } from '../secrets.js'
 import { transportNames } from '../transports/queue.js'
 import { isPlainEmailAddress } from './email-address.js'
 import { InvalidInput, UserExists, UserNotFound } from './errors.js'
@@ -58,10 +58,22 @@ export function checkTransport(input: UserInput): string {
   return transport
 }
 
-export const sealPin = (services: Services, name: string, pin: string) => encrypt(services.keys, pin, `pin:${name}`)
+const pinContext = (name: string) => `pin:${name}`
+
+export const sealPin = (services: Services, name: string, pin: string) => encrypt(services.keys, pin, pinContext(name))
+
+/** Whether these keys open a user's sealed PIN: a database restored with another key opens none. */
+export function keysOpenPin(keys: Keys, name: string, sealed: Buffer): boolean {
+  try {
+    decrypt(keys, sealed, pinContext(name))
+    return true
+  } catch {
+    return false
+  }
+}
 
 export function openPin(services: Services, user: User): string | undefined {
-  return user.pin ? decrypt(services.keys, user.pin, `pin:${user.name}`) : undefined
+  return user.pin ? decrypt(services.keys, user.pin, pinContext(user.name)) : undefined
 }
 
 /** Adds the user and returns the name as stored (trimmed, NFC). */

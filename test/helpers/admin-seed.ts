@@ -14,7 +14,8 @@ export const plainAgentSecret = 'plain-agent-secret'
  * - agent "portal" (admin agent) and agent "vpn" (not an admin agent), both from loopback;
  * - alice: outbox to alice@example.com, PIN 1234, an iOS device, a pending code (12:10 UTC);
  * - carol: locked after 5 failed logins;
- * - dave: the email transport but no address (made with the command line's rules, which allow it).
+ * - dave: the email transport but no address (made past the add rules, which refuse it now, as a
+ *   database from before them may hold).
  */
 export async function seedAdminWorld(services: Services): Promise<void> {
   await addAgent(services, { name: 'portal', secret: adminAgentSecret, admin: true })

@@ -1,4 +1,4 @@
-import type { Insertable } from 'kysely'
+import type { Insertable, Updateable } from 'kysely'
 import type { Db } from '../index.js'
 import type { Agent } from '../schema/index.js'
 import type { AgentsTable } from '../schema/agents.js'
@@ -14,6 +14,10 @@ export async function findAgentByName(db: Db, name: string): Promise<Agent | und
 export async function insertAgent(db: Db, agent: Insertable<AgentsTable>): Promise<number> {
   const row = await db.insertInto('agents').values(agent).returning('id').executeTakeFirstOrThrow()
   return row.id
+}
+
+export async function updateAgentById(db: Db, id: number, changes: Updateable<Omit<AgentsTable, 'id' | 'name' | 'created_at'>>): Promise<void> {
+  await db.updateTable('agents').set(changes).where('id', '=', id).execute()
 }
 
 export async function deleteAgentByName(db: Db, name: string): Promise<boolean> {

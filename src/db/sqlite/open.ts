@@ -3,6 +3,7 @@ import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
 import { Kysely, Migrator, SqliteDialect } from 'kysely'
 import { DatabaseError } from '../errors.js'
+import { notADatabase } from './file.js'
 import { assertKey, recordKey } from '../key-check.js'
 import type { OpenOptions, OpenedDatabase } from '../open-options.js'
 import type { Database } from '../schema/index.js'
@@ -53,12 +54,16 @@ export async function openSqlite(file: string, options: OpenOptions): Promise<Op
 
 /** Refuse a path that is a folder, or names no file when none may be made; true when it exists. */
 export function checkSqliteFile(file: string, create: boolean): boolean {
-  if (existsSync(file)) {
-    if (statSync(file).isDirectory()) throw new DatabaseError(`${file} is a folder, not a database file`)
-    return true
-  }
-  if (!create) throw new DatabaseError(`no database at ${file}: start the server once (agentxml serve), or run agentxml init, to create it`)
-  return false
+  // before anything is made beside it (a key file): `--db /etc/passwd` changes nothing
+  const problem = notADatabase(file)
+  if (problem) throw new DatabaseError(problem)
+  if (existsSync(file) && statSync(file).size > 0) return true
+  if (existsSync(file)) return create ? false : missing(file)
+  return create ? false : missing(file)
+}
+
+const missing = (file: string): never => {
+  throw new DatabaseError(`no database at ${file}: start the server once (agentxml serve), or run agentxml init, to create it`)
 }
 
 function prepareFile(file: string, options: OpenOptions): void {

@@ -4,6 +4,7 @@ import type { ConsoleSession } from '../../domain/admin-sessions.js'
 import { agentList } from '../../domain/agents.js'
 import { DomainError } from '../../domain/errors.js'
 import type { Services } from '../../domain/services.js'
+import { agentEditRoutes } from './agent-edit.js'
 import { badge, capitalise, csrfField, errorBox, formValue, notice, textField, withQuery } from './components.js'
 import { type Html, formatTime, html } from './html.js'
 import { page } from './layout.js'
@@ -23,7 +24,7 @@ async function agentsPage(services: Services, session: ConsoleSession, top: Html
   const body = html`<h1>Agents</h1>${top}
 <table><thead><tr><th scope="col">Name</th><th scope="col">Networks</th><th scope="col">AdminXML</th><th scope="col">Created</th><th scope="col"><span class="muted">Action</span></th></tr></thead>
 <tbody>${agents.length ? agents.map((a) => html`<tr><td>${a.name}</td><td>${a.networks.join(', ')}</td><td>${a.admin ? badge('ok', 'admin agent') : badge('muted', 'no')}</td><td>${formatTime(a.createdAt)}</td>
-<td><a href="${withQuery('/admin/agents/delete', { name: a.name })}">Delete…</a></td></tr>`) : html`<tr><td colspan="5" class="muted">No agents yet.</td></tr>`}</tbody></table>
+<td><a href="${withQuery('/admin/agents/edit', { name: a.name })}">Edit…</a> <a href="${withQuery('/admin/agents/delete', { name: a.name })}">Delete…</a></td></tr>`) : html`<tr><td colspan="5" class="muted">No agents yet.</td></tr>`}</tbody></table>
 <h2 id="add">Add agent</h2>${errorBox(form.problem)}
 <form method="post" action="/admin/agents" class="panel">${csrf}
 ${textField({ name: 'name', label: 'Agent name', value: form.name, required: true, autocomplete: 'off' })}
@@ -36,11 +37,13 @@ ${textField({ name: 'secret', label: 'Shared secret', type: 'password', autocomp
   return page({ title: 'Agents', session, section: 'agents', body })
 }
 
-/** Agents: list, add (the secret is shown once), delete. */
+/** Agents: list, add (the secret is shown once), edit (agent-edit.ts), delete. */
 export async function agentRoutes(app: FastifyInstance, { services }: { services: Services }) {
   app.get('/agents', async (request, reply) => {
     const deleted = formValue(request.query, 'deleted')
-    return send(reply, 200, await agentsPage(services, requireSession(request), notice(deleted ? `Agent "${deleted}" deleted.` : undefined)))
+    const updated = formValue(request.query, 'updated')
+    const done = deleted ? `Agent "${deleted}" deleted.` : updated ? `Agent "${updated}" updated.` : undefined
+    return send(reply, 200, await agentsPage(services, requireSession(request), notice(done)))
   })
 
   app.post('/agents', async (request: FastifyRequest, reply) => {
@@ -84,4 +87,6 @@ export async function agentRoutes(app: FastifyInstance, { services }: { services
     }
     return reply.redirect(withQuery('/admin/agents', { deleted: name }), 303)
   })
+
+  await app.register(agentEditRoutes, { services })
 }

@@ -14,6 +14,7 @@ const notices: Record<string, (name: string) => string> = {
   added: (name) => `User "${name}" added.`,
   reprovisioned: (name) => `A new provision code for "${name}" was created and queued to their transport. It is never shown here.`,
   unlocked: (name) => `User "${name}" unlocked.`,
+  updated: (name) => `User "${name}" updated.`,
 }
 
 function details(user: UserView) {
@@ -40,6 +41,7 @@ ${notice(info)}${errorBox(problem)}
 <div class="actions">
 <form method="post" action="/admin/user/reprovision">${csrf}<input type="hidden" name="name" value="${user.name}"><button type="submit">Reprovision</button></form>
 ${user.lockedAt ? html`<form method="post" action="/admin/user/unlock">${csrf}<input type="hidden" name="name" value="${user.name}"><button type="submit" class="secondary">Unlock</button></form>` : ''}
+<a class="button secondary" href="${withQuery('/admin/user/edit', { name: user.name })}">Edit…</a>
 <a class="button secondary" href="${withQuery('/admin/user/delete', { name: user.name })}">Delete…</a>
 </div></section>`
   return page({ title: `User ${user.name}`, session, section: 'users', body })

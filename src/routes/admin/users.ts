@@ -12,6 +12,7 @@ import { page } from './layout.js'
 import { send } from './reply.js'
 import { consoleServices, requireSession } from './session.js'
 import { userDetailRoutes } from './user-detail.js'
+import { userEditRoutes } from './user-edit.js'
 
 export const usersPerPage = 25
 
@@ -39,7 +40,7 @@ ${textField({ name: 'name', label: 'User name', value: v.name, required: true, a
 ${selectField({ name: 'transport', label: 'Transport', value: v.transport || 'outbox', options: transportNames.map((t) => [t, t]), hint: 'How provision codes reach the user: outbox writes them to outbox.jsonl on the server.' })}
 ${textField({ name: 'email', label: 'Email address', value: v.email, inputmode: 'email', autocomplete: 'off' })}
 ${textField({ name: 'phone', label: 'Phone number', value: v.phone, inputmode: 'tel', autocomplete: 'off' })}
-${textField({ name: 'pin', label: 'PIN', type: 'password', inputmode: 'numeric', autocomplete: 'new-password', hint: '4 to 10 digits; leave empty to set it later.' })}
+${textField({ name: 'pin', label: 'PIN', type: 'password', inputmode: 'numeric', autocomplete: 'new-password', hint: '4 to 10 digits; leave empty to set it later (Edit, on the user’s page).' })}
 <div class="actions"><button type="submit">Add user</button><a class="button secondary" href="/admin/users">Cancel</a></div></form>`
 }
 
@@ -88,4 +89,5 @@ ${pager({ page: current, pageSize: usersPerPage, total, link: (n) => withQuery('
   })
 
   await app.register(userDetailRoutes, { services })
+  await app.register(userEditRoutes, { services })
 }

@@ -1,0 +1,95 @@
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+import type { Config } from '../config.js'
+import { backupDatabase, inspectBackup, restoreDatabase } from '../db/sqlite/backup.js'
+import { keysOpenPin } from '../domain/users.js'
+import { deriveKeys, type Keys, loadMasterKey } from '../secrets.js'
+import { assertNoMore, CliError, type Command, configFrom, dbHelp, parse, positional, print } from './shared.js'
+
+const keyRule = `The key is not in a backup: keep a copy of agentxml.key (beside the database), or of
+AGENTXML_SECRET_KEY, apart from the backups. A database restored without the key it was made
+with keeps its users and agents, but every sealed value in it (PINs, security strings, queued
+messages) is unreadable.`
+
+const backupUsage = `Usage: agentxml backup FILE [--force] [--db DATABASE]
+
+Writes a consistent copy of the database to FILE (mode 0600) through SQLite's online backup
+API, while the server runs. An existing FILE is replaced only with --force.
+
+${keyRule}
+${dbHelp}
+`
+
+const restoreUsage = `Usage: agentxml restore FILE [--db TARGET] [--force]
+
+Puts the backup FILE in place of the database (TARGET, default as --db): it checks FILE is an
+agentxml database, copies it beside TARGET and renames it over TARGET in one step. Refused while
+a server or command has TARGET open: stop the server first.
+
+When a key is already there for TARGET (agentxml.key beside it, or AGENTXML_SECRET_KEY), it must
+open the PINs of the backup, else the restore is refused (--force restores anyway).
+
+${keyRule}
+${dbHelp}
+`
+
+const keyWhere = (config: Config) => (config.secretKey !== undefined ? 'AGENTXML_SECRET_KEY' : config.keyFile)
+
+export const backup: Command = {
+  name: 'backup',
+  summary: 'a consistent copy of the database, while the server runs',
+  usage: backupUsage,
+  async run(args, io) {
+    const { values, positionals } = parse(args, { force: { type: 'boolean' } })
+    const file = positional(positionals, 0, 'backup file')
+    assertNoMore(positionals, 1)
+    const config = configFrom(values, io)
+    assertFileDatabase(config)
+    if (resolve(file) === resolve(config.db)) throw new CliError('the backup file cannot be the database itself')
+    await backupDatabase(config.db, file, { replace: values.force === true })
+    print(io, `Database ${config.db} backed up to ${file} (mode 0600).`)
+    print(io, `The key is not in the backup: keep a copy of ${keyWhere(config)} apart from it; without it the PINs, security strings and queued messages in the backup cannot be read.`)
+  },
+}
+
+export const restore: Command = {
+  name: 'restore',
+  summary: 'put a backup in place of the database (server stopped)',
+  usage: restoreUsage,
+  async run(args, io) {
+    const { values, positionals } = parse(args, { force: { type: 'boolean' } })
+    const file = positional(positionals, 0, 'backup file')
+    assertNoMore(positionals, 1)
+    const config = configFrom(values, io)
+    assertFileDatabase(config)
+    if (resolve(file) === resolve(config.db)) throw new CliError('the backup file is the database itself')
+    const { samplePin } = await inspectBackup(file)
+    const keys = existingKeys(config)
+    const opens = keys && samplePin ? keysOpenPin(keys, samplePin.name, samplePin.pin) : undefined
+    if (opens === false && values.force !== true) {
+      throw new CliError(`the key ${keyWhere(config)} does not open the PINs in ${file}: put the key the backup was made with there first (--force restores anyway)`)
+    }
+    await restoreDatabase(file, config.db)
+    print(io, `Backup ${file} restored to ${config.db}.`)
+    if (!keys) {
+      print(io, `There is no key for it yet: put the key the backup was made with at ${config.keyFile} (or in AGENTXML_SECRET_KEY) before starting the server. Started without it, the server makes a new key, and every PIN, security string and queued message in this database is unreadable.`)
+    } else if (opens === true) {
+      print(io, `The key ${keyWhere(config)} opens its PINs.`)
+    } else if (opens === false) {
+      print(io, `The key ${keyWhere(config)} does NOT open its PINs: every PIN, security string and queued message in it is unreadable until the key the backup was made with is put back.`)
+    } else {
+      print(io, `No user in it has a PIN, so the key ${keyWhere(config)} could not be checked: it must be the key the backup was made with, or every security string and queued message is unreadable.`)
+    }
+  },
+}
+
+function assertFileDatabase(config: Config): void {
+  if (config.engine === 'postgres') throw new CliError('backup and restore are for a SQLite database; back PostgreSQL up with its own tools (pg_dump, or the service\'s backups)')
+  if (config.db === ':memory:') throw new CliError('an in-memory database has nothing to back up or restore')
+}
+
+/** The key that would open the target: never created here (a new key would open nothing restored). */
+function existingKeys(config: Config): Keys | undefined {
+  if (config.secretKey === undefined && (config.keyFile === undefined || !existsSync(config.keyFile))) return undefined
+  return deriveKeys(loadMasterKey({ fromEnv: config.secretKey, keyFile: config.keyFile, create: false }))
+}
