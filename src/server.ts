@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import { buildApp } from './app.js'
 import { startAuditLog } from './audit-log.js'
 import type { Config } from './config.js'
+import { startSyncSchedule } from './domain/sync-schedule.js'
 import { createAuditRelay } from './logging/audit.js'
 import { createLogger } from './logging/logger.js'
 import { openServices } from './runtime.js'
@@ -32,10 +33,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
   log.info({ transports: [...transports.keys()] }, `message transports: ${labels.join(', ')}`)
   const worker = startWorker(services, transports, { retryDelays: config.retryDelays })
   wake = worker.wake
+  const syncs = startSyncSchedule(services)
   let url: string
   try {
     url = await app.listen({ host: config.host, port: config.port })
   } catch (err) {
+    await syncs.stop()
     await worker.stop()
     closeTransports(transports)
     await auditLog.stop()
@@ -47,6 +50,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const close = () =>
     (closing ??= (async () => {
       await app.close()
+      await syncs.stop()
       await worker.stop()
       closeTransports(transports)
       await auditLog.stop()

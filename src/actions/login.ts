@@ -1,7 +1,8 @@
+import { checkDirectoryPassword } from '../domain/directory-password.js'
 import { verifyLogin } from '../domain/login.js'
-import { LoginFailure, NoOtc } from '../protocol/errors.js'
+import { GeneralError, LoginFailure, NoOtc } from '../protocol/errors.js'
 import type { AgentRequest } from '../protocol/types.js'
-import type { Action } from './action.js'
+import type { Action, ActionContext } from './action.js'
 
 function assertOtc(request: AgentRequest): string {
   const otc = request.fields.OTC
@@ -17,16 +18,29 @@ function assertUsername(request: AgentRequest): string {
 }
 
 /**
+ * PINsafe's repository password check, for agents marked `--check-password`: done first (it waits
+ * on the directory), its outcome passed to the login. A directory that cannot be asked fails the
+ * request without burning or counting anything: an outage is not the user's mistake.
+ */
+async function directoryPassword(context: ActionContext, user: string) {
+  if (context.agent?.check_password !== 1) return 'not required'
+  const outcome = await checkDirectoryPassword(context.services, user, context.request.fields.Password)
+  if (outcome === 'unavailable') throw new GeneralError('the user repository could not be reached to check the password')
+  return outcome
+}
+
+/**
  * `login` (spec §3.4): an agent verifies the one-time code a user read off their mobile client.
- * `Password` is accepted and ignored: users here have no password of their own.
+ * `Password` is checked against the user's directory when the agent asks for it, else ignored.
  */
 export const login: Action = {
   name: 'login',
   agentOnly: true,
-  async run({ services, request }) {
+  async run(context) {
+    const { services, request } = context
     const otc = assertOtc(request)
     const user = assertUsername(request)
-    await verifyLogin(services, { user, otc })
+    await verifyLogin(services, { user, otc, directoryPassword: await directoryPassword(context, user) })
     return []
   },
 }

@@ -8,6 +8,7 @@ import { mobile } from './mobile.js'
 import { policy } from './policy.js'
 import { queue } from './queue.js'
 import { reprovision } from './reprovision.js'
+import { repository } from './repository.js'
 import { serve } from './serve.js'
 import { CliError, type Io, UsageError } from './shared.js'
 import { usage } from './usage.js'
@@ -24,6 +25,7 @@ const commands: ReadonlyMap<string, Command> = new Map([
   ['queue', queue],
   ['mobile', mobile],
   ['admin', admin],
+  ['repository', repository],
 ])
 
 /** Errors a user can cause get one line; anything else is a bug and keeps its stack. */

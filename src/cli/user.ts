@@ -1,5 +1,6 @@
 import { lockedNow } from '../domain/lockout.js'
 import { addUser, deleteUser, describeUser, setPin, unlockUser, userList } from '../domain/users.js'
+import { importFile } from './user-import.js'
 import { formatTime, type Io, parse, positional, print, table, UsageError, withServices } from './shared.js'
 
 export async function user(args: readonly string[], io: Io): Promise<void> {
@@ -10,6 +11,7 @@ export async function user(args: readonly string[], io: Io): Promise<void> {
     phone: { type: 'string' },
     transport: { type: 'string' },
     search: { type: 'string' },
+    'dry-run': { type: 'boolean' },
   })
   await withServices(values, io, async (services) => {
     const name = () => positional(positionals, 0, 'user name')
@@ -33,11 +35,14 @@ export async function user(args: readonly string[], io: Io): Promise<void> {
           ['locked', view.lockedAt ? `since ${formatTime(view.lockedAt)}, ${view.unlocksAt ? `until ${formatTime(view.unlocksAt)}` : 'until unlocked'}` : 'no'],
           ['failed logins', String(view.failedLogins)],
           ['device', view.device ? `bound ${formatTime(view.device.boundAt)}${view.device.deviceOs ? `, ${view.device.deviceOs}` : ''}` : 'none'],
+          ['source', view.source],
           ['pending code', view.pendingCodeExpiresAt ? `expires ${formatTime(view.pendingCodeExpiresAt)}` : 'none'],
           ['created', formatTime(view.createdAt)],
         ]
         return print(io, table(lines))
       }
+      case 'import':
+        return importFile(services, io, positional(positionals, 0, 'CSV file'), values['dry-run'] === true)
       case 'delete':
         await deleteUser(services, name())
         return print(io, `user "${name()}" deleted`)

@@ -1,4 +1,4 @@
-import { deleteAgentByName, findAgentByName, insertAgent, listAgents } from '../db/repositories/agents.js'
+import { deleteAgentByName, findAgentByName, insertAgent, listAgents, updateAgent } from '../db/repositories/agents.js'
 import type { Agent } from '../db/schema/index.js'
 import { readSync } from '../db/sync.js'
 import { keyedHash, safeEqual } from '../secrets.js'
@@ -11,12 +11,15 @@ export interface AgentInput {
   readonly secret: string
   readonly networks?: readonly string[]
   readonly admin?: boolean
+  /** `login` from this agent must also carry the user's directory password. */
+  readonly checkPassword?: boolean
 }
 
 export interface AgentView {
   readonly name: string
   readonly networks: string[]
   readonly admin: boolean
+  readonly checkPassword: boolean
   readonly createdAt: number
 }
 
@@ -33,8 +36,16 @@ export async function addAgent(services: Services, input: AgentInput): Promise<v
     secret_hash: hashSecret(services, input.secret),
     networks: JSON.stringify(networks),
     admin: input.admin ? 1 : 0,
+    check_password: input.checkPassword ? 1 : 0,
     created_at: services.now(),
   })
+}
+
+/** Turn the directory password check of `login` on or off for one agent. */
+export async function setAgentPasswordCheck(services: Services, name: string, checkPassword: boolean): Promise<void> {
+  const agent = await findAgentByName(services.db, name)
+  if (!agent) throw new DomainError(`agent "${name}" not found`)
+  await updateAgent(services.db, agent.id, { check_password: checkPassword ? 1 : 0 })
 }
 
 export async function deleteAgent(services: Services, name: string): Promise<void> {
@@ -79,5 +90,6 @@ const view = (agent: Agent): AgentView => ({
   name: agent.name,
   networks: JSON.parse(agent.networks) as string[],
   admin: agent.admin === 1,
+  checkPassword: agent.check_password === 1,
   createdAt: agent.created_at,
 })

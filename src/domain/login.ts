@@ -16,6 +16,8 @@ import { openPin } from './users.js'
 export interface LoginRequest {
   readonly user: string
   readonly otc: string
+  /** The directory password check of the agent (directory-password.ts), done before: 'wrong' fails a right code. */
+  readonly directoryPassword?: 'ok' | 'wrong' | 'not required'
 }
 
 /** One login being checked, inside its transaction. */
@@ -46,14 +48,14 @@ export async function verifyLogin(services: Services, request: LoginRequest): Pr
     let policies: Policies | undefined
     const attempt: Attempt = { services, sql, now: services.now(), policies: () => (policies ??= policiesOf(services, sql)) }
     const account = findLoginAccount(sql, request.user)
-    return account ? checkUser(attempt, account, request.otc) : checkUnknown(attempt, request)
+    return account ? checkUser(attempt, account, request.otc, request.directoryPassword === 'wrong') : checkUnknown(attempt, request)
   })
   // thrown only now: the burnt string and the counted failure are committed
   if (failure) throw failure
   services.log.info({ user: request.user, event: 'loginOk' }, messages.loginOk(request.user))
 }
 
-function checkUser(attempt: Attempt, account: LoginAccount, otc: string): LoginFailure | undefined {
+function checkUser(attempt: Attempt, account: LoginAccount, otc: string, wrongPassword: boolean): LoginFailure | undefined {
   const { user } = account
   if (user.locked_at !== null) {
     const policies = attempt.policies()
@@ -67,7 +69,9 @@ function checkUser(attempt: Attempt, account: LoginAccount, otc: string): LoginF
   if (!batch.ok) return new NoSecurityStrings(user.name, batch.reason)
   const presented = parseOtc(otc, pin.length)
   if (!presented) return counted(attempt, user, 'not a mobile code for this user', (fields) => new BadOtc(user.name, fields))
-  const verdict = presentString(attempt, batch, pin, presented)
+  const presentedVerdict = presentString(attempt, batch, pin, presented)
+  // a right code with a wrong directory password is a wrong code: burnt, counted, plain FAIL
+  const verdict = presentedVerdict === 'ok' && wrongPassword ? 'wrong password' : presentedVerdict
   if (verdict !== 'ok') return counted(attempt, user, verdict, (fields) => new InvalidOtc(user.name, verdict, fields))
   recordSuccess(attempt.sql, { id: user.id, failed_logins: user.locked_at === null ? user.failed_logins : 0 })
   return undefined

@@ -4,6 +4,7 @@ import { adminMessages } from './admin-messages.js'
 import { InvalidInput } from './errors.js'
 import { createProvisionCode, type CreatedCode } from './provision-code.js'
 import type { Services } from './services.js'
+import { assertNotDirectoryOwned } from './user-source.js'
 import { addUser, checkPin, checkTransport, deleteUser, requireUser, sealPin, unlockUser, type UserInput } from './users.js'
 
 /**
@@ -45,6 +46,7 @@ export async function createUser(services: Services, input: UserInput): Promise<
 /** Change what is given and leave the rest; validated as a whole before anything is written. */
 export async function updateUserDetails(services: Services, name: string, changes: UserChangesInput): Promise<void> {
   const user = await requireUser(services, name)
+  await assertNotDirectoryOwned(services, user, changes)
   const merged: UserInput = {
     name: user.name,
     transport: changes.transport ?? user.transport,

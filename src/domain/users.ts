@@ -9,6 +9,7 @@ import { InvalidInput, UserExists, UserNotFound } from './errors.js'
 import { lockState, unlocksAt } from './lockout.js'
 import { policiesOf } from './policy.js'
 import type { Services } from './services.js'
+import { sourceOf } from './user-source.js'
 
 export interface UserInput {
   readonly name: string
@@ -33,6 +34,8 @@ export interface UserView {
   readonly device: { readonly boundAt: number; readonly deviceOs: string | null } | undefined
   readonly pendingCodeExpiresAt: number | undefined
   readonly createdAt: number
+  /** "local", or the user repository the user is synchronised from. */
+  readonly source: string
 }
 
 export function checkUserName(name: string): string {
@@ -127,6 +130,7 @@ export async function describeUser(services: Services, name: string): Promise<Us
     device: device && { boundAt: device.created_at, deviceOs: device.device_os },
     pendingCodeExpiresAt: code && code.expires_at > services.now() ? code.expires_at : undefined,
     createdAt: user.created_at,
+    source: await sourceOf(services, user),
   }
 }
 

@@ -3,6 +3,7 @@ import * as initial from './001-initial.js'
 import * as messageExpiry from './002-message-expiry.js'
 import * as admin from './003-admin.js'
 import * as settingsVersion from './004-settings-version.js'
+import * as repositories from './005-repositories.js'
 
 /** Numbered migrations, registered in code so the compiled server needs no migration folder. */
 const migrations: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const migrations: Record<string, Migration> = {
   '002-message-expiry': messageExpiry,
   '003-admin': admin,
   '004-settings-version': settingsVersion,
+  '005-repositories': repositories,
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -1,4 +1,4 @@
-import type { Insertable } from 'kysely'
+import type { Insertable, Updateable } from 'kysely'
 import type { Db } from '../index.js'
 import type { Agent } from '../schema/index.js'
 import type { AgentsTable } from '../schema/agents.js'
@@ -19,4 +19,8 @@ export async function insertAgent(db: Db, agent: Insertable<AgentsTable>): Promi
 export async function deleteAgentByName(db: Db, name: string): Promise<boolean> {
   const result = await db.deleteFrom('agents').where('name', '=', name).executeTakeFirst()
   return result.numDeletedRows > 0n
+}
+
+export async function updateAgent(db: Db, id: number, changes: Updateable<Pick<AgentsTable, 'check_password'>>): Promise<void> {
+  await db.updateTable('agents').set(changes).where('id', '=', id).execute()
 }

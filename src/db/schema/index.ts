@@ -6,7 +6,9 @@ import type { DevicesTable } from './devices.js'
 import type { MessagesTable } from './messages.js'
 import type { PoliciesTable } from './policies.js'
 import type { ProvisionCodesTable } from './provision-codes.js'
+import type { RepositoriesTable } from './repositories.js'
 import type { StringBatchesTable, UsedStringsTable } from './string-batches.js'
+import type { SyncRunsTable } from './sync-runs.js'
 import type { UsersTable } from './users.js'
 
 export interface Database {
@@ -21,6 +23,8 @@ export interface Database {
   admins: AdminsTable
   admin_sessions: AdminSessionsTable
   audit_log: AuditLogTable
+  repositories: RepositoriesTable
+  sync_runs: SyncRunsTable
 }
 
 export type { Admin } from './admins.js'
@@ -30,5 +34,7 @@ export type { AuditEntry, AuditOutcome, NewAuditEntry } from './audit-log.js'
 export type { Device } from './devices.js'
 export type { Message, MessageStatus } from './messages.js'
 export type { ProvisionCode } from './provision-codes.js'
+export type { Repository, RepositoryPreset } from './repositories.js'
 export type { StringBatch } from './string-batches.js'
+export type { SyncRun, SyncStatus } from './sync-runs.js'
 export type { User } from './users.js'

@@ -13,6 +13,14 @@ export interface UsersTable {
   failed_logins: Generated<number>
   locked_at: number | null
   created_at: number
+  /** The repository the user is synchronised from; null: a local user, added by hand or imported. */
+  repository_id: Generated<number | null>
+  /** The user's entry in that directory (bound as to check their password). */
+  directory_dn: Generated<string | null>
+  /** 1 when the directory says the account is disabled (Active Directory's ACCOUNTDISABLE). */
+  directory_disabled: Generated<number>
+  /** When the user's entry disappeared from the directory; deleted after the grace period. */
+  removed_at: Generated<number | null>
 }
 
 export type User = Selectable<UsersTable>
