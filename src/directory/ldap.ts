@@ -39,7 +39,9 @@ const tlsOptions = (target: DirectoryTarget) => ({ ...(target.caPem ? { ca: targ
 
 function client(target: DirectoryTarget): Client {
   const timeout = target.timeoutMs ?? defaultTimeout
-  return new Client({ url: target.url, timeout, connectTimeout: timeout, tlsOptions: tlsOptions(target), strictDN: false })
+  // ldapts takes any tlsOptions as a wish for ldaps: give them only to an ldaps:// URL
+  const secure = target.url.startsWith('ldaps:') ? { tlsOptions: tlsOptions(target) } : {}
+  return new Client({ url: target.url, timeout, connectTimeout: timeout, strictDN: false, ...secure })
 }
 
 /** Connected and bound; on failure the connection is closed and the error thrown. */
