@@ -10,7 +10,7 @@ import { queue } from './queue.js'
 import { reprovision } from './reprovision.js'
 import { repository } from './repository.js'
 import { serve } from './serve.js'
-import { CliError, type Io, UsageError } from './shared.js'
+import { AlreadyReported, CliError, type Io, UsageError } from './shared.js'
 import { usage } from './usage.js'
 import { user } from './user.js'
 
@@ -51,6 +51,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       io.stderr.write(`agentxml: ${err.message}\n\n${usage}`)
       return 2
     }
+    if (err instanceof AlreadyReported) return 1
     if (userErrors.some((type) => err instanceof type)) {
       io.stderr.write(`agentxml: ${(err as Error).message}\n`)
       return 1

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs'
 import type { RepositoryPreset } from '../db/schema/index.js'
-import { countsOf, syncRepository } from '../domain/directory-sync.js'
+import { syncRepository } from '../domain/directory-sync.js'
 import { addRepository, changeRepository, describeRepository, removeRepository, repositoryList, type RepositorySettings } from '../domain/repositories.js'
-import { CliError, formatTime, type Io, parse, positional, print, table, UsageError, withServices } from './shared.js'
+import { AlreadyReported, CliError, formatTime, type Io, parse, positional, print, table, UsageError, withServices } from './shared.js'
 
 const options = {
   type: { type: 'string' },
@@ -85,12 +85,11 @@ export async function repository(args: readonly string[], io: Io): Promise<void>
   await withServices(values, io, async (services) => {
     const name = () => positional(positionals, 0, 'repository name')
     switch (verb) {
+      // add, set, delete and sync log what they did: those lines are the command's output
       case 'add':
-        await addRepository(services, { ...settingsOf(values, io), name: name() })
-        return print(io, `user repository "${name()}" added`)
+        return addRepository(services, { ...settingsOf(values, io), name: name() })
       case 'set':
-        await changeRepository(services, name(), settingsOf(values, io))
-        return print(io, `user repository "${name()}" changed`)
+        return changeRepository(services, name(), settingsOf(values, io))
       case 'list': {
         const rows = (await repositoryList(services)).map(({ repository: r, users, runs }) => {
           const last = runs[0]
@@ -103,14 +102,12 @@ export async function repository(args: readonly string[], io: Io): Promise<void>
       case 'delete': {
         if (values['keep-users'] && values['delete-users']) throw new UsageError('--keep-users and --delete-users together')
         const users = values['keep-users'] ? 'keep' : values['delete-users'] ? 'delete' : undefined
-        await removeRepository(services, name(), users)
-        return print(io, `user repository "${name()}" deleted`)
+        return void (await removeRepository(services, name(), users))
       }
       case 'sync': {
         const report = await syncRepository(services, name(), { trigger: 'command', dryRun: values['dry-run'] === true, force: values.force === true })
-        if (report.status !== 'ok') throw new CliError(report.error ?? `synchronisation ${report.status}`)
-        for (const conflict of report.conflicts) print(io, `not synchronised: "${conflict.name}": ${conflict.reason}`)
-        return print(io, `${report.dryRun ? 'dry run, nothing changed: ' : ''}${countsOf(report)}`)
+        if (report.status !== 'ok') throw new AlreadyReported(report.error ?? `synchronisation ${report.status}`)
+        return
       }
       default:
         throw new UsageError(`unknown repository command "${verb ?? ''}"`)
