@@ -10,6 +10,7 @@ import { html } from './html.js'
 import { page } from './layout.js'
 import { logRoutes } from './log.js'
 import { policyRoutes } from './policy.js'
+import { repositoryRoutes } from './repositories.js'
 import { send } from './reply.js'
 import { clearSessionCookie, rememberSession, sessionOf, sessionCookie } from './session.js'
 import { signInRoutes } from './sign-in.js'
@@ -77,6 +78,7 @@ export async function adminConsole(app: FastifyInstance, { services }: { service
   app.get('/', async (_request, reply) => reply.redirect('/admin/users', 303))
   await app.register(signInRoutes, { services })
   await app.register(userRoutes, { services })
+  await app.register(repositoryRoutes, { services })
   await app.register(policyRoutes, { services })
   await app.register(agentRoutes, { services })
   await app.register(logRoutes, { services })
