@@ -8,7 +8,7 @@ import { updateUserDetails } from '../src/domain/user-admin.js'
 import { addUser, describeUser } from '../src/domain/users.js'
 import { build } from './helpers/build.js'
 import { addTestRepository, mobileMembers, people, snapshot, startDirectory, userNamed } from './helpers/directory.js'
-import { groupDn, peopleDn, personDn, personLdif, serviceDn, servicePassword, slapdSkip } from './helpers/slapd.js'
+import { available, groupDn, peopleDn, personDn, personLdif, requireLdap, serviceDn, servicePassword, slapdSkip } from './helpers/slapd.js'
 
 t.setTimeout(300_000)
 const day = 86_400_000
@@ -194,4 +194,8 @@ t.test('TLS: ldaps:// and StartTLS with the directory\'s CA; without it the sync
   const refused = await syncRepository(services, 'untrusted', { trigger: 'command' })
   t.equal(refused.status, 'failed')
   t.match(refused.error, /certificate/i, 'a self-signed certificate is not trusted without --ca')
+})
+
+t.test('a missing slapd is a failure when AGENTXML_REQUIRE_LDAP=1', { skip: !requireLdap && 'AGENTXML_REQUIRE_LDAP is not set' }, async (t) => {
+  t.ok(available, '/usr/sbin/slapd and ldapadd must exist in CI')
 })

@@ -24,8 +24,8 @@ export const peopleDn = `ou=people,${suffix}`
 export const groupsDn = `ou=groups,${suffix}`
 
 // tap reads this environment in the test process only; CI sets it so a missing slapd fails
-const requireLdap = process.env.AGENTXML_REQUIRE_LDAP === '1'
-const available = existsSync(slapdBinary) && spawnSync('ldapadd', ['-VV'], { stdio: 'ignore' }).error === undefined
+export const requireLdap = process.env.AGENTXML_REQUIRE_LDAP === '1'
+export const available = existsSync(slapdBinary) && spawnSync('ldapadd', ['-VV'], { stdio: 'ignore' }).error === undefined
 
 /** `skip` for tap: false when slapd can run; else ONE line saying how to enable the LDAP tests. */
 export const slapdSkip: string | false =
