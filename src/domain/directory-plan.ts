@@ -70,11 +70,17 @@ function changesFor(user: SyncedUserRow, person: DirectoryPerson): DirectoryUser
   return changes as DirectoryUserChanges
 }
 
+/** Every `turn` items the plan lets the event loop run (a plan of 100 000 entries takes a while). */
+const turn = 2000
+type Pause = () => Promise<void>
+
 /** Entries whose name is taken twice in the directory are reported, and none of them is used. */
-function uniquePeople(people: readonly DirectoryPerson[], conflicts: Conflict[]): Map<string, DirectoryPerson> {
+async function uniquePeople(people: readonly DirectoryPerson[], conflicts: Conflict[], pause: Pause): Promise<Map<string, DirectoryPerson>> {
   const byKey = new Map<string, DirectoryPerson>()
   const doubled = new Set<string>()
+  let n = 0
   for (const person of people) {
+    if (++n % turn === 0) await pause()
     const key = nameKey(person.name)
     if (byKey.has(key)) doubled.add(key)
     else byKey.set(key, person)
@@ -85,9 +91,10 @@ function uniquePeople(people: readonly DirectoryPerson[], conflicts: Conflict[])
   return byKey
 }
 
-export function planSync(input: PlanInput): SyncPlan {
+/** The plan; `pause` is awaited now and then, so that a caller can give the event loop a turn. */
+export async function planSync(input: PlanInput, pause: Pause = async () => {}): Promise<SyncPlan> {
   const conflicts: Conflict[] = []
-  const people = uniquePeople(input.people, conflicts)
+  const people = await uniquePeople(input.people, conflicts, pause)
   const doubled = new Set(conflicts.map((c) => nameKey(c.name)))
   const add: DirectoryPerson[] = []
   const update: PlannedUpdate[] = []
@@ -95,9 +102,14 @@ export function planSync(input: PlanInput): SyncPlan {
   const deleted: SyncedUserRow[] = []
   let active = 0
   const taken = new Map<string, SyncedUserRow>()
-  for (const user of input.users) taken.set(nameKey(user.name), user)
+  let n = 0
+  for (const user of input.users) {
+    if (++n % turn === 0) await pause()
+    taken.set(nameKey(user.name), user)
+  }
 
   for (const [key, person] of people) {
+    if (++n % turn === 0) await pause()
     if (doubled.has(key)) continue
     const user = taken.get(key)
     if (!user) add.push(person)
@@ -110,6 +122,7 @@ export function planSync(input: PlanInput): SyncPlan {
   }
 
   for (const user of input.users) {
+    if (++n % turn === 0) await pause()
     if (user.repository_id !== input.repositoryId) continue
     if (user.removed_at === null) active++
     const key = nameKey(user.name)

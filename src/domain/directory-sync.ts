@@ -53,9 +53,9 @@ export function countsOf(report: Pick<SyncReport, 'entries' | 'added' | 'updated
 async function readUsers(services: Services): Promise<SyncedUserRow[]> {
   const users: SyncedUserRow[] = []
   for (let after = 0; ; ) {
-    const page = await pageSyncedUsers(services.db, after, 5000)
-    users.push(...page)
-    if (page.length < 5000) return users
+    const page = await pageSyncedUsers(services.db, after, 2000)
+    for (const user of page) users.push(user)
+    if (page.length < 2000) return users
     after = page[page.length - 1]?.id ?? after
     await yieldTurn()
   }
@@ -175,7 +175,7 @@ async function run(services: Services, repository: Repository, options: SyncOpti
   const dryRun = options.dryRun === true
   const read = await readDirectory(repository, openBindPassword(services, repository))
   const users = await readUsers(services)
-  const plan = planSync({ repositoryId: repository.id, people: read.people, users, now: services.now(), graceMs: repository.grace_days * day })
+  const plan = await planSync({ repositoryId: repository.id, people: read.people, users, now: services.now(), graceMs: repository.grace_days * day }, yieldTurn)
   const conflicts = [...read.skipped, ...plan.conflicts]
   const restored = plan.update.filter((u) => u.restored).length
   const report = {

@@ -142,7 +142,7 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
   const confFile = join(dir, 'slapd.conf')
   writeFileSync(confFile, config(dir, options.sizeLimit ?? 20))
   await makeCertificate(dir)
-  writeFileSync(join(dir, 'base.ldif'), base + (options.bulkLdif ?? ''))
+  writeFileSync(join(dir, 'base.ldif'), `${base}\n${options.bulkLdif ?? ''}`)
   await run('slapadd', ['-q', '-f', confFile, '-l', join(dir, 'base.ldif')], { maxBuffer: 1 << 26 })
   const [port, tlsPort] = [await freePort(), await freePort()]
   const url = `ldap://127.0.0.1:${port}`
