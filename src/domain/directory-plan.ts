@@ -71,7 +71,7 @@ function changesFor(user: SyncedUserRow, person: DirectoryPerson): DirectoryUser
 }
 
 /** Every `turn` items the plan lets the event loop run (a plan of 100 000 entries takes a while). */
-const turn = 2000
+const turn = 1000
 type Pause = () => Promise<void>
 
 /** Entries whose name is taken twice in the directory are reported, and none of them is used. */
