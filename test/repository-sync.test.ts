@@ -3,9 +3,10 @@ import { Client } from 'ldapts'
 import t, { type Test } from 'tap'
 import { recentSyncRuns } from '../src/db/repositories/sync-runs.js'
 import { syncRepository } from '../src/domain/directory-sync.js'
-import { changeRepository, describeRepository, requireRepository } from '../src/domain/repositories.js'
+import { addRepository, changeRepository, describeRepository, requireRepository } from '../src/domain/repositories.js'
 import { updateUserDetails } from '../src/domain/user-admin.js'
 import { addUser, describeUser } from '../src/domain/users.js'
+import { deriveKeys } from '../src/secrets.js'
 import { build } from './helpers/build.js'
 import { addTestRepository, mobileMembers, people, snapshot, startDirectory, userNamed } from './helpers/directory.js'
 import { available, groupDn, peopleDn, personDn, personLdif, requireLdap, serviceDn, servicePassword, slapdSkip } from './helpers/slapd.js'
@@ -198,4 +199,16 @@ t.test('TLS: ldaps:// and StartTLS with the directory\'s CA; without it the sync
 
 t.test('a missing slapd is a failure when AGENTXML_REQUIRE_LDAP=1', { skip: !requireLdap && 'AGENTXML_REQUIRE_LDAP is not set' }, async (t) => {
   t.ok(available, '/usr/sbin/slapd and ldapadd must exist in CI')
+})
+
+t.test('a bind password sealed with another master key is named, not a stack trace', async (t) => {
+  const { services } = await build(t)
+  await addRepository(services, { name: 'corp', preset: 'openldap', url: 'ldap://127.0.0.1:1', bindDn: serviceDn, bindPassword: servicePassword, baseDn: peopleDn })
+  const otherKey = { ...services, keys: deriveKeys(Buffer.alloc(32, 9)) }
+  await t.rejects(syncRepository(otherKey, 'corp', { trigger: 'command' }), {
+    message: 'the bind password of user repository "corp" cannot be opened with this master key: set it again',
+  })
+  const corp = await requireRepository(services, 'corp')
+  t.match((await recentSyncRuns(services.db, corp.id, 1))[0], { status: 'failed', error: /cannot be opened/ })
+  t.match(await syncRepository(services, 'corp', { trigger: 'command' }), { status: 'failed', error: /ECONNREFUSED/ }, 'and the lease was released')
 })

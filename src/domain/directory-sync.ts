@@ -145,7 +145,8 @@ export async function syncRepository(services: Services, name: string, options: 
     report = await run(services, repository, options)
   } catch (err) {
     if (!(err instanceof DirectoryUnavailable)) {
-      await updateSyncRun(services.db, runId, { status: 'failed', finished_at: services.now(), error: 'internal error' })
+      const error = err instanceof DomainError ? err.message : 'internal error'
+      await updateSyncRun(services.db, runId, { status: 'failed', finished_at: services.now(), error })
       throw err
     }
     report = { repository: repository.name, status: 'failed', dryRun, entries: 0, added: 0, updated: 0, removed: 0, restored: 0, deleted: 0, conflicts: [], error: err.message }

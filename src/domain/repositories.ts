@@ -35,8 +35,14 @@ export interface RepositoryView {
 const bindContext = (id: number) => `repository-bind:${id}`
 
 export const sealBindPassword = (services: Services, id: number, password: string) => encrypt(services.keys, password, bindContext(id))
-export const openBindPassword = (services: Services, repository: Repository) =>
-  decrypt(services.keys, repository.bind_password, bindContext(repository.id))
+export function openBindPassword(services: Services, repository: Repository): string {
+  try {
+    return decrypt(services.keys, repository.bind_password, bindContext(repository.id))
+  } catch {
+    // sealed with another master key (a database moved without its key file)
+    throw new DomainError(`the bind password of user repository "${repository.name}" cannot be opened with this master key: set it again`)
+  }
+}
 
 export async function requireRepository(services: Services, name: string): Promise<Repository> {
   const repository = await findRepositoryByName(services.db, name)
