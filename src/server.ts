@@ -5,6 +5,7 @@ import { buildApp } from './app.js'
 import { startAuditLog } from './audit-log.js'
 import { startChores } from './chores.js'
 import type { Config } from './config.js'
+import { startSyncSchedule } from './domain/sync-schedule.js'
 import { createAuditRelay } from './logging/audit.js'
 import { createLogger } from './logging/logger.js'
 import { openServices } from './runtime.js'
@@ -37,11 +38,13 @@ export async function startServer(config: Config): Promise<RunningServer> {
   log.info({ transports: [...transports.keys()] }, `message transports: ${labels.join(', ')}`)
   const worker = startWorker(services, transports, { retryDelays: config.retryDelays })
   wake = worker.wake
+  const syncs = startSyncSchedule(services)
   let url: string
   try {
     url = await app.listen({ host: config.host, port: config.port })
   } catch (err) {
     chores.stop()
+    await syncs.stop()
     await worker.stop()
     closeTransports(transports)
     await auditLog.stop()
@@ -54,6 +57,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     (closing ??= (async () => {
       await app.close()
       chores.stop()
+      await syncs.stop()
       await worker.stop()
       closeTransports(transports)
       await auditLog.stop()

@@ -1,6 +1,8 @@
-import { verifyLogin } from '../domain/login.js'
+import { checkDirectoryPassword } from '../domain/directory-password.js'
+import { DirectoryPasswordNeeded, verifyLogin } from '../domain/login.js'
+import type { Services } from '../domain/services.js'
 import { shownName, tooLongForAUser, tooLongReason } from '../domain/user-names.js'
-import { AgentAccessDenied, LoginFailure, NoOtc } from '../protocol/errors.js'
+import { AgentAccessDenied, GeneralError, LoginFailure, NoOtc } from '../protocol/errors.js'
 import type { AgentRequest } from '../protocol/types.js'
 import type { Action } from './action.js'
 
@@ -24,8 +26,20 @@ function assertUsername(request: AgentRequest): string {
 }
 
 /**
+ * PINsafe's repository password check, for agents marked `--check-password`: done when the
+ * login's unit finds the agent wants it (it waits on the directory, so it cannot run inside one),
+ * its outcome passed to the login's second try. A directory that cannot be asked fails the
+ * request without burning or counting anything: an outage is not the user's mistake.
+ */
+async function directoryPassword(services: Services, user: string, request: AgentRequest): Promise<'ok' | 'wrong'> {
+  const outcome = await checkDirectoryPassword(services, user, request.fields.Password)
+  if (outcome === 'unavailable') throw new GeneralError('the user repository could not be reached to check the password')
+  return outcome
+}
+
+/**
  * `login` (spec §3.4): an agent verifies the one-time code a user read off their mobile client.
- * `Password` is accepted and ignored: users here have no password of their own.
+ * `Password` is checked against the user's directory when the agent asks for it, else ignored.
  */
 export const login: Action = {
   name: 'login',
@@ -39,7 +53,13 @@ export const login: Action = {
     }
     const otc = assertOtc(request)
     const user = assertUsername(request)
-    await verifyLogin(services, { user, otc }, check)
+    try {
+      await verifyLogin(services, { user, otc }, check)
+    } catch (err) {
+      if (!(err instanceof DirectoryPasswordNeeded)) throw err
+      // the agent asks for the directory password too: checked outside the unit, which then runs again
+      await verifyLogin(services, { user, otc, directoryPassword: await directoryPassword(services, user, request) }, check)
+    }
     return []
   },
 }

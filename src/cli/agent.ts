@@ -4,8 +4,9 @@ import { assertNoMore, type Command, dbHelp, formatTime, parseFor, positional, p
 
 const usage = `Usage: agentxml agent <command> ...
 
-  agent add NAME --secret S [--network CIDR]... [--admin]
+  agent add NAME --secret S [--network CIDR]... [--admin] [--check-password]
   agent set NAME [--network CIDR]... [--secret S] [--admin | --no-admin]
+                 [--check-password | --no-check-password]
   agent list
   agent delete NAME
 
@@ -13,6 +14,8 @@ const usage = `Usage: agentxml agent <command> ...
   --network CIDR   where the agent may call from, repeatable (10.0.0.0/8, 2001:db8::/32);
                    default this host only (127.0.0.1/32 and ::1/128)
   --admin          the agent may use AdminXML
+  --check-password login must also carry the user's directory password (Password), checked
+                   by binding to the user's directory (agentxml repository --help)
 agent set changes only what it is given; the networks it is given replace the list.
 ${dbHelp}
 `
@@ -22,11 +25,13 @@ const options = {
   network: { type: 'string', multiple: true },
   admin: { type: 'boolean' },
   'no-admin': { type: 'boolean' },
+  'check-password': { type: 'boolean' },
+  'no-check-password': { type: 'boolean' },
 } as const
 
 const optionsOf: Readonly<Record<string, readonly (keyof typeof options)[]>> = {
-  add: ['secret', 'network', 'admin'],
-  set: ['secret', 'network', 'admin', 'no-admin'],
+  add: ['secret', 'network', 'admin', 'check-password'],
+  set: ['secret', 'network', 'admin', 'no-admin', 'check-password', 'no-check-password'],
 }
 
 export const agent: Command = {
@@ -42,21 +47,23 @@ export const agent: Command = {
     if (verb === 'add' && !values.secret) throw new UsageError('agent add needs --secret')
     if (values.admin && values['no-admin']) throw new UsageError('--admin and --no-admin go separately')
     const admin = values.admin ? true : values['no-admin'] ? false : undefined
-    if (verb === 'set' && values.secret === undefined && values.network === undefined && admin === undefined) {
+    if (values['check-password'] && values['no-check-password']) throw new UsageError('--check-password and --no-check-password go separately')
+    const checkPassword = values['check-password'] ? true : values['no-check-password'] ? false : undefined
+    if (verb === 'set' && values.secret === undefined && values.network === undefined && admin === undefined && checkPassword === undefined) {
       throw new UsageError('agent set needs something to change')
     }
     await withServices(values, io, async (services) => {
       // each change logs its own line (and so reaches the audit log)
       if (verb === 'add') {
-        await createAgent(services, { name, secret: values.secret ?? '', networks: values.network ?? [], admin: admin === true })
+        await createAgent(services, { name, secret: values.secret ?? '', networks: values.network ?? [], admin: admin === true, checkPassword: checkPassword === true })
       } else if (verb === 'set') {
-        const changed = await updateAgent(services, name, { secret: values.secret, networks: values.network, admin })
+        const changed = await updateAgent(services, name, { secret: values.secret, networks: values.network, admin, checkPassword })
         if (changed.length === 0) print(io, `agent "${name}" unchanged`)
       } else if (verb === 'delete') {
         await removeAgent(services, name)
       } else {
-        const rows = (await agentList(services)).map((a) => [a.name, a.networks.join(','), a.admin ? 'yes' : 'no', formatTime(a.createdAt)])
-        print(io, table([['NAME', 'NETWORKS', 'ADMIN', 'CREATED'], ...rows]))
+        const rows = (await agentList(services)).map((a) => [a.name, a.networks.join(','), a.admin ? 'yes' : 'no', a.checkPassword ? 'yes' : 'no', formatTime(a.createdAt)])
+        print(io, table([['NAME', 'NETWORKS', 'ADMIN', 'PASSWORD', 'CREATED'], ...rows]))
       }
     })
   },

@@ -4,7 +4,7 @@ import { DatabaseError } from '../db/index.js'
 import { DomainError } from '../domain/errors.js'
 import { PolicyError } from '../domain/policy.js'
 import { KeyError } from '../secrets.js'
-import { CliError, type Io, isDatabaseError, UsageError } from './shared.js'
+import { AlreadyReported, CliError, type Io, isDatabaseError, UsageError } from './shared.js'
 
 /** Errors a user can cause get one line; anything else is a bug and keeps its stack. */
 const userErrors = [CliError, ConfigError, DomainError, PolicyError, BackupError, DatabaseError, KeyError]
@@ -15,6 +15,8 @@ const userErrors = [CliError, ConfigError, DomainError, PolicyError, BackupError
  * Undefined for a bug, which the entry point reports with its stack.
  */
 export function reportError(err: unknown, io: Io, command: string | undefined): number | undefined {
+  // its line is out already (a failed sync logs its own)
+  if (err instanceof AlreadyReported) return 1
   if (err instanceof UsageError) {
     io.stderr.write(`agentxml: ${err.message}; try agentxml ${command ? `${command} ` : ''}--help\n`)
     return 2

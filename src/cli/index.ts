@@ -8,6 +8,7 @@ import { log } from './log.js'
 import { mobile } from './mobile.js'
 import { policy } from './policy.js'
 import { queue } from './queue.js'
+import { repository } from './repository.js'
 import { reprovision } from './reprovision.js'
 import { serve } from './serve.js'
 import type { Command, Io } from './shared.js'
@@ -16,7 +17,7 @@ import { globalUsage } from './usage.js'
 import { user } from './user.js'
 import { packageVersion } from './version.js'
 
-const list: readonly Command[] = [serve, init, user, agent, reprovision, policy, queue, log, admin, backup, restore, mobile]
+const list: readonly Command[] = [serve, init, user, agent, repository, reprovision, policy, queue, log, admin, backup, restore, mobile]
 const commands: ReadonlyMap<string, Command> = new Map(list.map((command) => [command.name, command]))
 
 /** `--help` or `-h` before any `--`: what follows `--` is a value. */

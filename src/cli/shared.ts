@@ -13,6 +13,9 @@ export class UsageError extends Error {}
 /** Something the user can fix: exit status 1 and one line. */
 export class CliError extends Error {}
 
+/** A failure its log line has already told (on stderr): exit status 1 and no second line. */
+export class AlreadyReported extends CliError {}
+
 export interface Io {
   readonly env: NodeJS.ProcessEnv
   readonly stdout: NodeJS.WritableStream

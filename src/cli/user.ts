@@ -2,6 +2,7 @@ import { lockedNow } from '../domain/lockout.js'
 import { readPolicies } from '../domain/policy.js'
 import { createUser, removeUser, unlockUserAccount, updateUserDetails } from '../domain/user-admin.js'
 import { describeUser, userList } from '../domain/users.js'
+import { importFile } from './user-import.js'
 import { assertNoMore, type Command, dbHelp, formatTime, type Io, parse, parseFor, positional, print, table, UsageError, withServices } from './shared.js'
 
 const usage = `Usage: agentxml user <command> ...
@@ -14,6 +15,8 @@ const usage = `Usage: agentxml user <command> ...
   user delete NAME
   user unlock NAME
   user set-pin NAME DIGITS     (the same as user set NAME --pin DIGITS)
+  user import FILE.csv [--dry-run]   users from a CSV file (columns name, email, phone, transport;
+                               an optional header row orders them); a re-run changes nothing
 
   --transport   how provision codes reach the user (default outbox): email needs an
                 address, sms a phone number
@@ -29,13 +32,21 @@ const details = {
   phone: { type: 'string' },
   transport: { type: 'string' },
 } as const
-const options = { ...details, 'no-pin': { type: 'boolean' }, 'no-email': { type: 'boolean' }, 'no-phone': { type: 'boolean' }, search: { type: 'string' } } as const
+const options = {
+  ...details,
+  'no-pin': { type: 'boolean' },
+  'no-email': { type: 'boolean' },
+  'no-phone': { type: 'boolean' },
+  search: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+} as const
 
 /** The options each subcommand takes: any other is refused, not ignored. */
 const optionsOf: Readonly<Record<string, readonly (keyof typeof options)[]>> = {
   add: ['pin', 'email', 'phone', 'transport'],
   set: ['pin', 'no-pin', 'email', 'no-email', 'phone', 'no-phone', 'transport'],
   list: ['search'],
+  import: ['dry-run'],
 }
 
 type Values = ReturnType<typeof parse<typeof options>>['values']
@@ -51,14 +62,18 @@ function either(values: Values, name: 'email' | 'phone' | 'pin'): string | null 
 
 export const user: Command = {
   name: 'user',
-  summary: 'add, change, list, show, delete and unlock users',
+  summary: 'add, change, list, show, delete, unlock and import users',
   usage,
-  verbs: ['add', 'set', 'list', 'show', 'delete', 'unlock', 'set-pin'],
+  verbs: ['add', 'set', 'list', 'show', 'delete', 'unlock', 'set-pin', 'import'],
   async run(args, io) {
     const [verb = '', ...rest] = args
     const { values, positionals } = parseFor(rest, options, optionsOf[verb] ?? [])
     assertNoMore(positionals, verb === 'list' ? 0 : verb === 'set-pin' ? 2 : 1)
     if (verb === 'list') return list(values, io)
+    if (verb === 'import') {
+      const file = positional(positionals, 0, 'CSV file')
+      return withServices(values, io, (services) => importFile(services, io, file, values['dry-run'] === true))
+    }
     const name = positional(positionals, 0, 'user name')
     const pin = verb === 'set-pin' ? positional(positionals, 1, 'PIN') : undefined
     await withServices(values, io, async (services) => {

@@ -11,6 +11,7 @@ export interface NewAgent {
   readonly secret: string
   readonly networks: readonly string[]
   readonly admin: boolean
+  readonly checkPassword?: boolean
 }
 
 /** A strong shared secret, for an agent added or changed without one given. */
@@ -20,7 +21,7 @@ export const generateAgentSecret = () => randomString(secretAlphabet, 32)
 export async function createAgent(services: Services, input: NewAgent): Promise<string> {
   // shown as stored: trimmed (agents.ts checkAgentSecret)
   const secret = input.secret.trim() === '' ? generateAgentSecret() : input.secret.trim()
-  await addAgent(services, { name: input.name, secret, networks: input.networks, admin: input.admin })
+  await addAgent(services, { name: input.name, secret, networks: input.networks, admin: input.admin, checkPassword: input.checkPassword === true })
   const name = input.name.trim()
   // `target`, not `agent`: the agent is what changed, not who acted
   services.log.info({ target: name, event: 'agentAdded', adminAgent: input.admin }, adminMessages.agentAdded(name))

@@ -11,12 +11,15 @@ export interface AgentInput {
   readonly secret: string
   readonly networks?: readonly string[]
   readonly admin?: boolean
+  /** `login` from this agent must also carry the user's directory password. */
+  readonly checkPassword?: boolean
 }
 
 export interface AgentView {
   readonly name: string
   readonly networks: string[]
   readonly admin: boolean
+  readonly checkPassword: boolean
   readonly createdAt: number
 }
 
@@ -39,6 +42,7 @@ export async function addAgent(services: Services, input: AgentInput): Promise<v
     secret_hash: hashSecret(services.keys, secret),
     networks: JSON.stringify(networks),
     admin: input.admin ? 1 : 0,
+    check_password: input.checkPassword ? 1 : 0,
     created_at: services.now(),
   })
 }
@@ -63,6 +67,8 @@ export interface AgentChanges {
   readonly networks?: readonly string[] | undefined
   readonly secret?: string | undefined
   readonly admin?: boolean | undefined
+  /** `login` must carry the user's directory password too (directory-password.ts). */
+  readonly checkPassword?: boolean | undefined
 }
 
 /** Change what is given, validated before anything is written; returns the names of what changed. */
@@ -76,9 +82,12 @@ export async function changeAgent(services: Services, name: string, changes: Age
     // a new secret always counts as a change: it is never compared with the old one's hash
     ...(secret !== undefined ? { secret_hash: hashSecret(services.keys, secret) } : {}),
     ...(changes.admin !== undefined && (changes.admin ? 1 : 0) !== agent.admin ? { admin: changes.admin ? 1 : 0 } : {}),
+    ...(changes.checkPassword !== undefined && (changes.checkPassword ? 1 : 0) !== agent.check_password
+      ? { check_password: changes.checkPassword ? 1 : 0 }
+      : {}),
   }
   if (Object.keys(update).length > 0) await updateAgentById(services.db, agent.id, update)
-  return Object.keys(update).map((key) => (key === 'secret_hash' ? 'secret' : key))
+  return Object.keys(update).map((key) => (key === 'secret_hash' ? 'secret' : key === 'check_password' ? 'password check' : key))
 }
 
 export async function deleteAgent(services: Services, name: string): Promise<void> {
@@ -125,5 +134,6 @@ const view = (agent: Agent): AgentView => ({
   name: agent.name,
   networks: JSON.parse(agent.networks) as string[],
   admin: agent.admin === 1,
+  checkPassword: agent.check_password === 1,
   createdAt: agent.created_at,
 })

@@ -1,4 +1,4 @@
-import type { LoginView, LoginWrites, Settings, User } from '../db/index.js'
+import type { Agent, LoginView, LoginWrites, Settings, User } from '../db/index.js'
 import { BadOtc, InvalidOtc, LoginFailure, LoginTriesExceeded, NoPin, NoSecurityStrings, UserLocked } from '../protocol/errors.js'
 import { messages } from '../protocol/messages.js'
 import { safeEqual } from '../secrets.js'
@@ -14,13 +14,24 @@ import { openPin } from './users.js'
 export interface LoginRequest {
   readonly user: string
   readonly otc: string
+  /**
+   * The directory password, checked (directory-password.ts) for an agent marked `--check-password`:
+   * 'wrong' fails a right code. Undefined: not checked (yet).
+   */
+  readonly directoryPassword?: 'ok' | 'wrong' | undefined
 }
 
 /**
  * Checks the caller before anything else, with the settings the login's own read saw (the
  * agent's secret and networks, see actions/dispatch.ts); throws to refuse, and nothing is written.
  */
-export type Authorise = (settings: Settings) => void
+export type Authorise = (settings: Settings) => Agent
+
+/**
+ * The agent wants the user's directory password checked and it was not: nothing was written.
+ * The caller checks it (a bind to the directory, which cannot wait inside a unit) and tries again.
+ */
+export class DirectoryPasswordNeeded extends Error {}
 
 /** One login being decided. */
 interface Attempt {
@@ -28,6 +39,8 @@ interface Attempt {
   readonly writes: LoginWrites
   readonly now: number
   readonly policies: Policies
+  /** A right code still fails: the directory password was wrong. */
+  readonly wrongPassword: boolean
 }
 
 interface BatchRef {
@@ -37,7 +50,7 @@ interface BatchRef {
   readonly used: ReadonlySet<number>
 }
 
-type Verdict = 'ok' | 'index out of range' | 'string already used' | 'wrong code'
+type Verdict = 'ok' | 'index out of range' | 'string already used' | 'wrong code' | 'wrong password'
 
 /**
  * Verify a mobile one-time code (spec §3.4, §6, §9). Resolves on success; throws the
@@ -47,8 +60,10 @@ type Verdict = 'ok' | 'index out of range' | 'string already used' | 'wrong code
  */
 export async function verifyLogin(services: Services, request: LoginRequest, authorise?: Authorise): Promise<void> {
   const outcome = await services.store.login<LoginFailure | { name: string }>(nameKey(request.user), (view, writes) => {
-    authorise?.(view.settings)
-    const attempt: Attempt = { services, writes, now: services.now(), policies: policiesFrom(view.settings) }
+    const agent = authorise?.(view.settings)
+    if (agent?.check_password === 1 && request.directoryPassword === undefined) throw new DirectoryPasswordNeeded()
+    const wrongPassword = agent?.check_password === 1 && request.directoryPassword === 'wrong'
+    const attempt: Attempt = { services, writes, now: services.now(), policies: policiesFrom(view.settings), wrongPassword }
     return view.user ? checkUser(attempt, view, view.user, request.otc) : checkUnknown(attempt, request)
   })
   // thrown only now: the burnt string and the counted failure are committed
@@ -71,7 +86,9 @@ function checkUser(attempt: Attempt, view: LoginView, stored: User, otc: string)
   if (!batch.ok) return new NoSecurityStrings(user.name, batch.reason)
   const presented = parseOtc(otc, pin.length)
   if (!presented) return counted(attempt, user, 'not a mobile code for this user', (fields) => new BadOtc(user.name, fields))
-  const verdict = presentString(attempt, batch, pin, presented)
+  const presentedVerdict = presentString(attempt, batch, pin, presented)
+  // a right code with a wrong directory password is a wrong code: burnt, counted, plain FAIL
+  const verdict = presentedVerdict === 'ok' && attempt.wrongPassword ? 'wrong password' : presentedVerdict
   if (verdict !== 'ok') return counted(attempt, user, verdict, (fields) => new InvalidOtc(user.name, verdict, fields))
   if (user.failed_logins > 0) writes.setFailures(user.id, 0, null)
   return { name: user.name }

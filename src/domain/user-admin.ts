@@ -5,6 +5,7 @@ import { adminMessages } from './admin-messages.js'
 import { InvalidInput } from './errors.js'
 import { createProvisionCode, type CreatedCode } from './provision-code.js'
 import type { Services } from './services.js'
+import { assertNotDirectoryOwned } from './user-source.js'
 import { addUser, checkPin, checkTransport, deleteUser, requireUser, sealPin, unlockUser, type UserInput } from './users.js'
 
 /**
@@ -57,6 +58,7 @@ const next = (given: string | null | undefined, current: string | null) =>
 /** Change what is given and leave the rest; validated as a whole before anything is written. Returns what changed. */
 export async function updateUserDetails(services: Services, name: string, changes: UserChangesInput): Promise<string[]> {
   const user = await requireUser(services, name)
+  await assertNotDirectoryOwned(services, user, changes)
   const merged: UserInput = {
     name: user.name,
     transport: changes.transport === undefined ? user.transport : changes.transport.trim(),

@@ -13,6 +13,7 @@ import type { Services } from './services.js'
 import { checkUserName, nameKey } from './user-names.js'
 
 export { checkUserName }
+import { sourceOf } from './user-source.js'
 
 export interface UserInput {
   readonly name: string
@@ -37,6 +38,8 @@ export interface UserView {
   readonly device: { readonly boundAt: number; readonly deviceOs: string | null } | undefined
   readonly pendingCodeExpiresAt: number | undefined
   readonly createdAt: number
+  /** "local", or the user repository the user is synchronised from. */
+  readonly source: string
 }
 
 export function checkPin(pin: string): string {
@@ -138,6 +141,7 @@ export async function describeUser(services: Services, name: string): Promise<Us
     device: device && { boundAt: device.created_at, deviceOs: device.device_os },
     pendingCodeExpiresAt: code && code.expires_at > services.now() ? code.expires_at : undefined,
     createdAt: user.created_at,
+    source: await sourceOf(services, user),
   }
 }
 

@@ -9,6 +9,8 @@ export interface AgentsTable {
   networks: string
   /** 1 when the agent may use AdminXML. */
   admin: Generated<number>
+  /** 1 when `login` from this agent must also carry the user's directory password. */
+  check_password: Generated<number>
   created_at: number
 }
 

@@ -8,7 +8,9 @@ import type { MetaTable } from './meta.js'
 import type { PoliciesTable } from './policies.js'
 import type { ProvisionCodesTable } from './provision-codes.js'
 import type { RateLimitsTable } from './rate-limits.js'
+import type { RepositoriesTable } from './repositories.js'
 import type { StringBatchesTable, UsedStringsTable } from './string-batches.js'
+import type { SyncRunsTable } from './sync-runs.js'
 import type { UsersTable } from './users.js'
 
 export interface Database {
@@ -26,6 +28,8 @@ export interface Database {
   meta: MetaTable
   rate_limits: RateLimitsTable
   settings_version: { version: number }
+  repositories: RepositoriesTable
+  sync_runs: SyncRunsTable
 }
 
 export type { Admin } from './admins.js'
@@ -35,5 +39,7 @@ export type { AuditEntry, AuditOutcome, NewAuditEntry } from './audit-log.js'
 export type { Device } from './devices.js'
 export type { Message, MessageStatus } from './messages.js'
 export type { ProvisionCode } from './provision-codes.js'
+export type { Repository, RepositoryPreset } from './repositories.js'
 export type { StringBatch } from './string-batches.js'
+export type { SyncRun, SyncStatus } from './sync-runs.js'
 export type { User } from './users.js'

@@ -1,10 +1,10 @@
-import type { Generated, Selectable } from 'kysely'
+import type { ColumnType, Generated, Selectable } from 'kysely'
 
 export interface UsersTable {
   id: Generated<number>
   name: string
   /** What names are matched on: NFC, lower case (`Alice` is `alice`); null for a pre-005 duplicate. */
-  name_key: string | null
+  name_key: ColumnType<string | null, string, string>
   /** The PIN, AES-GCM sealed with the key file's key; null when the user has none. */
   pin: Buffer | null
   email: string | null
@@ -15,6 +15,14 @@ export interface UsersTable {
   failed_logins: Generated<number>
   locked_at: number | null
   created_at: number
+  /** The repository the user is synchronised from; null: a local user, added by hand or imported. */
+  repository_id: Generated<number | null>
+  /** The user's entry in that directory (bound as to check their password). */
+  directory_dn: Generated<string | null>
+  /** 1 when the directory says the account is disabled (Active Directory's ACCOUNTDISABLE). */
+  directory_disabled: Generated<number>
+  /** When the user's entry disappeared from the directory; deleted after the grace period. */
+  removed_at: Generated<number | null>
 }
 
 export type User = Selectable<UsersTable>

@@ -13,6 +13,7 @@ import { logRoutes } from './log.js'
 import { logCsvRoutes } from './log-csv.js'
 import { policyRoutes } from './policy.js'
 import { queueRoutes } from './queue.js'
+import { repositoryRoutes } from './repositories.js'
 import { send } from './reply.js'
 import { clearSessionCookie, rememberSession, sessionOf, sessionCookie } from './session.js'
 import { signInRoutes } from './sign-in.js'
@@ -80,6 +81,7 @@ export async function adminConsole(app: FastifyInstance, { services }: { service
   app.get('/', async (_request, reply) => reply.redirect('/admin/users', 303))
   await app.register(signInRoutes, { services })
   await app.register(userRoutes, { services })
+  await app.register(repositoryRoutes, { services })
   await app.register(policyRoutes, { services })
   await app.register(agentRoutes, { services })
   await app.register(queueRoutes, { services })

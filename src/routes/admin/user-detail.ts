@@ -22,6 +22,7 @@ function details(user: UserView) {
     ? html`${badge('bad', 'locked')} since ${formatTime(user.lockedAt)}, ${user.unlocksAt ? html`until ${formatTime(user.unlocksAt)}` : 'until unlocked'}`
     : html`${badge('ok', 'not locked')}`
   return html`<dl class="details">
+<dt>Source</dt><dd>${user.source}</dd>
 <dt>Transport</dt><dd>${user.transport}</dd>
 <dt>Email address</dt><dd>${user.email ?? '—'}</dd>
 <dt>Phone number</dt><dd>${user.phone ?? '—'}</dd>

@@ -4,6 +4,7 @@ import * as messageExpiry from './002-message-expiry.js'
 import * as admin from './003-admin.js'
 import * as settingsVersion from './004-settings-version.js'
 import * as nodes from './005-nodes.js'
+import * as repositories from './006-repositories.js'
 
 /**
  * SQLite's numbered migrations, registered in code so the compiled server needs no migration
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '003-admin': admin,
   '004-settings-version': settingsVersion,
   '005-nodes': nodes,
+  '006-repositories': repositories,
 }
 
 export const migrationProvider: MigrationProvider = {

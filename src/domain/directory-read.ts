@@ -1,0 +1,77 @@
+import type { Repository } from '../db/schema/index.js'
+import { type DirectoryEntry, type DirectorySession, type DirectoryTarget, openDirectory } from '../directory/ldap.js'
+import { accountDisabled, presets } from '../directory/presets.js'
+import { directoryUserName } from './directory-names.js'
+import type { Conflict, DirectoryPerson } from './directory-plan.js'
+
+export interface DirectoryRead {
+  readonly people: DirectoryPerson[]
+  /** Entries read (matching the filter), before the group rule. */
+  readonly entries: number
+  /** Entries that cannot be users (no name, a name that is not allowed). */
+  readonly skipped: Conflict[]
+}
+
+export const targetOf = (repository: Repository): DirectoryTarget => ({
+  url: repository.url,
+  startTls: repository.start_tls === 1,
+  caPem: repository.ca_pem ?? undefined,
+})
+
+/** DNs as one directory may spell them differently: case and spaces around `,` and `=` do not matter. */
+export const normaliseDn = (dn: string) => dn.replace(/\s*([,=+])\s*/g, '$1').trim().toLowerCase()
+
+const first = (entry: DirectoryEntry, attribute: string) => entry.attributes.get(attribute.toLowerCase())?.[0]?.trim() || undefined
+const email = (value: string | undefined) => (value && /^[^\s@]+@[^\s@]+$/.test(value) ? value : null)
+const phone = (value: string | undefined) => (value && /^\+?[0-9 ()-]{3,32}$/.test(value) ? value : null)
+
+/** Members of the groups, as normalised DNs and as names (posixGroup's memberUid holds names). */
+async function membersOf(session: DirectorySession, groups: readonly string[]): Promise<Set<string>> {
+  const members = new Set<string>()
+  for (const group of groups) for (const member of await session.members(group)) members.add(normaliseDn(member))
+  return members
+}
+
+/**
+ * Read every entry of the repository (paged), keep the members of its groups, and say for each
+ * whether it is in the mobile group and disabled. Throws DirectoryUnavailable; nothing is
+ * written here, so a directory that cannot be read changes nothing.
+ */
+export async function readDirectory(repository: Repository, bindPassword: string): Promise<DirectoryRead> {
+  const preset = presets[repository.preset]
+  const groups = JSON.parse(repository.groups) as string[]
+  const session = await openDirectory(targetOf(repository), repository.bind_dn, bindPassword)
+  try {
+    const allowed = groups.length > 0 ? await membersOf(session, groups) : undefined
+    const mobile = repository.mobile_group ? await membersOf(session, [repository.mobile_group]) : undefined
+    const attributes = [repository.username_attr, repository.email_attr, repository.phone_attr, ...(preset.disabledAttr ? [preset.disabledAttr] : [])]
+    const people: DirectoryPerson[] = []
+    const skipped: Conflict[] = []
+    let entries = 0
+    for await (const page of session.entries(repository.base_dn, repository.filter, attributes)) {
+      for (const entry of page) {
+        entries++
+        const raw = first(entry, repository.username_attr)
+        const name = directoryUserName(raw)
+        if (!name) {
+          skipped.push({ name: raw ?? entry.dn, reason: raw ? 'the name is not allowed' : `the entry has no ${repository.username_attr}` })
+          continue
+        }
+        const dn = normaliseDn(entry.dn)
+        const member = (set: Set<string> | undefined) => set === undefined || set.has(dn) || set.has(name.toLowerCase())
+        if (!member(allowed)) continue
+        people.push({
+          dn: entry.dn,
+          name,
+          email: email(first(entry, repository.email_attr)),
+          phone: phone(first(entry, repository.phone_attr)),
+          disabled: preset.disabledAttr ? accountDisabled(first(entry, preset.disabledAttr)) : false,
+          mobileMember: member(mobile),
+        })
+      }
+    }
+    return { people, entries, skipped }
+  } finally {
+    await session.close()
+  }
+}

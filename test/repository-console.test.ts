@@ -1,0 +1,59 @@
+import t from 'tap'
+import { requireRepository } from '../src/domain/repositories.js'
+import { ConsoleClient, seedAdmin, visibleText } from './helpers/admin.js'
+import { build } from './helpers/build.js'
+import { people, startDirectory } from './helpers/directory.js'
+import { groupDn, peopleDn, serviceDn, servicePassword, slapdSkip } from './helpers/slapd.js'
+
+t.setTimeout(300_000)
+
+t.test('the Repositories page: add, Sync now, last sync and counts, errors, edit; a user page says where the user comes from', { skip: slapdSkip }, async (t) => {
+  const slapd = await startDirectory()
+  t.teardown(() => slapd.close())
+  const { app, services } = await build(t)
+  await seedAdmin(services)
+  const client = new ConsoleClient(app)
+  await client.signIn()
+
+  const empty = await client.get('/admin/repositories')
+  t.equal(empty.statusCode, 200)
+  t.match(empty.body, '<a href="/admin/repositories" aria-current="page">Repositories</a>', 'in the menu')
+  t.match(visibleText(empty.body), 'No user repositories yet: every user is local.')
+
+  const form = {
+    name: 'corp', preset: 'openldap', url: slapd.url, bindDn: serviceDn, bindPassword: servicePassword, baseDn: peopleDn,
+    groups: groupDn('staff'), mobileGroup: groupDn('mobile'), transport: 'outbox', interval: '0', graceDays: '3', maxRemoval: '20',
+  }
+  const bad = await client.post('/admin/repositories', { ...form, url: 'http://nope' })
+  t.equal(bad.statusCode, 400)
+  t.match(visibleText(bad.body), '"http://nope" is not an LDAP URL')
+  const added = await client.post('/admin/repositories', form)
+  t.equal(added.statusCode, 303)
+  const list = await client.get(added.headers.location as string)
+  t.match(visibleText(list.body), 'Repository "corp" added.')
+  t.match(visibleText(list.body), 'never synchronised')
+  t.notMatch(list.body, servicePassword, 'the bind password is never on a page')
+
+  const synced = await client.post('/admin/repositories/sync', { name: 'corp', back: 'list' })
+  t.equal(synced.statusCode, 200)
+  t.match(visibleText(synced.body), `Synchronised: ${people.length} entries, ${people.length} added`)
+  t.match(visibleText(synced.body), new RegExp(`corp\\s+${slapd.url.replace(/[/.]/g, '\\$&')}\\s+${people.length}\\s+ok`), 'the row: users and last sync')
+
+  const user = await client.get('/admin/user?name=alice')
+  t.match(visibleText(user.body), 'Source user repository "corp" (uid=alice,ou=people,dc=example,dc=com)')
+
+  await slapd.stop()
+  const failed = await client.post('/admin/repositories/sync', { name: 'corp', back: 'detail' })
+  t.match(visibleText(failed.body), /Synchronisation failed, nothing was changed: directory ldap:\/\/127\.0\.0\.1:\d+: connect ECONNREFUSED/)
+  const detail = await client.get('/admin/repository?name=corp')
+  t.match(visibleText(detail.body), /console\s+failed/, 'the failed run is listed')
+  t.match(visibleText((await client.get('/admin/repositories')).body), 'ECONNREFUSED', 'and its error on the list')
+  await slapd.start()
+
+  const edit = await client.post('/admin/repository', { ...form, original: 'corp', bindPassword: '', interval: '15', filter: '(uid=*)' })
+  t.equal(edit.statusCode, 303)
+  const repository = await requireRepository(services, 'corp')
+  t.match(repository, { interval_minutes: 15, filter: '(uid=*)' })
+  const again = await client.post('/admin/repositories/sync', { name: 'corp', back: 'detail', dryRun: 'yes' })
+  t.match(visibleText(again.body), 'Dry run, nothing was changed', 'an empty password field kept the stored one')
+})
