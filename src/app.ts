@@ -16,7 +16,7 @@ import { selfServiceRoutes } from './routes/self-service.js'
 import { type SiteDetails, siteLookupRoutes } from './routes/site-lookup.js'
 import { tokenIndexRoutes } from './routes/token-index.js'
 
-/** Bodies over this are refused with 413 before they are read further (spec §1). */
+/** Bodies over this are refused with 413 before they are read further (docs/protocol.md §1). */
 export const bodyLimit = 64 * 1024
 
 export interface AppOptions {

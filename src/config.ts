@@ -26,7 +26,7 @@ export interface Config {
   readonly logLevel: string
   readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined
   readonly siteId: string | undefined
-  /** The address mobile clients reach, for the site lookup (spec §10). */
+  /** The address mobile clients reach, for the site lookup (docs/protocol.md §10). */
   readonly publicUrl: URL | undefined
   /** The reverse proxies whose `X-Forwarded-For` is believed; undefined: none, the socket's peer is the client. */
   readonly trustProxy: TrustedProxies | undefined

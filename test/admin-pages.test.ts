@@ -121,7 +121,7 @@ t.test('adding a user', async (t) => {
   t.match(visibleText(again.body), 'User "bob" already exists')
 })
 
-t.test('Policy shows the spec §9 settings with their legacy labels', async (t) => {
+t.test('Policy shows the docs/protocol.md §9 settings with their legacy labels', async (t) => {
   const { client } = await signedIn(t)
   const text = visibleText((await client.get('/admin/policy')).body)
   for (const label of [

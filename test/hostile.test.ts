@@ -8,7 +8,7 @@ import { clientError as clientErrorFor } from '../src/routes/framework-errors.js
 import { build, element, sasRequest } from './helpers/build.js'
 import { validateAll } from './helpers/xsd.js'
 
-// The hostile inputs of issue 2 (spec §1): each gets an XML reply with the catalogued error,
+// The hostile inputs of issue 2 (docs/protocol.md §1): each gets an XML reply with the catalogued error,
 // never JSON or a stack trace; the server keeps answering; memory stays bounded.
 
 interface Hostile {

@@ -11,7 +11,7 @@ import { build } from './helpers/build.js'
 import { login, readyUser } from './helpers/login.js'
 import { seedAgent } from './helpers/seed.js'
 
-// spec §3.4, the public worked examples
+// docs/protocol.md §3.4, the public worked examples
 const examples = [
   { string: '7469832160', pin: '1234', code: '7469' },
   { string: '9876509432', pin: '0189', code: '2943' },
@@ -20,7 +20,7 @@ const examples = [
   { string: '8375210964', pin: '1234', code: '8375' },
 ]
 
-t.test('the worked examples of spec §3.4', async (t) => {
+t.test('the worked examples of docs/protocol.md §3.4', async (t) => {
   for (const { string, pin, code } of examples) t.equal(deriveCode(string, pin), code, `${string} with PIN ${pin}`)
   t.equal(deriveOtc('0123456789', '9132', 6), '802106', 'the user types 802106')
   t.equal(deriveOtc('0123456789', '9132', 6, 'legacy'), '8021,06', 'a pre-3.10 client types 8021,06')

@@ -2,7 +2,7 @@ import t from 'tap'
 import { loadConfig } from '../src/config.js'
 import { build, element, post, sasRequest } from './helpers/build.js'
 
-/** A ping of about `bytes`, padded with one unknown element (ignored, spec §2). */
+/** A ping of about `bytes`, padded with one unknown element (ignored, docs/protocol.md §2). */
 const pingOf = (bytes: number) => {
   const bare = sasRequest('<Action>ping</Action><Pad></Pad>')
   return sasRequest(`<Action>ping</Action><Pad>${'x'.repeat(bytes - bare.length)}</Pad>`)

@@ -33,7 +33,7 @@ function smtpTransports(t: Tap, port: number): Transports {
 
 const reprovisionXml = (user: string) => sasRequest(`<Secret>${agentSecret}</Secret><Action>reprovision</Action><Username>${user}</Username>`)
 
-t.test('log order of one reprovision: created, queued, can now reprovision, sent (spec §8)', async (t) => {
+t.test('log order of one reprovision: created, queued, can now reprovision, sent (docs/protocol.md §8)', async (t) => {
   const dir = tempDir(t)
   let wake = () => {}
   const { app, services, logs } = await build(t, { extra: { onMessageQueued: () => wake() } })

@@ -18,7 +18,7 @@ export interface ActionContext {
 export interface Action {
   /** The name as the protocol spells it; matched case-insensitively. */
   readonly name: string
-  /** Needs a matching agent and is refused on the public /proxy context (spec §4). */
+  /** Needs a matching agent and is refused on the public /proxy context (docs/protocol.md §4). */
   readonly agentOnly: boolean
   /** The elements a PASS reply adds; failures throw an `AgentError`. */
   run(context: ActionContext): Promise<readonly ReplyElement[]>

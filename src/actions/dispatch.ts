@@ -24,7 +24,7 @@ function assertWellFormed(request: AgentRequest): Action {
 }
 
 /**
- * The agent check of an agent action (spec §4), run by the action against the settings it
+ * The agent check of an agent action (docs/protocol.md §4), run by the action against the settings it
  * reads (a login checks them in its own unit: one read serves both). It remembers the agent,
  * whose name then goes on every log line of the request.
  */

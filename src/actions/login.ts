@@ -18,7 +18,7 @@ function assertOtc(request: AgentRequest): string {
 
 function assertUsername(request: AgentRequest): string {
   const user = request.fields.Username
-  // no name is no user: the same plain FAIL as an unknown one (spec §6)
+  // no name is no user: the same plain FAIL as an unknown one (docs/protocol.md §6)
   if (!user) throw new LoginFailure(undefined, '', 'User not found', { reason: 'no Username' })
   // no user has such a name: the same plain FAIL, without the look-up, logged truncated
   if (tooLongForAUser(user)) throw new LoginFailure(undefined, shownName(user), 'User not found', { reason: tooLongReason })
@@ -38,7 +38,7 @@ async function directoryPassword(services: Services, user: string, request: Agen
 }
 
 /**
- * `login` (spec §3.4): an agent verifies the one-time code a user read off their mobile client.
+ * `login` (docs/protocol.md §3.4): an agent verifies the one-time code a user read off their mobile client.
  * `Password` is checked against the user's directory when the agent asks for it, else ignored.
  */
 export const login: Action = {

@@ -2,7 +2,7 @@ import { CliError, type Io } from './shared.js'
 
 /**
  * A new password: asked twice with echo off on a terminal, else the first line of standard
- * input (for scripts and tests; operations.md).
+ * input (for scripts and tests; docs/operations.md).
  */
 export async function readNewPassword(io: Io): Promise<string> {
   if (!io.stdin.isTTY) return firstLine(io.stdin)

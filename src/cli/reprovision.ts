@@ -13,7 +13,7 @@ options of serve: agentxml serve --help), else by the server.
 ${dbHelp}
 `
 
-/** `agentxml reprovision NAME [--print-code]`: the admin's Reprovision button (spec §5). */
+/** `agentxml reprovision NAME [--print-code]`: the admin's Reprovision button (docs/protocol.md §5). */
 export const reprovision: Command = {
   name: 'reprovision',
   summary: 'a new provision code for a user, sent or printed',

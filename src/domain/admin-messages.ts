@@ -2,7 +2,7 @@ import { quoted } from '../protocol/messages.js'
 
 /**
  * What administrator actions write to the log (and so to the audit log). The legacy product's
- * own texts for these are not public; these follow the style of its texts (spec §8).
+ * own texts for these are not public; these follow the style of its texts (docs/protocol.md §8).
  */
 export const adminMessages = {
   adminAdded: (admin: string) => `Administrator ${quoted(admin)} added`,

@@ -116,7 +116,7 @@ function knownAgents(settings: Settings): readonly KnownAgent[] {
 }
 
 /**
- * The agent a request comes from (spec §4): its source address is inside one of the agent's
+ * The agent a request comes from (docs/protocol.md §4): its source address is inside one of the agent's
  * networks and its secret matches. Every candidate's secret is compared, in constant time.
  */
 export function authenticateAgent(keys: Keys, settings: Settings, credentials: AgentCredentials): Agent | undefined {

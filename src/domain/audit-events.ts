@@ -5,7 +5,7 @@
  * the code logs has a name here.
  */
 export const auditEventNames: Readonly<Record<string, string>> = {
-  // provisioning and the mobile client (spec §8)
+  // provisioning and the mobile client (docs/protocol.md §8)
   codeCreated: 'Provision code created',
   canReprovision: 'Reprovision allowed',
   noDestination: 'Provision code not created',

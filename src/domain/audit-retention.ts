@@ -5,7 +5,7 @@ import type { Services } from './services.js'
 
 /**
  * How many days the audit log keeps. Stored beside the policies, but not one of the mobile
- * client policies of spec §9: it never reaches a client.
+ * client policies of docs/protocol.md §9: it never reaches a client.
  */
 export const auditRetention = {
   key: 'audit-retention-days',

@@ -1,6 +1,6 @@
 /**
  * What user repositories and their synchronisation write to the log (and so to the audit log),
- * in the style of the legacy texts (spec §8). Never a password: not the bind password, not a user's.
+ * in the style of the legacy texts (docs/protocol.md §8). Never a password: not the bind password, not a user's.
  */
 export const directoryMessages = {
   repositoryAdded: (repository: string) => `User repository "${repository}" added`,

@@ -2,7 +2,7 @@ import type { User } from '../db/index.js'
 import type { Policies } from './policy.js'
 
 /**
- * Lockout (spec §9): failed logins count up; the one that reaches "Maximum login tries" locks the
+ * Lockout (docs/protocol.md §9): failed logins count up; the one that reaches "Maximum login tries" locks the
  * user; "Account lockout time (minutes)" lets the lock lapse (0: only `user unlock` clears it);
  * a successful login resets the count.
  */

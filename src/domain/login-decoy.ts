@@ -5,7 +5,7 @@ import type { Services } from './services.js'
 
 /**
  * What a login for an unknown user is checked against, so that it costs what a wrong code of a
- * real user costs (spec §6): a sealed 10-digit PIN and a sealed batch of 100 strings, made once
+ * real user costs (docs/protocol.md §6): a sealed 10-digit PIN and a sealed batch of 100 strings, made once
  * per key and kept in memory only. No row of the database has id 0, so the decoy's burns and
  * failures, written like a real user's, change nothing.
  */

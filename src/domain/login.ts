@@ -53,7 +53,7 @@ interface BatchRef {
 type Verdict = 'ok' | 'index out of range' | 'string already used' | 'wrong code' | 'wrong password'
 
 /**
- * Verify a mobile one-time code (spec §3.4, §6, §9). Resolves on success; throws the
+ * Verify a mobile one-time code (docs/protocol.md §3.4, §6, §9). Resolves on success; throws the
  * `LoginFailure` the reply and the log line are made from. One unit of the store: the user's row
  * is read (and locked) first, so the presented string is burnt and the failure counted before any
  * other login of the user is looked at: of two logins with one code exactly one passes.
@@ -95,7 +95,7 @@ function checkUser(attempt: Attempt, view: LoginView, stored: User, otc: string)
 }
 
 /**
- * An unknown user must not be told apart from a wrong code (spec §6): same plain FAIL, and the
+ * An unknown user must not be told apart from a wrong code (docs/protocol.md §6): same plain FAIL, and the
  * same work on the way, so no early return shows on a stopwatch. The one read has already run,
  * as for a real user; then this walks checkUser's road for a wrong code against a decoy
  * (login-decoy.ts): a PIN is decrypted, the code parsed, the burn written, a batch decrypted, a
@@ -103,7 +103,7 @@ function checkUser(attempt: Attempt, view: LoginView, stored: User, otc: string)
  * id 0, which no row has, so what remains different is the page write a real failure commits:
  * microseconds, under the jitter of one HTTP exchange.
  *
- * BAD_OTC, NO_PIN, NO_SECURITY_STRINGS and USER_LOCKED stay as spec §6 lists them: they do tell
+ * BAD_OTC, NO_PIN, NO_SECURITY_STRINGS and USER_LOCKED stay as docs/protocol.md §6 lists them: they do tell
  * an agent that the user exists, as `reprovision` (NO_USER_FOUND) and `TokenIndex` already do.
  * Agents are trusted callers; what an end user at a portal sees is up to the portal.
  */
@@ -119,7 +119,7 @@ function checkUnknown(attempt: Attempt, request: LoginRequest): LoginFailure {
   return new LoginFailure(undefined, request.user, 'User not found', { reason: 'unknown user' })
 }
 
-/** The user's current batch, if it has a string left (spec §6, NO_SECURITY_STRINGS). */
+/** The user's current batch, if it has a string left (docs/protocol.md §6, NO_SECURITY_STRINGS). */
 function usableBatch(view: LoginView, user: User): ({ ok: true } & BatchRef) | { ok: false; reason: string } {
   if (user.mobile !== 1) return { ok: false, reason: 'no mobile right' }
   if (view.deviceId === null) return { ok: false, reason: 'no device' }
@@ -130,7 +130,7 @@ function usableBatch(view: LoginView, user: User): ({ ok: true } & BatchRef) | {
 
 /**
  * Burn the presented index, then compare in constant time: right or wrong, the string is spent
- * (spec §3.4). An index no string has (00, 100 and up) burns nothing, and is compared against the
+ * (docs/protocol.md §3.4). An index no string has (00, 100 and up) burns nothing, and is compared against the
  * filler so that it costs the same; the filler never authenticates.
  */
 function presentString(attempt: Attempt, batch: BatchRef, pin: string, presented: PresentedOtc): Verdict {

@@ -1,5 +1,5 @@
 /**
- * Mobile one-time codes (spec §3.4), pure: the server that verifies them, the reference mobile
+ * Mobile one-time codes (docs/protocol.md §3.4), pure: the server that verifies them, the reference mobile
  * client that shows them and the benchmark that mints them all use these functions.
  *
  * For each digit d of the PIN take the character at position d of the security string
@@ -8,7 +8,7 @@
  * the index: `8021,06`.
  */
 
-/** The indexes of a batch a code can use; index 0 is the filler, never accepted (spec §3.2). */
+/** The indexes of a batch a code can use; index 0 is the filler, never accepted (docs/protocol.md §3.2). */
 export const firstIndex = 1
 export const lastIndex = 99
 

@@ -34,7 +34,7 @@ const range = (min: number, max: number) => (text: string) => {
 }
 const oneOf = (text: string) => (stringTypes as readonly string[]).includes(text) ? (text as StringType) : undefined
 
-/** The policies of spec §9, with the labels of the legacy admin console, and agentxml's own limits. */
+/** The policies of docs/protocol.md §9, with the labels of the legacy admin console, and agentxml's own limits. */
 export const policyDefinitions: Readonly<Record<PolicyKey, Definition>> = {
   'self-provision': { label: 'Allow user self-provision of mobile client', default: 'no', allowed: 'yes/no', parse: yesNo },
   'log-device-info': { label: 'Log device information when provisioning', default: 'no', allowed: 'yes/no', parse: yesNo },

@@ -11,7 +11,7 @@ import { defaultTemplate, provisionMessage } from './provision-message.js'
 import type { Services } from './services.js'
 import { nameKey } from './user-names.js'
 
-/** Upper case without the look-alikes 0 O 1 I L (spec §5). */
+/** Upper case without the look-alikes 0 O 1 I L (docs/protocol.md §5). */
 export const codeAlphabet = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789'
 export const codeLength = 10
 
@@ -40,7 +40,7 @@ export function decoyCodeHash(services: Services): Buffer {
 }
 
 /**
- * What the admin's "Reprovision" button does (spec §5): a new code replaces any pending one
+ * What the admin's "Reprovision" button does (docs/protocol.md §5): a new code replaces any pending one
  * and, unless the caller hands it over in person (`deliver: false`), is queued to the user's
  * transport in the same transaction. Messages still queued with an older code are withdrawn.
  */

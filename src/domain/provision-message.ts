@@ -12,7 +12,7 @@ export interface ProvisionMessageInput {
   /** Seconds. */
   readonly validity: number
   readonly expiresAt: number
-  /** The server's site id or address, for the mobile app (spec §10). */
+  /** The server's site id or address, for the mobile app (docs/protocol.md §10). */
   readonly site: string
 }
 

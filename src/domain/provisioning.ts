@@ -26,7 +26,7 @@ type Reason = 'too many attempts for this user' | 'too many attempts from this a
 type Outcome = { ok: true; id: string; name: string; logDevice: boolean } | { ok: false; reason: Reason; name: string | undefined }
 
 /**
- * Redeem a provision code and bind a new device (spec §3.1). Every failure is the same
+ * Redeem a provision code and bind a new device (docs/protocol.md §3.1). Every failure is the same
  * PROVISION_FAILURE on the wire; the reason goes only to the log.
  */
 export async function provisionDevice(services: Services, request: ProvisionRequest): Promise<string> {

@@ -5,7 +5,7 @@ import { policiesFrom, type StringType } from './policy.js'
 import type { Services } from './services.js'
 
 export const stringLength = 10
-/** Indexes 1..99 are usable; field 0 is a filler of the same shape, never accepted (spec §3.2). */
+/** Indexes 1..99 are usable; field 0 is a filler of the same shape, never accepted (docs/protocol.md §3.2). */
 export const batchSize = 100
 
 const upper = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
@@ -37,7 +37,7 @@ export const openBatch = (services: Services, deviceId: number, sealed: Buffer) 
   decrypt(services.keys, sealed, `batch:${deviceId}`).split(';')
 
 /**
- * The `SecurityStrings` download (spec §3.2): the provision id alone names the device; each
+ * The `SecurityStrings` download (docs/protocol.md §3.2): the provision id alone names the device; each
  * download issues a fresh batch and the previous one stops working.
  */
 export async function downloadSecurityStrings(services: Services, id: string): Promise<string[]> {

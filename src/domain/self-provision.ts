@@ -8,7 +8,7 @@ import type { Services } from './services.js'
 import { nameKey } from './user-names.js'
 
 /**
- * A user asks for a provision code on the self-service page (spec §5). When the policy allows
+ * A user asks for a provision code on the self-service page (docs/protocol.md §5). When the policy allows
  * it, a code is created and sent like the admin's Reprovision. The caller shows the same page
  * whatever happened; the real outcome goes to the log only. Unlike Reprovision, a request that
  * cannot be delivered changes nothing: anyone may type any user name here. Returns "sent", or

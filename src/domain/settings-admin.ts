@@ -6,7 +6,7 @@ import { DomainError } from './errors.js'
 import { checkPolicy, isPolicyKey, type Policies, policyDefinitions, policyKeys, PolicyError, readPolicies } from './policy.js'
 import type { Services } from './services.js'
 
-/** The settings of the console's Policy page: the policies of spec §9 and the audit retention. */
+/** The settings of the console's Policy page: the policies of docs/protocol.md §9 and the audit retention. */
 export const settingKeys = [...policyKeys, auditRetention.key] as const
 
 export const settingLabel = (key: string) => (isPolicyKey(key) ? policyDefinitions[key].label : auditRetention.label)

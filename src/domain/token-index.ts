@@ -3,7 +3,7 @@ import type { Services } from './services.js'
 import { nameKey } from './user-names.js'
 
 /**
- * The index a client should use next (spec §7): one more than the highest used index of the
+ * The index a client should use next (docs/protocol.md §7): one more than the highest used index of the
  * current batch, 1 when none is used, 0 for an unknown user or one without a batch.
  */
 export async function tokenIndex(services: Services, userName: string): Promise<number> {

@@ -19,7 +19,7 @@ export interface LoggerOptions {
   readonly audit?: AuditRelay
 }
 
-/** pino, one JSON object a line with the legacy text in `msg`, or PINsafe syslog lines (spec §8.1). */
+/** pino, one JSON object a line with the legacy text in `msg`, or PINsafe syslog lines (docs/protocol.md §8.1). */
 export function createLogger(options: LoggerOptions): Logger {
   const destination = options.destination ?? pino.destination({ dest: 1, sync: true })
   const formatted = options.format === 'pinsafe' ? pinsafeStream(destination, options.serverAddress ?? '127.0.0.1') : jsonStream(destination)

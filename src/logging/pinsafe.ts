@@ -22,7 +22,7 @@ export function syslogTime(date: Date): string {
 }
 
 /**
- * One record in the shape existing PINsafe SIEM parsers read (spec §8.1):
+ * One record in the shape existing PINsafe SIEM parsers read (docs/protocol.md §8.1):
  * `<time> <server ip> PINsafe[<thread>]: <LEVEL> From the IP Address <ip> Agent Name <agent> - <message>`.
  */
 export function formatPinsafe(record: PinsafeRecord, serverAddress: string): string {

@@ -10,7 +10,7 @@ const userAgent = 'agentxml-mobile/1'
 /**
  * The AgentXML address to talk to: a full `…/AgentXML` URL as given, a context (`…/proxy`) with
  * `/AgentXML` added, or a base URL (`http://host:8080`) with the public `/proxy/AgentXML`, the
- * context real mobile clients use (spec §1).
+ * context real mobile clients use (docs/protocol.md §1).
  */
 export function agentXmlUrl(server: string): string {
   let url: URL
@@ -59,7 +59,7 @@ function networkCause(err: unknown): string {
   return cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err))
 }
 
-/** `provision` (spec §3.1): the provision id of the newly bound device. */
+/** `provision` (docs/protocol.md §3.1): the provision id of the newly bound device. */
 export async function provision(url: string, user: string, code: string): Promise<string> {
   const reply = await exchange(url, 'provision', [
     { name: 'Username', text: user },
@@ -70,7 +70,7 @@ export async function provision(url: string, user: string, code: string): Promis
   return id
 }
 
-/** `SecurityStrings` (spec §3.2): a fresh batch, 100 fields where field n is index n's string. */
+/** `SecurityStrings` (docs/protocol.md §3.2): a fresh batch, 100 fields where field n is index n's string. */
 export async function downloadStrings(url: string, id: string): Promise<string[]> {
   const reply = await exchange(url, 'SecurityStrings', [{ name: 'Id', text: id }])
   if (reply.result !== 'PASS') {

@@ -1,6 +1,6 @@
 /**
  * The AdminXML error catalogue: the codes a `<Result>` of an `<AdminResponse>` can carry. The
- * first two refuse the whole request, as in AgentXML (spec §6); the rest fail one operation.
+ * first two refuse the whole request, as in AgentXML (docs/protocol.md §6); the rest fail one operation.
  */
 export const adminErrorCatalogue = {
   AGENT_ERROR_GENERAL:

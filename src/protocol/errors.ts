@@ -1,7 +1,7 @@
 import { messages } from './messages.js'
 
 /**
- * The error catalogue (spec §6): every code a reply can carry and when. `AgentError` and its
+ * The error catalogue (docs/protocol.md §6): every code a reply can carry and when. `AgentError` and its
  * subclasses are the only way a reply gets an `<Error>`; anything else thrown becomes
  * `AGENT_ERROR_GENERAL` with the cause only in the log.
  */
@@ -28,7 +28,7 @@ export interface LogLine {
   readonly fields?: Readonly<Record<string, unknown>>
 }
 
-/** A failure the client is told about. `code` undefined means a plain FAIL (spec §3.4). */
+/** A failure the client is told about. `code` undefined means a plain FAIL (docs/protocol.md §3.4). */
 export class AgentError extends Error {
   constructor(
     readonly code: ErrorCode | undefined,
@@ -64,7 +64,7 @@ export class NoUserFound extends AgentError {
 }
 
 /**
- * A failed `login` (spec §3.4, §6). The message is the legacy "Login failed for user: alice,
+ * A failed `login` (docs/protocol.md §3.4, §6). The message is the legacy "Login failed for user: alice,
  * error: <reason>"; the `reason` field says which rule refused it. Never an OTC, PIN or string.
  */
 export class LoginFailure extends AgentError {
@@ -73,7 +73,7 @@ export class LoginFailure extends AgentError {
   }
 }
 
-/** A wrong code, a used or unknown index, an unknown user: a plain FAIL, alike for all (spec §6). */
+/** A wrong code, a used or unknown index, an unknown user: a plain FAIL, alike for all (docs/protocol.md §6). */
 export class InvalidOtc extends LoginFailure {
   constructor(user: string, reason: string, fields: Readonly<Record<string, unknown>> = {}) {
     super(undefined, user, 'Invalid OTC', { reason, ...fields })

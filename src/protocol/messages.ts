@@ -5,7 +5,7 @@
 export const quoted = (name: string): string => `"${name.replace(/["\\]/g, '\\$&')}"`
 
 /**
- * The legacy PINsafe log texts (spec §8), word for word: administrators and their SIEM tooling
+ * The legacy PINsafe log texts (docs/protocol.md §8), word for word: administrators and their SIEM tooling
  * search for them. Each event has a stable name that also goes into the log record as `event`.
  */
 export const messages = {

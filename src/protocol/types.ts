@@ -1,4 +1,4 @@
-/** A parsed `<SASRequest>`: every value is a trimmed string, exactly as sent (spec §2). */
+/** A parsed `<SASRequest>`: every value is a trimmed string, exactly as sent (docs/protocol.md §2). */
 export interface AgentRequest {
   readonly version: string | undefined
   readonly requestId: string | undefined
@@ -16,6 +16,6 @@ export interface ReplyElement {
   readonly children?: readonly ReplyElement[]
 }
 
-/** The paths a request can arrive on (spec §1); `proxy` is the public, mobile-only one. */
+/** The paths a request can arrive on (docs/protocol.md §1); `proxy` is the public, mobile-only one. */
 export const contexts = ['pinsafe', 'sentry', 'proxy'] as const
 export type Context = (typeof contexts)[number]

@@ -14,7 +14,7 @@ export interface AgentXmlLimits {
 }
 
 /**
- * `POST /{pinsafe,sentry,proxy}/AgentXML` (spec §1). The internet-facing /proxy takes much
+ * `POST /{pinsafe,sentry,proxy}/AgentXML` (docs/protocol.md §1). The internet-facing /proxy takes much
  * smaller bodies than the agent contexts (64 KiB, the app's limit): a hostile body costs
  * parsing time that other clients wait for. Over the limit: 413, in XML (app.ts).
  */

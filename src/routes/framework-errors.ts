@@ -8,7 +8,7 @@ import { requestServices } from './request-services.js'
 
 /**
  * What fastify answers itself before any route runs (a URL it cannot decode): in XML like every
- * other reply, never fastify's default JSON (spec §1).
+ * other reply, never fastify's default JSON (docs/protocol.md §1).
  */
 export function frameworkError(services: Services) {
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {

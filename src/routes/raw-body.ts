@@ -5,7 +5,7 @@ const mediaType = /^\s*[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+\s*(?:;|$)/
 
 /**
  * In this plugin's scope, every body is taken as bytes whatever its content type: legacy
- * clients send none, or a wrong one (spec §1). The XML layer decides what the bytes are.
+ * clients send none, or a wrong one (docs/protocol.md §1). The XML layer decides what the bytes are.
  */
 export function takeRawBodies(app: FastifyInstance): void {
   app.removeAllContentTypeParsers()

@@ -5,7 +5,7 @@ import { lazyChild } from '../logging/lazy.js'
 
 /**
  * The services for one request: every log line carries the request id (the PINsafe thread) and
- * the source address (spec §8), plus `fields`. fastify itself is given no logger: its
+ * the source address (docs/protocol.md §8), plus `fields`. fastify itself is given no logger: its
  * per-request logger costs a noticeable share of a small request, and every line the server
  * writes goes through here instead.
  */

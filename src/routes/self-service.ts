@@ -29,7 +29,7 @@ interface Form {
 
 /**
  * `GET|POST /reset/provision.jsp` and `/userportal/provision`: a user asks for a provision code
- * (spec §5). Its plugins (form bodies, rate limits) stay inside this plugin: the AgentXML
+ * (docs/protocol.md §5). Its plugins (form bodies, rate limits) stay inside this plugin: the AgentXML
  * routes keep their raw-body parser and other plugins their own settings.
  */
 export async function selfServiceRoutes(app: FastifyInstance, { services, publicUrl }: { services: Services; publicUrl?: URL | undefined }) {

@@ -11,7 +11,7 @@ export interface SiteDetails {
   readonly connectionType: string
 }
 
-/** `GET /ssdserver/getServerDetails?id=<site id>` (spec §10): how a client reaches this server. */
+/** `GET /ssdserver/getServerDetails?id=<site id>` (docs/protocol.md §10): how a client reaches this server. */
 export async function siteLookupRoutes(app: FastifyInstance, { site }: { site: SiteDetails | undefined }) {
   app.get<{ Querystring: { id?: string | string[] } }>('/ssdserver/getServerDetails', async (request, reply) => {
     const { id } = request.query

@@ -6,7 +6,7 @@ import { messages } from '../protocol/messages.js'
 import { contexts } from '../protocol/types.js'
 import { requestServices } from './request-services.js'
 
-/** `GET /<context>/TokenIndex?username=U`: the next index as plain text (spec §7). */
+/** `GET /<context>/TokenIndex?username=U`: the next index as plain text (docs/protocol.md §7). */
 export async function tokenIndexRoutes(app: FastifyInstance, { services }: { services: Services }) {
   for (const context of contexts) {
     app.get<{ Querystring: { username?: string | string[] } }>(`/${context}/TokenIndex`, async (request, reply) => {

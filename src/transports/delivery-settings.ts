@@ -23,7 +23,7 @@ function readTemplate(file: string): MessageTemplate {
 
 /**
  * How the message names the server for the mobile app: the site id (the app looks it up,
- * spec §10), else `--public-url`, else the address this server listens on.
+ * docs/protocol.md §10), else `--public-url`, else the address this server listens on.
  */
 export function siteOf(config: Config): string {
   if (config.siteId !== undefined) return config.siteId

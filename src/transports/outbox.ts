@@ -4,7 +4,7 @@ import type { Delivery, Transport } from './transport.js'
 
 /**
  * The default transport: one JSON line a message appended to `outbox.jsonl` beside the
- * database (operations.md), so a fresh install works with no mail server. The lines hold live
+ * database (docs/operations.md), so a fresh install works with no mail server. The lines hold live
  * provision codes in clear (it is a transport, like a mailbox): the file is its owner's only,
  * also when it was made otherwise before.
  */

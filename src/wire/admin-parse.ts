@@ -68,7 +68,7 @@ function parseOperation(node: OrderedNode): AdminOperationRequest[] {
 const headerNames = ['Version', 'Secret', 'RequestID']
 
 /**
- * A request body as a typed `<AdminRequest>`. The AgentXML checks of spec §1 (size, UTF-8, no
+ * A request body as a typed `<AdminRequest>`. The AgentXML checks of docs/protocol.md §1 (size, UTF-8, no
  * DOCTYPE, depth, well-formedness) run first through the same functions; anything malformed
  * throws `GeneralError`.
  */
@@ -92,7 +92,7 @@ export function parseAdminRequest(body: Buffer | undefined): AdminRequest {
       throw new GeneralError(`unknown operation ${tag.slice(0, 64)}`)
     }
   }
-  // the attribute form of the issue's example; child elements win when both are present (spec §2)
+  // the attribute form of the issue's example; child elements win when both are present (docs/protocol.md §2)
   return {
     version: header.get('Version') ?? attribute(request, 'version'),
     secret: header.get('Secret') ?? attribute(request, 'secret'),

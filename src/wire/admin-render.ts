@@ -28,7 +28,7 @@ function resultElement({ operation, user, result, error, elements }: AdminOperat
 }
 
 /**
- * An `<AdminResponse>`: Version, RequestID, Result, Error as in a `<SASResponse>` (spec §2), then
+ * An `<AdminResponse>`: Version, RequestID, Result, Error as in a `<SASResponse>` (docs/protocol.md §2), then
  * `<Results>` with one element per operation, in request order, named after the operation.
  */
 export function renderAdminReply(reply: AdminReply): string {

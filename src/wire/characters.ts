@@ -24,7 +24,7 @@ const reference = /&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}))
  * The well-formedness rules about characters that the parser lets through: a character XML
  * cannot carry, a reference to an entity that is not one of the five predefined ones (with no
  * DOCTYPE nothing else is declared), a bare `&`, a character reference to a forbidden code
- * point. Each makes the document not well-formed (spec §1: AGENT_ERROR_GENERAL).
+ * point. Each makes the document not well-formed (docs/protocol.md §1: AGENT_ERROR_GENERAL).
  */
 export function assertXmlCharacters(text: string): void {
   if (forbiddenCharacter.test(text)) throw new GeneralError('request holds a character XML does not allow')

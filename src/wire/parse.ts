@@ -3,7 +3,7 @@ import { GeneralError } from '../protocol/errors.js'
 import type { AgentRequest } from '../protocol/types.js'
 import { assertXmlCharacters, entityDecoder } from './characters.js'
 
-/** Nesting deeper than this is refused (spec §1). */
+/** Nesting deeper than this is refused (docs/protocol.md §1). */
 export const maxDepth = 32
 
 /** What a request may hold; `--max-elements` sets `maxElements`. */
@@ -36,10 +36,10 @@ const parser = new XMLParser(parserOptions)
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
-/** Elements that may occur once; a second one makes the request invalid (spec §1). */
+/** Elements that may occur once; a second one makes the request invalid (docs/protocol.md §1). */
 const singular = new Set(['Version', 'Secret', 'RequestID', 'Action', 'Username', 'ProvisionCode', 'DeviceOS', 'PushId', 'Id', 'OTC', 'Password'])
 
-/** XML text of a request as UTF-8, refusing what the spec refuses before any parsing happens. */
+/** XML text of a request as UTF-8, refusing what the protocol refuses (docs/protocol.md §1) before any parsing happens. */
 export function decodeXml(body: Buffer | undefined): string {
   if (!body || body.length === 0) throw new GeneralError('empty request body')
   let text: string
@@ -128,7 +128,7 @@ export function parseAgentRequest(body: Buffer | undefined, limits: ParseLimits 
     if (text === undefined && singular.has(name)) throw new GeneralError(`element ${name} must hold text`)
     fields[name] = text
   }
-  // the older attribute form; child elements win when both are present (spec §2)
+  // the older attribute form; child elements win when both are present (docs/protocol.md §2)
   const attribute = (name: string) => {
     const value = element[`@${name}`]
     return typeof value === 'string' ? value : undefined

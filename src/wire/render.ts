@@ -12,7 +12,7 @@ export interface Reply {
   readonly elements?: readonly ReplyElement[]
 }
 
-/** A `<SASResponse>`; children in the order spec §2 fixes: Version, RequestID, Result, Error, the rest. */
+/** A `<SASResponse>`; children in the order docs/protocol.md §2 fixes: Version, RequestID, Result, Error, the rest. */
 export function renderReply(reply: Reply): string {
   let xml = `${declaration}<SASResponse><Version>${escapeXml(reply.version || defaultVersion)}</Version>`
   if (reply.requestId !== undefined) xml += `<RequestID>${escapeXml(reply.requestId)}</RequestID>`

@@ -1,5 +1,5 @@
 // An agent's `reprovision` over HTTP: the code goes to the outbox beside the database, never into
-// the reply, and the log tells the story in the order of spec §8.
+// the reply, and the log tells the story in the order of docs/protocol.md §8.
 import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'

@@ -1,4 +1,4 @@
-// The `agentxml` command as operations.md describes it. The first test runs it as `npx agentxml ...`
+// The `agentxml` command as docs/operations.md describes it. The first test runs it as `npx agentxml ...`
 // from the checkout, as the guide does; the others run the compiled file npx runs, directly, to spare
 // npm's start-up (about a second of CPU a call) on a shared machine.
 import { existsSync } from 'node:fs'

@@ -1,4 +1,4 @@
-// `--log-format pinsafe`: the syslog lines existing PINsafe SIEM parsers read (spec §8.1).
+// `--log-format pinsafe`: the syslog lines existing PINsafe SIEM parsers read (docs/protocol.md §8.1).
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'
@@ -16,7 +16,7 @@ const anyLine = new RegExp(`^${stamp} \\S+ PINsafe\\[(main|http-\\d+)\\]: (INFO|
 const line = (rest: string) => new RegExp(`^${stamp} 127\\.0\\.0\\.1 PINsafe\\[http-\\d+\\]: ${rest}$`)
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
-t.test('pinsafe lines match spec §8.1 exactly, with and without an agent', async (t) => {
+t.test('pinsafe lines match docs/protocol.md §8.1 exactly, with and without an agent', async (t) => {
   const dir = await tempDir(t)
   const db = await databaseIn(t, dir)
   const server = await startServer(t, { db, args: ['--log-format', 'pinsafe'] })

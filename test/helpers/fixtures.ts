@@ -60,7 +60,7 @@ export async function seedDevice(services: Services, name: string, id: string) {
   await insertDevice(services, user.id, hashProvisionId(services, id))
 }
 
-/** The batch login fixtures use: every index holds `0123456789` (spec §3.4's worked example string). */
+/** The batch login fixtures use: every index holds `0123456789` (docs/protocol.md §3.4's worked example string). */
 export const fixtureString = '0123456789'
 
 /** A device with provision id `id` and a current batch of `fixtureString`s. */

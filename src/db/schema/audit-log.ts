@@ -2,7 +2,7 @@ import type { Generated, Insertable, Selectable } from 'kysely'
 
 export type AuditOutcome = 'success' | 'failure'
 
-/** One logged event (spec §8, plus administrator actions); never a secret. */
+/** One logged event (docs/protocol.md §8, plus administrator actions); never a secret. */
 export interface AuditLogTable {
   id: Generated<number>
   /** UTC, milliseconds since the epoch. */

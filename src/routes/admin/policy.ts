@@ -10,7 +10,7 @@ import { page } from './layout.js'
 import { send } from './reply.js'
 import { consoleServices, requireSession } from './session.js'
 
-/** The Policy page's sections; every key of spec §9 appears in exactly one. */
+/** The Policy page's sections; every key of docs/protocol.md §9 appears in exactly one. */
 export const policyGroups: readonly (readonly [string, readonly PolicyKey[]])[] = [
   ['Self-Reset', ['self-provision', 'provision-code-validity', 'provision-code-numeric', 'log-device-info', 'provision-attempts-per-user', 'provision-attempts-per-address']],
   ['Mobile client', ['security-string-type']],
@@ -46,7 +46,7 @@ ${textField({ name: auditRetention.key, label: auditRetention.label, value: valu
   return page({ title: 'Policy', session, section: 'policy', body })
 }
 
-/** Policy: the settings of spec §9 with their legacy labels, all validated before any is stored. */
+/** Policy: the settings of docs/protocol.md §9 with their legacy labels, all validated before any is stored. */
 export async function policyRoutes(app: FastifyInstance, { services }: { services: Services }) {
   app.get('/policy', async (request, reply) => {
     const saved = formValue(request.query, 'saved')

@@ -30,7 +30,7 @@ export const hostileBodies: ReadonlyArray<readonly [name: string, body: string |
 ]
 
 /**
- * Odd but legal pings (spec §2: unknown extra elements are allowed; comments, CDATA, attributes
+ * Odd but legal pings (docs/protocol.md §2: unknown extra elements are allowed; comments, CDATA, attributes
  * and processing instructions are XML): answered PASS, however large.
  */
 export const oddButLegal: ReadonlyArray<readonly [name: string, body: string]> = [

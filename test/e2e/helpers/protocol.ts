@@ -34,7 +34,7 @@ export function printedCode(stdoutLines: readonly string[]): string {
   return code
 }
 
-/** The legacy log texts the tests look for (spec §8), spelled out here rather than imported from src. */
+/** The legacy log texts the tests look for (docs/protocol.md §8), spelled out here rather than imported from src. */
 export const texts = {
   codeCreated: (user: string) => `Provision code created for user "${user}"`,
   messageQueued: (user: string, destination: string) => `Message added to message queue for user: ${user}, destination: ${destination}.`,

@@ -7,7 +7,7 @@ export const sasRequest = (body: string) => `<SASRequest><Version>3.6</Version>$
 
 export const pingXml = () => sasRequest('<Action>ping</Action>')
 
-/** The bytes a real mobile client sends to provision (spec §3.1). */
+/** The bytes a real mobile client sends to provision (docs/protocol.md §3.1). */
 export const provisionXml = (user: string, code: string) =>
   sasRequest(`<Action>provision</Action><Username>${user}</Username><ProvisionCode>${code}</ProvisionCode>`)
 
