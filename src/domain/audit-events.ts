@@ -25,6 +25,7 @@ export const auditEventNames: Readonly<Record<string, string>> = {
   messageFailed: 'Message failed',
   messageExpired: 'Message expired',
   messageRetryRequested: 'Message retry requested',
+  messageLeaseLost: 'Message claim lost to another worker',
   // self-service provisioning
   selfProvisionRequested: 'Self-service code requested',
   selfProvisionRefused: 'Self-service code refused',
@@ -38,7 +39,9 @@ export const auditEventNames: Readonly<Record<string, string>> = {
   userUnlocked: 'User unlocked',
   policyChanged: 'Policy changed',
   agentAdded: 'Agent added',
+  agentUpdated: 'Agent updated',
   agentDeleted: 'Agent deleted',
+  usersImported: 'Users imported',
   adminOperationFailed: 'AdminXML operation failed',
   adminAdded: 'Admin added',
   adminDeleted: 'Admin deleted',
@@ -48,6 +51,18 @@ export const auditEventNames: Readonly<Record<string, string>> = {
   adminLocked: 'Admin locked out',
   adminSignOut: 'Admin signed out',
   logExported: 'Log exported',
+  // user repositories (directories)
+  repositoryAdded: 'Repository added',
+  repositoryChanged: 'Repository changed',
+  repositoryDeleted: 'Repository deleted',
+  syncStarted: 'Directory sync started',
+  syncFinished: 'Directory sync finished',
+  syncFailed: 'Directory sync failed',
+  syncStopped: 'Directory sync stopped',
+  syncConflict: 'Directory name conflict',
+  directoryUserRemoved: 'Directory user removed',
+  directoryUserRestored: 'Directory user restored',
+  directoryUserDeleted: 'Directory user deleted',
 }
 
 /** The readable name of an event; an id this version does not know (a newer one wrote it) is shown as it is. */

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
+import { testEngine } from '../helpers/database.js'
 import { type CliOptions, mustRun as mustRunVia, runCli as runCliVia } from './helpers/cli.js'
 import { databaseIn, tempDir } from './helpers/paths.js'
 import { startServer } from './helpers/server.js'
@@ -105,9 +106,13 @@ t.test('--print-code prints the code alone as the last line and queues nothing',
   t.match(sent.stdout, /Message sent to user: alice, destination: alice@example\.com\./)
 })
 
-t.test('AGENTXML_DB is honoured, and the key file is created with mode 0600', async (t) => {
+t.test('AGENTXML_DB is honoured; init makes the database and a key file of mode 0600; other commands make none', { skip: testEngine !== 'sqlite' && 'SQLite: the files beside the database' }, async (t) => {
   const dir = await tempDir(t)
   const db = join(dir, 'nested', 'from-env.db')
+  const missing = await runCli(['user', 'add', 'carol'], { env: { AGENTXML_DB: db } })
+  t.same([missing.status, missing.stderr], [1, `agentxml: no database at ${db}: start the server once (agentxml serve), or run agentxml init, to create it\n`])
+  t.notOk(existsSync(join(dir, 'nested')), 'nothing was made: not the folder, not a key')
+  await mustRun(['init'], { env: { AGENTXML_DB: db } })
   await mustRun(['user', 'add', 'carol'], { env: { AGENTXML_DB: db } })
   t.ok(existsSync(db), 'the database is where AGENTXML_DB says (its folder created)')
   t.match((await mustRun(['user', 'list'], { db })).stdout, /^carol\b/m, 'and holds the user')
