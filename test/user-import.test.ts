@@ -33,7 +33,7 @@ t.test('CSV import: good rows imported, bad rows reported by line, a re-run chan
   t.same(
     report.problems,
     [
-      { line: 5, message: '"not-an-address" is not an email address' },
+      { line: 5, message: '"not-an-address" is not an email address (a plain address, name@example.com)' },
       { line: 6, message: 'no user name' },
       { line: 7, message: 'the sms transport needs a phone number' },
       { line: 8, message: 'user "alice" is already on line 2' },
@@ -84,7 +84,7 @@ t.test('agentxml user import: refused rows on stderr by line number, status 1; a
   writeFileSync(csv, 'name,email\nalice,alice@example.com\nbob,bob@\n')
   const first = await runCli(['user', 'import', csv], { db, via: 'node' })
   t.equal(first.status, 1)
-  t.equal(first.stderr, `agentxml: ${csv} line 3: "bob@" is not an email address\nagentxml: 1 rows of ${csv} refused (see above); the others were imported\n`)
+  t.equal(first.stderr, `agentxml: ${csv} line 3: "bob@" is not an email address (a plain address, name@example.com)\nagentxml: 1 rows of ${csv} refused (see above); the others were imported\n`)
   t.match(first.stdout, '1 added, 0 updated, 0 unchanged, 1 rows refused')
   writeFileSync(csv, 'name,email\nalice,alice@example.com\n')
   const again = await runCli(['user', 'import', csv], { db, via: 'node' })

@@ -115,6 +115,7 @@ function show(io: Io, view: Awaited<ReturnType<typeof describeUser>>): void {
     ['failed logins', String(view.failedLogins)],
     ['device', view.device ? `bound ${formatTime(view.device.boundAt)}${view.device.deviceOs ? `, ${view.device.deviceOs}` : ''}` : 'none'],
     ['pending code', view.pendingCodeExpiresAt ? `expires ${formatTime(view.pendingCodeExpiresAt)}` : 'none'],
+    ['source', view.source],
     ['created', formatTime(view.createdAt)],
   ]
   print(io, table(lines))
