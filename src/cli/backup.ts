@@ -72,7 +72,7 @@ export const restore: Command = {
     await restoreDatabase(file, config.db)
     print(io, `Backup ${file} restored to ${config.db}.`)
     if (!keys) {
-      print(io, `There is no key for it yet: put the key the backup was made with at ${config.keyFile} (or in AGENTXML_SECRET_KEY) before starting the server. Started without it, the server makes a new key, and every PIN, security string and queued message in this database is unreadable.`)
+      print(io, `There is no key for it yet: put the key the backup was made with at ${config.keyFile} (or in AGENTXML_SECRET_KEY) before starting the server: without it the server refuses to start (and with another key, every PIN, security string and queued message in this database is unreadable).`)
     } else if (opens === true) {
       print(io, `The key ${keyWhere(config)} opens its PINs.`)
     } else if (opens === false) {

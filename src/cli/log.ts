@@ -29,6 +29,7 @@ export const jsonOf = (entry: AuditEntry) => ({
   source: entry.source,
   message: entry.message,
   detail: entry.detail,
+  node: entry.node,
 })
 
 // one entry, one line: a stray control character must not start another

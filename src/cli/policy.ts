@@ -6,7 +6,7 @@ const usage = `Usage: agentxml policy <command> ...
   policy show              every policy with its value and its label in the legacy console
   policy set KEY VALUE     a value outside the allowed range is refused and changes nothing
 
-${policyKeys.map((key) => `  ${key.padEnd(24)}${policyDefinitions[key].allowed} (default ${policyDefinitions[key].default})`).join('\n')}
+${policyKeys.map((key) => `  ${key.padEnd(32)}${policyDefinitions[key].allowed} (default ${policyDefinitions[key].default})`).join('\n')}
 ${dbHelp}
 `
 

@@ -1,7 +1,7 @@
 import { findProvisionCode } from '../db/repositories/provision-codes.js'
 import { findDeviceByUser } from '../db/repositories/devices.js'
 import { inTransaction } from '../db/engine.js'
-import { deleteUserByKey, findUserByKey, insertUser, listUsers, updateUser } from '../db/repositories/users.js'
+import { deleteUserById, findUserByKey, findUserByName, insertUser, listUsers, updateUser } from '../db/repositories/users.js'
 import type { User } from '../db/schema/index.js'
 import { decrypt, encrypt, type Keys } from '../secrets.js'
 import { transportNames } from '../transports/queue.js'
@@ -102,7 +102,7 @@ export async function addUser(services: Services, input: UserInput): Promise<str
 }
 
 export async function requireUser(services: Services, name: string): Promise<User> {
-  const user = await findUserByKey(services.db, nameKey(name))
+  const user = await findUserByName(services.db, name.trim(), nameKey(name))
   if (!user) throw new UserNotFound(name)
   return user
 }
@@ -118,7 +118,8 @@ export async function unlockUser(services: Services, name: string): Promise<void
 }
 
 export async function deleteUser(services: Services, name: string): Promise<void> {
-  if (!(await deleteUserByKey(services.db, nameKey(name)))) throw new UserNotFound(name)
+  const user = await requireUser(services, name)
+  if (!(await deleteUserById(services.db, user.id))) throw new UserNotFound(name)
 }
 
 export async function describeUser(services: Services, name: string): Promise<UserView> {

@@ -46,6 +46,10 @@ export async function openPostgres(url: string, options: OpenOptions): Promise<O
     await pool.query('SELECT 1').catch((err: unknown) => {
       throw new DatabaseError(`cannot reach ${where}: ${(err as Error).message}`)
     })
+    // as for a SQLite file: only serve and init make a new database (and record its key)
+    if (!options.create && !(await hasSchema(pool))) {
+      throw new DatabaseError(`${where} has no agentxml tables yet: run agentxml init (or start the server) with the master key first`)
+    }
     const hasMeta = async () => (await pool.query<{ found: boolean }>("SELECT to_regclass('meta') IS NOT NULL AS found")).rows[0]?.found === true
     if (options.keyCheck) await assertKey(db, options.keyCheck, where, hasMeta)
     await migrate(pool, db)
@@ -77,11 +81,15 @@ async function migrate(pool: pg.Pool, db: Kysely<Database>): Promise<void> {
   }
 }
 
+async function hasSchema(pool: pg.Pool): Promise<boolean> {
+  const { rows } = await pool.query<{ found: boolean }>("SELECT to_regclass('kysely_migration') IS NOT NULL AS found")
+  return rows[0]?.found === true
+}
+
 /** Every migration already ran (the usual start of a node): no lock, no migrator needed. */
 async function upToDate(pool: pg.Pool): Promise<boolean> {
   const names = Object.keys(await migrationProvider.getMigrations())
-  const { rows } = await pool.query<{ found: boolean }>("SELECT to_regclass('kysely_migration') IS NOT NULL AS found")
-  if (!rows[0]?.found) return false
+  if (!(await hasSchema(pool))) return false
   const done = new Set((await pool.query<{ name: string }>('SELECT name FROM kysely_migration')).rows.map((row) => row.name))
   return names.every((name) => done.has(name))
 }

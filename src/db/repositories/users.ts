@@ -7,6 +7,16 @@ import type { UsersTable } from '../schema/users.js'
 export type NewUser = Insertable<UsersTable>
 export type UserChanges = Updateable<Omit<UsersTable, 'id' | 'name' | 'created_at'>>
 
+/**
+ * The user named exactly `name`, else the one whose name matches `key` (domain/user-names.ts
+ * `nameKey`: case-insensitive). The exact name first: of two users an older version let in with
+ * names that differ only in case, the one migration 005 left without a key (name-keys.ts) is
+ * reached by its own name, to be deleted or changed, and never mistaken for the other.
+ */
+export async function findUserByName(db: Db, name: string, key: string): Promise<User | undefined> {
+  return (await db.selectFrom('users').selectAll().where('name', '=', name).executeTakeFirst()) ?? findUserByKey(db, key)
+}
+
 /** The user whose name matches `key` (domain/user-names.ts `nameKey`: case-insensitive). */
 export async function findUserByKey(db: Db, key: string): Promise<User | undefined> {
   return db.selectFrom('users').selectAll().where('name_key', '=', key).executeTakeFirst()
@@ -29,8 +39,8 @@ export async function updateUser(db: Db, id: number, changes: UserChanges): Prom
   await db.updateTable('users').set(changes).where('id', '=', id).execute()
 }
 
-export async function deleteUserByKey(db: Db, key: string): Promise<boolean> {
-  const result = await db.deleteFrom('users').where('name_key', '=', key).executeTakeFirst()
+export async function deleteUserById(db: Db, id: number): Promise<boolean> {
+  const result = await db.deleteFrom('users').where('id', '=', id).executeTakeFirst()
   return result.numDeletedRows > 0n
 }
 
