@@ -27,6 +27,8 @@ interface Case {
   readonly status: 1 | 2
   /** The whole line after `agentxml: `, or a pattern for it. */
   readonly says: string | RegExp
+  /** The --db it runs against, when not the test's own. */
+  readonly db?: string
 }
 
 /** Exactly one line `agentxml: ...`, the status asked for, no stack frame. */
@@ -138,20 +140,25 @@ t.test('bad calls, flags, values, files and variables: one line each', async (t)
     { args: ['queue', 'retry', '7'], status: 1, says: 'message 7 not found' },
     { args: ['reprovision', 'nobody'], status: 1, says: 'user "nobody" not found' },
     { args: ['mobile', 'strings', '--state', join(dir, 'none.json')], status: 1, says: /^no mobile state in / },
+  ]
+  // backup and restore are SQLite's: their cases run on a SQLite file in either pass
+  const sqliteFile = join(dir, 'sqlite', 'agentxml.db')
+  await mustRun(['init'], { db: sqliteFile, via: 'node' })
+  const files: Case[] = [
     { args: ['backup', existing], status: 1, says: `${existing} exists; --force replaces it` },
     { args: ['backup', join(dir, 'no-such-folder', 'x.backup')], status: 1, says: `the folder ${join(dir, 'no-such-folder')} does not exist` },
-    { args: ['backup', db], status: 1, says: 'the backup file cannot be the database itself' },
+    { args: ['backup', sqliteFile], status: 1, says: 'the backup file cannot be the database itself' },
     { args: ['backup', passwd, '--force'], status: 1, says: `${passwd} is not a database (not an SQLite file); refusing to replace it` },
     { args: ['backup', '/dev/null', '--force'], status: 1, says: '/dev/null is not a regular file; refusing to replace it' },
     { args: ['restore', passwd], status: 1, says: `${passwd} is not a database (not an SQLite file)` },
     { args: ['restore', join(dir, 'none.backup')], status: 1, says: `the backup ${join(dir, 'none.backup')} does not exist or is empty` },
   ]
   // three at a time: each is a process of its own, and none changes what another sees
-  const cases = [...usage, ...runtime]
+  const cases = [...usage, ...runtime, ...files.map((c) => ({ ...c, db: sqliteFile }))]
   for (let i = 0; i < cases.length; i += 3) {
     const batch = cases.slice(i, i + 3)
     // a case that names its own --db keeps it
-    const results = await Promise.all(batch.map((c) => runCli(c.args, { via: 'node', env: c.env, ...(c.args.includes('--db') ? {} : { db }) })))
+    const results = await Promise.all(batch.map((c) => runCli(c.args, { via: 'node', env: c.env, ...(c.args.includes('--db') ? {} : { db: c.db ?? db }) })))
     batch.forEach((expected, j) => assertOneLine(t, results[j] as CliResult, expected))
   }
   t.equal((await runCli(['user', 'show', 'dave'], { db, via: 'node' })).stderr, 'agentxml: user "dave" not found\n', 'none of the refused daves was added')
