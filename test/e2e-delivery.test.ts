@@ -1,7 +1,6 @@
-import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
-import { downPort, provisionOverHttp, queueRow, tempDir } from './helpers/delivery.js'
+import { databaseSettings, downPort, provisionOverHttp, queueRow, tempDir } from './helpers/delivery.js'
 import { runCli, startServerProcess } from './helpers/processes.js'
 import { codeIn, startSmtp } from './helpers/smtp.js'
 
@@ -12,7 +11,7 @@ t.test('SMTP down, retries, a server restart, SMTP up: the mail is delivered exa
   const dir = tempDir(t)
   const port = await downPort()
   // retries in seconds, not minutes, and enough of them to outlast a slow restart
-  const env = { AGENTXML_DB: join(dir, 'agentxml.db'), AGENTXML_RETRY_DELAYS: ['1', '1', ...Array(18).fill('5')].join(',') }
+  const env = { ...(await databaseSettings(t, dir)), AGENTXML_RETRY_DELAYS: ['1', '1', ...Array(18).fill('5')].join(',') }
   const delivery = ['--smtp-url', `smtp://127.0.0.1:${port}`, '--smtp-from', 'AgentXML <noreply@example.com>']
   await runCli(['init'], env) // only serve and init make a new database
   t.equal((await runCli(['user', 'add', 'alice', '--email', 'alice@example.com', '--transport', 'email'], env)).status, 0)
@@ -58,7 +57,7 @@ t.test('a command without the SMTP settings leaves mail to the server', async (t
   const dir = tempDir(t)
   const smtp = await startSmtp()
   t.teardown(() => smtp.close())
-  const env = { AGENTXML_DB: join(dir, 'agentxml.db') }
+  const env = { ...(await databaseSettings(t, dir)) }
   await runCli(['init'], env) // only serve and init make a new database
   await runCli(['user', 'add', 'alice', '--email', 'alice@example.com', '--transport', 'email'], env)
   const reprovision = await runCli(['reprovision', 'alice'], env)

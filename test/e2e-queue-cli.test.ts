@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { openDatabase } from '../src/db/index.js'
 import { findUserByKey, updateUser } from '../src/db/repositories/users.js'
-import { downPort, queueRow, tempDir } from './helpers/delivery.js'
+import { databaseSettings, downPort, queueRow, tempDir } from './helpers/delivery.js'
 import { runCli } from './helpers/processes.js'
 import { startSmtp } from './helpers/smtp.js'
 
@@ -15,7 +15,7 @@ t.test('queue retry: a failed message is sent by the command itself, once', asyn
   const dir = tempDir(t)
   const port = await downPort()
   const env = {
-    AGENTXML_DB: join(dir, 'agentxml.db'),
+    ...(await databaseSettings(t, dir)),
     AGENTXML_RETRY_DELAYS: '1',
     AGENTXML_SMTP_URL: `smtp://127.0.0.1:${port}`,
     AGENTXML_SMTP_FROM: 'noreply@example.com',
@@ -46,7 +46,7 @@ t.test('queue retry: a failed message is sent by the command itself, once', asyn
 
 t.test('reprovision of a user with no usable destination fails clearly and leaves no code', async (t) => {
   const dir = tempDir(t)
-  const env = { AGENTXML_DB: join(dir, 'agentxml.db') }
+  const env = { ...(await databaseSettings(t, dir)) }
   await runCli(['init'], env) // only serve and init make a new database
   // add and set refuse an sms user without a phone number now; a database from before may hold one
   t.equal((await runCli(['user', 'add', 'bob', '--transport', 'sms'], env)).status, 1, 'refused on add')
@@ -70,7 +70,7 @@ t.test('the message wording is a template the administrator replaces', async (t)
   const dir = tempDir(t)
   const template = join(dir, 'provision.txt')
   writeFileSync(template, 'Subject: Acme mobile set-up for {user}\n\nHello {user}, your code: {code} ({validity}, until {expires}).\nSite ID: {site}\n')
-  const env = { AGENTXML_DB: join(dir, 'agentxml.db'), AGENTXML_MESSAGE_TEMPLATE: template, AGENTXML_SITE_ID: 'acme-corp' }
+  const env = { ...(await databaseSettings(t, dir)), AGENTXML_MESSAGE_TEMPLATE: template, AGENTXML_SITE_ID: 'acme-corp' }
   await runCli(['init'], env) // only serve and init make a new database
   await runCli(['user', 'add', 'alice', '--email', 'alice@example.com'], env)
   await runCli(['policy', 'set', 'provision-code-validity', '3600'], env)

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { databaseEnv, databaseIn } from '../e2e/helpers/paths.js'
 import { element, sasRequest } from './build.js'
 import { runCli } from './processes.js'
 import { startSmtp } from './smtp.js'
@@ -12,6 +13,15 @@ export function tempDir(t: Tap): string {
   const dir = mkdtempSync(join(tmpdir(), 'agentxml-delivery-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   return dir
+}
+
+/**
+ * The settings of a database for one test's processes, on the engine the suite runs on: a SQLite
+ * file in `dir`, or a fresh PostgreSQL database with its key file and outbox in `dir`.
+ */
+export async function databaseSettings(t: Tap, dir: string): Promise<NodeJS.ProcessEnv & { AGENTXML_DB: string }> {
+  const db = await databaseIn(t, dir, { init: false })
+  return { AGENTXML_DB: db, ...databaseEnv(db) }
 }
 
 /** A port nothing listens on: an SMTP server that is down (and can be started there later). */
