@@ -36,6 +36,8 @@ export interface Config {
   readonly maxElements: number
   /** Seconds a client has to send a whole request (headers and body) before it gets 408. */
   readonly requestTimeout: number
+  /** `GET /metrics` (Prometheus): on the server's own port, on a listener of its own, or off. */
+  readonly metrics: 'on' | 'off' | { readonly host: string; readonly port: number }
   readonly smtpUrl: string | undefined
   readonly smtpFrom: string | undefined
   readonly smsUrl: string | undefined
@@ -120,6 +122,7 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
     proxyBodyLimit: parseCount(pick('proxy-body-limit', 'AGENTXML_PROXY_BODY_LIMIT') ?? '4096', '--proxy-body-limit', 'bytes', 512, 65536),
     maxElements: parseCount(pick('max-elements', 'AGENTXML_MAX_ELEMENTS') ?? '64', '--max-elements', 'elements', 8, 100_000),
     requestTimeout: parseSeconds(pick('request-timeout', 'AGENTXML_REQUEST_TIMEOUT') ?? '30', '--request-timeout', 1, 3600),
+    metrics: parseMetrics(pick('metrics', 'AGENTXML_METRICS') ?? 'on'),
     ...delivery,
   })
 }
@@ -167,6 +170,16 @@ function parseSeconds(text: string, name: string, min: number, max: number): num
   const seconds = Number(text)
   if (!/^\d+$/.test(text) || seconds < min || seconds > max) throw new ConfigError(`${name} must be a number of seconds from ${min} to ${max}, not "${text}"`)
   return seconds
+}
+
+function parseMetrics(text: string): Config['metrics'] {
+  if (text === 'on' || text === 'off') return text
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:]+)):(\d{1,5})$/.exec(text)
+  const port = Number(match?.[3])
+  if (!match || port > 65535) {
+    throw new ConfigError(`--metrics must be on, off or an address to listen on (127.0.0.1:9464), not "${text}"`)
+  }
+  return Object.freeze({ host: match[1] ?? match[2] ?? '', port })
 }
 
 function parseNodeName(text: string): string {

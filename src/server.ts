@@ -8,6 +8,8 @@ import type { Config } from './config.js'
 import { startSyncSchedule } from './domain/sync-schedule.js'
 import { createAuditRelay } from './logging/audit.js'
 import { createLogger } from './logging/logger.js'
+import { createMetrics } from './metrics.js'
+import { startMetricsListener } from './routes/metrics.js'
 import { openServices } from './runtime.js'
 import { loadDeliverySettings } from './transports/delivery-settings.js'
 import { closeTransports, createTransports } from './transports/index.js'
@@ -26,7 +28,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   let wake = () => {}
   const transports = createTransports(config)
   const delivery = loadDeliverySettings(config, transports)
-  const services = await openServices(config, log, { onMessageQueued: () => wake(), delivery, flushAudit: () => audit.drain() }, { create: true })
+  const opened = await openServices(config, log, { onMessageQueued: () => wake(), delivery, flushAudit: () => audit.drain() }, { create: true })
+  const services = config.metrics === 'off' ? opened : { ...opened, metrics: createMetrics(opened.db) }
   if (config.engine === 'postgres' && transports.has('outbox')) {
     log.warn({ file: config.outboxFile }, `the outbox transport writes to ${config.outboxFile} on this node only: with several nodes, give users the email or sms transport`)
   }
@@ -39,29 +42,34 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const worker = startWorker(services, transports, { retryDelays: config.retryDelays })
   wake = worker.wake
   const syncs = startSyncSchedule(services)
-  let url: string
-  try {
-    url = await app.listen({ host: config.host, port: config.port })
-  } catch (err) {
+  let metricsListener: Awaited<ReturnType<typeof startMetricsListener>> | undefined
+  // in the order they must stop: no more requests first, the database last
+  const stopAll = async () => {
+    await app.close()
+    await metricsListener?.close()
     chores.stop()
     await syncs.stop()
     await worker.stop()
     closeTransports(transports)
     await auditLog.stop()
     await services.store.close()
+  }
+  let url: string
+  try {
+    url = await app.listen({ host: config.host, port: config.port })
+    if (typeof config.metrics === 'object' && services.metrics) {
+      metricsListener = await startMetricsListener(services.metrics, config.metrics.host, config.metrics.port)
+      log.info({ metrics: metricsListener.url }, `metrics on ${metricsListener.url}`)
+    }
+  } catch (err) {
+    await stopAll()
     throw err
   }
   log.info({ url }, `agentxml listening on ${url}`)
   let closing: Promise<void> | undefined
   const close = () =>
     (closing ??= (async () => {
-      await app.close()
-      chores.stop()
-      await syncs.stop()
-      await worker.stop()
-      closeTransports(transports)
-      await auditLog.stop()
-      await services.store.close()
+      await stopAll()
       log.info('agentxml stopped')
       log.flush?.()
     })())

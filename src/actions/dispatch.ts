@@ -56,6 +56,7 @@ export async function handleAgentXml(
   source: Source,
   limits?: ParseLimits,
 ): Promise<string> {
+  const started = performance.now()
   let request: AgentRequest | undefined
   let log = services.log
   try {
@@ -68,11 +69,14 @@ export async function handleAgentXml(
     const elements = await action.run(actionContext)
     // an agent action that forgot its check would be a hole: refuse rather than answer
     if (gate && !gate.agent) throw new AgentAccessDenied()
+    services.metrics?.request(request.action ?? '', 'PASS', '', (performance.now() - started) / 1000)
     return renderReply({ version: request.version, requestId: request.requestId, result: 'PASS', elements })
   } catch (err) {
     const error = asAgentError(err, log)
     const { level, event, fields, message } = error.log
     log[level]({ ...fields, event }, message)
+    services.metrics?.request(request?.action ?? '', 'FAIL', error.code ?? '', (performance.now() - started) / 1000)
+    if (error.code === 'AGENT_ERROR_USER_LOGIN_TRIES_EXCEEDED') services.metrics?.lockout()
     return renderReply({ version: request?.version, requestId: request?.requestId, result: 'FAIL', error: error.code })
   }
 }

@@ -59,6 +59,8 @@ async function runOperation(services: Services, { operation, user }: AdminOperat
  * undo or stop the others, and the reply's Result is PASS only when every one passed.
  */
 export async function handleAdminXml(services: Services, body: Buffer | undefined, source: Source): Promise<string> {
+  const started = performance.now()
+  const counted = (result: 'PASS' | 'FAIL', error = '') => services.metrics?.request('adminxml', result, error, (performance.now() - started) / 1000)
   let request: AdminRequest | undefined
   let log = services.log
   try {
@@ -68,6 +70,7 @@ export async function handleAdminXml(services: Services, body: Buffer | undefine
     const results: AdminOperationResult[] = []
     for (const operation of request.operations) results.push(await runOperation({ ...services, log }, operation))
     const result = results.every((r) => r.result === 'PASS') ? 'PASS' : 'FAIL'
+    counted(result)
     return renderAdminReply({ version: request.version, requestId: request.requestId, result, results })
   } catch (err) {
     const error = err instanceof AgentError ? err : new GeneralError('internal error')
@@ -76,6 +79,7 @@ export async function handleAdminXml(services: Services, body: Buffer | undefine
     // the legacy texts stay word for word; other causes say which protocol failed
     log[level]({ ...fields, event }, event ? message : message.replace(/^AgentXML/, 'AdminXML'))
     const code: AdminErrorCode = error.code === 'AGENT_ERROR_AGENT_ACCESS' ? error.code : 'AGENT_ERROR_GENERAL'
+    counted('FAIL', code)
     return renderAdminReply({ version: request?.version, requestId: request?.requestId, result: 'FAIL', error: code })
   }
 }

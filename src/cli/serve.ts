@@ -20,6 +20,8 @@ the delivery of queued messages. Stops cleanly on SIGINT and SIGTERM.
   --proxy-body-limit BYTES  the largest body on the public /proxy context, 512 to 65536 (default 4096)
   --max-elements N          the most elements an AgentXML request may hold (default 64)
   --node-name NAME          this node's name in audit rows (AGENTXML_NODE_NAME, default the host name)
+  --metrics on|off|HOST:PORT  GET /metrics (Prometheus) on the server's port, off, or on a listener
+                            of its own such as 127.0.0.1:9464 (AGENTXML_METRICS, default on)
 
 Delivery of provision codes:
   --smtp-url URL --smtp-from ADDR [--smtp-require-tls] [--smtp-ca FILE]
@@ -51,6 +53,7 @@ export const serve: Command = {
       'proxy-body-limit': { type: 'string' },
       'max-elements': { type: 'string' },
       'node-name': { type: 'string' },
+      metrics: { type: 'string' },
       ...deliveryOptions,
     })
     const config = configFrom(values, io)

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import type { Db, Store } from '../db/index.js'
+import type { Metrics } from '../metrics.js'
 import type { Keys } from '../secrets.js'
 import type { MessageTemplate } from './provision-message.js'
 
@@ -32,6 +33,8 @@ export interface Services {
   readonly flushAudit?: () => Promise<void>
   /** This node's name, written into every audit row (`--node-name`, default the host name). */
   readonly node?: string
+  /** What the server counts for Prometheus; commands count nothing. */
+  readonly metrics?: Metrics
 }
 
 /** The same services, logging with the fields of one request (source address, agent). */

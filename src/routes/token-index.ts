@@ -10,6 +10,8 @@ import { requestServices } from './request-services.js'
 export async function tokenIndexRoutes(app: FastifyInstance, { services }: { services: Services }) {
   for (const context of contexts) {
     app.get<{ Querystring: { username?: string | string[] } }>(`/${context}/TokenIndex`, async (request, reply) => {
+      const started = performance.now()
+      reply.raw.once('finish', () => services.metrics?.request('tokenindex', 'PASS', '', (performance.now() - started) / 1000))
       const { username } = request.query
       const name = typeof username === 'string' ? username.trim() : ''
       if (tooLongForAUser(name)) {

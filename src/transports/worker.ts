@@ -91,7 +91,9 @@ export async function deliverDue(services: Services, transports: Transports, opt
     const message = await claimMessage(services.db, now, now + leaseMs, filter)
     if (!message) break
     attempted += 1
-    if ((await deliverOne(services, transports, message, options)) === 'sent') sent += 1
+    const outcome = await deliverOne(services, transports, message, options)
+    services.metrics?.delivery(message.transport, outcome)
+    if (outcome === 'sent') sent += 1
     if (options.id !== undefined) break
   }
   return { attempted, sent }

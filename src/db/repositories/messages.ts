@@ -130,6 +130,16 @@ export async function listMessages(db: Db, options: { status?: MessageStatus; li
   return query.execute()
 }
 
+/** How many messages each status holds (the metrics' queue depth). */
+export async function countMessagesByStatus(db: Db): Promise<{ status: MessageStatus; count: number }[]> {
+  const rows = await db
+    .selectFrom('messages')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('count')])
+    .groupBy('status')
+    .execute()
+  return rows.map((row) => ({ status: row.status, count: Number(row.count) }))
+}
+
 export async function nextDueTime(db: Db): Promise<number | undefined> {
   const row = await db
     .selectFrom('messages')

@@ -1,0 +1,69 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+import { countMessagesByStatus } from './db/repositories/messages.js'
+import type { Db } from './db/index.js'
+
+/**
+ * What the server counts for Prometheus (`GET /metrics`, text format): requests by action and
+ * result with their latency, deliveries, lockouts, the queue's depth (read when scraped) and the
+ * process's own figures. The one user of prom-client; the rest of the code calls these functions.
+ */
+export interface Metrics {
+  readonly registry: Registry
+  /** One AgentXML (or AdminXML, TokenIndex) exchange: `error` is the catalogued code of a FAIL, '' otherwise. */
+  request(action: string, result: 'PASS' | 'FAIL', error: string, seconds: number): void
+  delivery(transport: string, outcome: string): void
+  lockout(): void
+}
+
+/** Actions are the protocol's few names; anything else a client sends is counted as "unknown". */
+const knownActions = new Set(['ping', 'provision', 'securitystrings', 'reprovision', 'login', 'adminxml', 'tokenindex'])
+
+export function createMetrics(db: Db): Metrics {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry, prefix: 'agentxml_' })
+  const requests = new Counter({
+    name: 'agentxml_requests_total',
+    help: 'AgentXML, AdminXML and TokenIndex requests answered, by action, result and error code',
+    labelNames: ['action', 'result', 'error'],
+    registers: [registry],
+  })
+  const latency = new Histogram({
+    name: 'agentxml_request_duration_seconds',
+    help: 'Time from a parsed request to its reply, by action',
+    labelNames: ['action'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  })
+  const deliveries = new Counter({
+    name: 'agentxml_deliveries_total',
+    help: 'Attempts to deliver a queued message, by transport and outcome (sent, retry, failed, lost)',
+    labelNames: ['transport', 'outcome'],
+    registers: [registry],
+  })
+  const lockouts = new Counter({
+    name: 'agentxml_lockouts_total',
+    help: 'Users locked by reaching the maximum login tries',
+    registers: [registry],
+  })
+  new Gauge({
+    name: 'agentxml_queue_messages',
+    help: 'Messages in the queue, by status (read from the database when scraped: all nodes)',
+    labelNames: ['status'],
+    registers: [registry],
+    async collect() {
+      this.reset()
+      for (const { status, count } of await countMessagesByStatus(db)) this.set({ status }, count)
+    },
+  })
+  return {
+    registry,
+    request(action, result, error, seconds) {
+      const name = action.toLowerCase()
+      const label = knownActions.has(name) ? name : 'unknown'
+      requests.inc({ action: label, result, error })
+      latency.observe({ action: label }, seconds)
+    },
+    delivery: (transport, outcome) => deliveries.inc({ transport, outcome }),
+    lockout: () => lockouts.inc(),
+  }
+}

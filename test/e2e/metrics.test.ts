@@ -1,0 +1,71 @@
+import t from 'tap'
+import { deriveOtc } from '../../src/domain/otc.js'
+import { mustRun } from './helpers/cli.js'
+import { postXml } from './helpers/http.js'
+import { databaseIn, tempDir } from './helpers/paths.js'
+import { startServer } from './helpers/server.js'
+import { element, pingXml, provisionXml, sasRequest, stringsXml } from './helpers/xml.js'
+
+// GET /metrics, the Prometheus text format, as a scraper reads it from the real server.
+
+t.setTimeout(300_000)
+
+/** The value of one sample line (`name{labels} value`), or undefined. */
+function sample(text: string, line: string): number | undefined {
+  const found = text.split('\n').find((l) => l.startsWith(`${line} `))
+  return found === undefined ? undefined : Number(found.slice(line.length + 1))
+}
+
+t.test('requests by action and result, latency, lockouts, the queue and the process', async (t) => {
+  const db = await databaseIn(t, await tempDir(t))
+  await mustRun(['agent', 'add', 'vpn', '--secret', 'vpn-secret-123'], { db, via: 'node' })
+  await mustRun(['user', 'add', 'alice', '--pin', '1234', '--email', 'alice@example.com'], { db, via: 'node' })
+  await mustRun(['policy', 'set', 'max-login-tries', '2'], { db, via: 'node' })
+  const code = (await mustRun(['reprovision', 'alice', '--print-code'], { db, via: 'node' })).stdoutLines.at(-1) ?? ''
+  await mustRun(['user', 'add', 'bob', '--email', 'bob@example.com'], { db, via: 'node' })
+  await mustRun(['reprovision', 'bob'], { db, via: 'node' }) // a message in the queue
+  const server = await startServer(t, { db })
+  for (let i = 0; i < 3; i++) await postXml(server.url, pingXml())
+  await postXml(server.url, provisionXml('bob', 'WRONGCODE2'), '/proxy/AgentXML')
+  const id = element((await postXml(server.url, provisionXml('alice', code), '/proxy/AgentXML')).body, 'Id') ?? ''
+  const strings = (element((await postXml(server.url, stringsXml(id), '/proxy/AgentXML')).body, 'SecurityStrings') ?? '').split(';')
+  // the right code of an index with its first digit changed: surely wrong
+  const wrong = (index: number) => {
+    const right = deriveOtc(strings[index] ?? '', '1234', index)
+    return `${(Number(right[0]) + 1) % 10}${right.slice(1)}`
+  }
+  const login = (otc: string) => postXml(server.url, sasRequest(`<Secret>vpn-secret-123</Secret><Action>login</Action><Username>alice</Username><OTC>${otc}</OTC>`))
+  await login(wrong(1))
+  await login(wrong(2))
+  await postXml(server.url, sasRequest('<Action>frobnicate</Action>'))
+
+  const scraped = await fetch(`${server.url}/metrics`)
+  t.equal(scraped.status, 200)
+  t.match(scraped.headers.get('content-type'), /^text\/plain; version=0\.0\.4/)
+  const text = await scraped.text()
+  t.equal(sample(text, 'agentxml_requests_total{action="ping",result="PASS",error=""}'), 3, 'three pings')
+  t.equal(sample(text, 'agentxml_requests_total{action="provision",result="FAIL",error="PROVISION_FAILURE"}'), 1)
+  t.equal(sample(text, 'agentxml_requests_total{action="securitystrings",result="PASS",error=""}'), 1)
+  t.equal(sample(text, 'agentxml_requests_total{action="login",result="FAIL",error="AGENT_ERROR_USER_LOGIN_TRIES_EXCEEDED"}'), 1, 'the failure that locked')
+  t.equal(sample(text, 'agentxml_requests_total{action="unknown",result="FAIL",error="AGENT_ERROR_GENERAL"}'), 1, 'an unknown action, counted without its name')
+  t.equal(sample(text, 'agentxml_lockouts_total'), 1)
+  t.equal(sample(text, 'agentxml_request_duration_seconds_count{action="ping"}'), 3, 'a latency histogram per action')
+  t.ok((sample(text, 'agentxml_request_duration_seconds_bucket{le="+Inf",action="ping"}') ?? 0) >= 3)
+  t.match(text, /^agentxml_process_cpu_seconds_total \d/m, 'the process')
+  t.match(text, /^agentxml_queue_messages\{status="[a-z]+"\} \d+$/m, 'the queue, read from the database')
+  t.notMatch(text, /alice|vpn-secret|WRONGCODE/, 'no user, secret or code in a label')
+})
+
+t.test('--metrics HOST:PORT moves them to a listener of their own; --metrics off has none', async (t) => {
+  const db = await databaseIn(t, await tempDir(t))
+  const moved = await startServer(t, { db, args: ['--metrics', '127.0.0.1:0'] })
+  const line = await moved.waitFor((text) => text.includes('metrics on http'))
+  const url = /metrics on (http\S+?)"/.exec(line)?.[1] ?? ''
+  t.match(url, /^http:\/\/127\.0\.0\.1:\d+\/metrics$/)
+  t.equal((await fetch(url)).status, 200)
+  t.match(await (await fetch(url)).text(), /agentxml_requests_total|agentxml_process_cpu/)
+  t.equal((await fetch(`${moved.url}/metrics`)).status, 404, 'not on the server port any more')
+  await moved.stop()
+  const off = await startServer(t, { db, args: ['--metrics', 'off'] })
+  t.equal((await fetch(`${off.url}/metrics`)).status, 404)
+})
