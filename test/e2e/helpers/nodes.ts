@@ -26,9 +26,15 @@ interface Tap {
   teardown(fn: () => unknown): void
 }
 
-/** Start one node per name on `db` (every node gets the key file databaseIn made for it). */
-export async function startNodes(t: Tap, db: string, names: readonly string[], args: readonly string[] = []): Promise<ServerProcess[]> {
-  return Promise.all(names.map((name) => startServer(t, { db, args: ['--node-name', name, ...args], startTimeoutMs: 60_000 })))
+/** Start one node per name on `db` (each with the key file databaseIn made for it, or the one `env` names). */
+export async function startNodes(
+  t: Tap,
+  db: string,
+  names: readonly string[],
+  args: readonly string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): Promise<ServerProcess[]> {
+  return Promise.all(names.map((name) => startServer(t, { db, args: ['--node-name', name, ...args], env, startTimeoutMs: 60_000 })))
 }
 
 /** A connection pool of the test's own to the nodes' database, for what the test checks. */
@@ -46,8 +52,7 @@ export type Sql = ReturnType<typeof sqlOf>
  * The domain in the test process on the nodes' database and key, as the `agentxml` command would
  * run it: for setting up users, agents and codes quickly. It writes no audit rows.
  */
-export async function directServices(t: Tap, db: string): Promise<Services> {
-  const keyFile = databaseEnv(db).AGENTXML_KEY_FILE
+export async function directServices(t: Tap, db: string, keyFile = databaseEnv(db).AGENTXML_KEY_FILE): Promise<Services> {
   const keys = deriveKeys(loadMasterKey({ fromEnv: undefined, keyFile, create: false }))
   const opened = await openDatabase(db, { keyCheck: keyCheck(keys), nodeName: 'test' })
   t.teardown(() => opened.store.close())
