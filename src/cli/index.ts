@@ -6,6 +6,7 @@ import { PolicyError } from '../domain/policy.js'
 import { KeyError } from '../secrets.js'
 import { admin } from './admin.js'
 import { agent } from './agent.js'
+import { db } from './db.js'
 import { init } from './init.js'
 import { mobile } from './mobile.js'
 import { policy } from './policy.js'
@@ -28,6 +29,7 @@ const commands: ReadonlyMap<string, Command> = new Map([
   ['queue', queue],
   ['mobile', mobile],
   ['admin', admin],
+  ['db', db],
 ])
 
 /** Errors a user can cause get one line; anything else is a bug and keeps its stack. */

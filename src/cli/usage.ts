@@ -19,6 +19,10 @@ export const usage = `Usage: agentxml <command> [options]
   mobile provision --server URL --user NAME --code CODE [--state FILE]
   mobile strings [--state FILE] | mobile otc --pin PIN [--legacy] [--state FILE]
   admin add NAME | admin list | admin delete NAME | admin set-password NAME
+  db copy --from DB --to DB               copy every row, ids kept, into a database with none
+                                          (e.g. SQLite to PostgreSQL), in one transaction; a
+                                          failed copy leaves the target empty: run it again.
+                                          Stop the servers first. Both use the source's key.
 
 Every command takes --db FILE|URL (default: $AGENTXML_DB, else ./data/agentxml.db; a
 postgres://user:pass@host/db URL selects PostgreSQL) and --key-file FILE (default: agentxml.key

@@ -33,7 +33,8 @@ t.test('PostgreSQL crashes and restarts under load: no PASS lost, /ready red the
   await addPortal(services)
   await setPolicy(services.db, 'provision-attempts-per-address', '0')
   const nodes = (await startNodes(t, db, ['node-a', 'node-b'], [], { AGENTXML_KEY_FILE: keyFile })) as [ServerProcess, ServerProcess]
-  const user = await mobileUser(services, nodes[0].url, 'steady')
+  const urlOf = (node: number) => nodes[node]?.url ?? ''
+  const user = await mobileUser(services, urlOf(0), 'steady')
   const codes = new Map<string, string>()
   for (let i = 0; i < 60; i++) {
     await addUser(services, { name: `dev${i}` })
@@ -55,7 +56,7 @@ t.test('PostgreSQL crashes and restarts under load: no PASS lost, /ready red the
       const index = loginQueue.shift()
       if (index === undefined) return
       const sent = phase
-      const reply = await login(nodes[node].url, user.name, user.otc(index)).catch(() => ({ result: 'no reply' }))
+      const reply = await login(urlOf(node), user.name, user.otc(index)).catch(() => ({ result: 'no reply' }))
       logins.push({ index, node, result: reply.result, sent, answered: phase })
       await sleep(100)
     }
@@ -65,7 +66,7 @@ t.test('PostgreSQL crashes and restarts under load: no PASS lost, /ready red the
       const name = provisionQueue.shift()
       if (name === undefined) return
       const sent = phase
-      const reply = await provision(nodes[node].url, name, codes.get(name) ?? '').catch(() => ({ result: 'no reply', id: undefined }))
+      const reply = await provision(urlOf(node), name, codes.get(name) ?? '').catch(() => ({ result: 'no reply', id: undefined }))
       provisions.push({ name, node, id: reply.result === 'PASS' ? reply.id : undefined, result: reply.result, sent, answered: phase })
       await sleep(150)
     }
@@ -73,7 +74,7 @@ t.test('PostgreSQL crashes and restarts under load: no PASS lost, /ready red the
   // and a steady crowd of provisions for a name nobody has: every node has transactions open all along
   const noise: (string | undefined)[] = []
   const noiseLoop = async (node: number) => {
-    while (running) noise.push((await provision(nodes[node].url, 'nobody', 'AAAAAAAAAA').catch(() => ({ result: 'no reply' }))).result)
+    while (running) noise.push((await provision(urlOf(node), 'nobody', 'AAAAAAAAAA').catch(() => ({ result: 'no reply' }))).result)
   }
   const ready = async (node: ServerProcess) => (await send(`${node.url}/ready`, { timeoutMs: 10_000 })).status
   const load = Promise.all([loginLoop(0), loginLoop(1), provisionLoop(0), provisionLoop(1), ...[0, 1, 0, 1, 0, 1].map(noiseLoop)])
@@ -110,7 +111,7 @@ t.test('PostgreSQL crashes and restarts under load: no PASS lost, /ready red the
   t.same(passed.filter((l) => !spent.has(l.index)), [], `every login PASS (${passed.length}) burnt its string`)
   const provisioned = provisions.filter((p) => p.id !== undefined)
   t.ok(provisioned.length > 0, `${provisioned.length} provisions passed`)
-  for (const p of provisioned) t.equal((await downloadStrings(nodes[1 - p.node].url, p.id ?? '')).result, 'PASS', `${p.name}: its device exists`)
+  for (const p of provisioned) t.equal((await downloadStrings(urlOf(1 - p.node), p.id ?? '')).result, 'PASS', `${p.name}: its device exists`)
   t.same(noise.filter((result) => result !== 'FAIL'), [], `none of the ${noise.length} provisions for nobody passed, each answered`)
   for (const node of nodes) t.equal(await Promise.race([node.exited.then(() => 'exited'), sleep(10, 'running')]), 'running', 'the node never exited')
 })
