@@ -6,7 +6,7 @@ import { sessionTimeouts } from '../../src/db/postgres/open.js'
 import { setPolicy } from '../../src/domain/policy.js'
 import { createProvisionCode } from '../../src/domain/provision-code.js'
 import { addUser } from '../../src/domain/users.js'
-import { addPortal, directServices, eventually, login, mobileUser, type Sql, skip, sqlOf, startNodes } from './helpers/nodes.js'
+import { addPortal, directServices, login, mobileUser, type Sql, skip, sqlOf, startNodes } from './helpers/nodes.js'
 import { databaseIn, tempDir } from './helpers/paths.js'
 import { downloadStrings, provision } from './helpers/protocol.js'
 import type { ServerProcess } from './helpers/server.js'
@@ -93,7 +93,7 @@ t.test("a node frozen (SIGSTOP) holding a user's row: the other node serves that
     // A session of A's left idle inside a transaction: it stopped between a unit's two round trips,
     // after the first, which locks the user's row
     for (let tries = 0; tries < 10; tries++) {
-      const rows = await sql("SELECT 1 FROM pg_stat_activity WHERE application_name = 'agentxml node-a' AND state = 'idle in transaction'")
+      const rows = await sql("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'agentxml node-a' AND state = 'idle in transaction'")
       if (rows.length > 0) return true
       await sleep(20)
     }
@@ -150,14 +150,32 @@ t.test('a node frozen with several logins of one user in flight: the other node 
   await addPortal(services)
   const [a, b] = (await startNodes(t, db, ['node-a', 'node-b'])) as [ServerProcess, ServerProcess]
   const user = await mobileUser(services, a.url, 'crowded')
-  const replies = Array.from({ length: 6 }, (_, i) => login(a.url, user.name, user.otc(i + 1)).catch(() => undefined))
-  const waiting = async () =>
-    (await sql("SELECT 1 FROM pg_stat_activity WHERE application_name = 'agentxml node-a' AND state <> 'idle' AND query LIKE '%FOR UPDATE%'")).length
-  await eventually("two of node A's logins in PostgreSQL", async () => (await waiting()) >= 2, 10_000).catch(() => undefined)
-  process.kill(a.pid, 'SIGSTOP')
-  const stoppedAt = Date.now()
-  t.ok((await waiting()) >= 2, 'node A froze with two or more units of the user in PostgreSQL')
-  const reply = await login(b.url, user.name, user.otc(50))
+  const sessionsOfA = async (where: string) =>
+    (await sql(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'agentxml node-a' AND ${where}`)).length
+  // frozen with one unit holding the row and at least one more waiting for it
+  const crowded = async () => {
+    for (let tries = 0; tries < 10; tries++) {
+      if ((await sessionsOfA("state = 'idle in transaction'")) > 0 && (await sessionsOfA("wait_event_type = 'Lock'")) > 0) return true
+      await sleep(20)
+    }
+    return false
+  }
+  let index = 1
+  let stoppedAt: number | undefined
+  let replies: Promise<unknown>[] = []
+  while (stoppedAt === undefined && index < 80) {
+    replies = Array.from({ length: 4 }, () => login(a.url, user.name, user.otc(index++)).catch(() => undefined))
+    await sleep(5 + Math.random() * 20)
+    process.kill(a.pid, 'SIGSTOP')
+    if (await crowded()) stoppedAt = Date.now()
+    else {
+      process.kill(a.pid, 'SIGCONT')
+      await Promise.all(replies)
+    }
+  }
+  if (stoppedAt === undefined) throw new Error(`node A was never stopped with units queued on the row in ${index - 1} logins`)
+  t.pass('node A froze with one unit holding the row and more waiting for it')
+  const reply = await login(b.url, user.name, user.otc(90))
   const since = Date.now() - stoppedAt
   process.kill(a.pid, 'SIGCONT')
   await Promise.all(replies)

@@ -25,7 +25,7 @@ t.test('a policy set against the database applies to the other node at once', { 
   const [a, b] = await startNodes(t, db, ['node-a', 'node-b'])
   if (!a || !b) throw new Error('two nodes')
   const user = await mobileUser(services, a.url, 'carol')
-  const listenerOfB = () => sql<{ pid: number; backend_start: Date }>("SELECT pid, backend_start FROM pg_stat_activity WHERE application_name = 'agentxml node-b (settings)'")
+  const listenerOfB = () => sql<{ pid: number; backend_start: Date }>("SELECT pid, backend_start FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'agentxml node-b (settings)'")
   await eventually('node B listens', async () => (await listenerOfB()).length === 1)
 
   t.equal(await formShown(b.url), false, 'self-service is off on B')
@@ -38,7 +38,7 @@ t.test('a policy set against the database applies to the other node at once', { 
 
   // B's notification connection goes; the next change is made before it can come back (a second)
   const [before] = await listenerOfB()
-  const killed = await sql<{ ok: boolean }>("SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name LIKE '%(settings)%' AND application_name LIKE '%node-b%'")
+  const killed = await sql<{ ok: boolean }>("SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE '%(settings)%' AND application_name LIKE '%node-b%'")
   t.same(killed, [{ ok: true }], "B's notification connection was terminated")
   await setPolicy(services.db, 'self-provision', 'no')
   await setPolicy(services.db, 'max-login-tries', '1')
