@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import t from 'tap'
 import { copiedTables, copyDatabase } from '../src/db/copy.js'
 import { type Db, openDatabase } from '../src/db/index.js'
@@ -154,6 +154,13 @@ t.test('copyDatabase in small chunks, both ways: every row of keys of one and tw
   }
   for (const key of ['a', 'b', 'c', 'd', 'e']) await db.insertInto('policies').values({ key, value: key }).execute()
   for (let i = 0; i < 11; i++) await db.insertInto('audit_log').values({ time: now + i, event: 'e', message: `m${i}`, outcome: 'success' }).execute()
+
+  const listed = await sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'kysely_%'`.execute(db)
+  t.same(
+    listed.rows.map((row) => row.name).filter((name) => name !== 'settings_version').sort(),
+    [...tables].sort(),
+    "every table of the schema is copied (settings_version is the target's own)",
+  )
 
   const url = await pgTarget(t)
   const postgres = await openDatabase(url)
