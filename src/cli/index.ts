@@ -2,6 +2,7 @@
 import { admin } from './admin.js'
 import { agent } from './agent.js'
 import { backup, restore } from './backup.js'
+import { db } from './db.js'
 import { reportError } from './errors.js'
 import { init } from './init.js'
 import { log } from './log.js'
@@ -17,7 +18,7 @@ import { globalUsage } from './usage.js'
 import { user } from './user.js'
 import { packageVersion } from './version.js'
 
-const list: readonly Command[] = [serve, init, user, agent, repository, reprovision, policy, queue, log, admin, backup, restore, mobile]
+const list: readonly Command[] = [serve, init, user, agent, repository, reprovision, policy, queue, log, admin, backup, restore, db, mobile]
 const commands: ReadonlyMap<string, Command> = new Map(list.map((command) => [command.name, command]))
 
 /** `--help` or `-h` before any `--`: what follows `--` is a value. */

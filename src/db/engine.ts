@@ -45,3 +45,13 @@ export function containsText(db: Db, column: string, text: string): Expression<S
   const operator = engineOf(db) === 'postgres' ? sql`ILIKE` : sql`LIKE`
   return sql<SqlBool>`${sql.ref(column)} ${operator} ${pattern} ESCAPE '\\'`
 }
+
+/**
+ * After rows were written with their own ids (`agentxml db copy`), new rows must get ids above
+ * them: PostgreSQL's identity sequence is moved past the highest; SQLite takes the highest
+ * rowid plus one by itself.
+ */
+export async function continueIds(db: Db, table: string): Promise<void> {
+  if (engineOf(db) !== 'postgres') return
+  await sql`SELECT setval(pg_get_serial_sequence(${table}, 'id'), coalesce(max(id), 0) + 1, false) FROM ${sql.table(table)}`.execute(db)
+}

@@ -3,3 +3,6 @@
  * reach): one line for the operator, never a stack trace. Nothing was written.
  */
 export class DatabaseError extends Error {}
+
+/** The database was made with another master key than the one given (see key-check.ts). */
+export class KeyMismatch extends DatabaseError {}

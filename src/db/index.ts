@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { OpenOptions } from './open-options.js'
-import { openPostgres } from './postgres/open.js'
+import { describeTarget, openPostgres } from './postgres/open.js'
 import type { Database } from './schema/index.js'
 import { checkSqliteFile, openSqlite } from './sqlite/open.js'
 import type { Engine, Store } from './store.js'
@@ -9,11 +9,16 @@ export type Db = Kysely<Database>
 export type * from './schema/index.js'
 export type { OpenOptions } from './open-options.js'
 export type * from './store.js'
-export { DatabaseError } from './errors.js'
+export { DatabaseError, KeyMismatch } from './errors.js'
 
 /** `postgres://…` or `postgresql://…` means PostgreSQL; anything else is a SQLite file path. */
 export function engineOfTarget(target: string): Engine {
   return /^postgres(ql)?:\/\//i.test(target) ? 'postgres' : 'sqlite'
+}
+
+/** How messages name a database: the SQLite path, or PostgreSQL's host, port and database (never the password). */
+export function describeDatabase(target: string): string {
+  return engineOfTarget(target) === 'postgres' ? describeTarget(target) : target
 }
 
 export interface OpenDatabase {

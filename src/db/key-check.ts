@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import { DatabaseError } from './errors.js'
+import { KeyMismatch } from './errors.js'
 import type { Database } from './schema/index.js'
 
 const metaKey = 'key-check'
@@ -13,7 +13,7 @@ export async function assertKey(db: Kysely<Database>, check: string, where: stri
   if (!(await hasMeta())) return
   const row = await db.selectFrom('meta').select('value').where('key', '=', metaKey).executeTakeFirst()
   if (row && row.value !== check) {
-    throw new DatabaseError(`${where} was made with another master key: give the key it was made with (its key file, or AGENTXML_SECRET_KEY)`)
+    throw new KeyMismatch(`${where} was made with another master key: give the key it was made with (its key file, or AGENTXML_SECRET_KEY)`)
   }
 }
 

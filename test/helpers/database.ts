@@ -75,6 +75,13 @@ export async function freshDatabaseTarget(file = ':memory:'): Promise<string> {
   return urlOf(name)
 }
 
+/** A new database of the test cluster with no tables at all, as its admin's CREATE DATABASE leaves it. */
+export async function emptyPostgresTarget(): Promise<string> {
+  const name = `t_${randomBytes(6).toString('hex')}`
+  await withAdmin((admin) => admin.query(`CREATE DATABASE ${name}`))
+  return urlOf(name)
+}
+
 /** Remove a database freshDatabaseTarget made (nothing for SQLite: the test's folder goes). */
 export async function dropDatabaseTarget(target: string): Promise<void> {
   if (testEngine === 'sqlite' || !target.startsWith('postgres')) return

@@ -41,6 +41,10 @@ export async function openPostgres(url: string, options: OpenOptions): Promise<O
   })
   // an idle connection that drops (the server restarted) must not take the process with it
   pool.on('error', (err) => options.onError?.(err))
+  // nor one in use: pg emits 'error' on a checked-out client that the server ends (a restart, the
+  // idle-in-transaction timeout after this process was frozen), and an 'error' nobody listens to
+  // ends the process. The query in flight, or the next one, fails with the cause anyway.
+  pool.on('connect', (client) => client.on('error', () => undefined))
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   try {
     await pool.query('SELECT 1').catch((err: unknown) => {
