@@ -1,67 +1,85 @@
-// `npm run bench`: agentxml and a bare fastify + fast-xml-parser server, side by side in one run,
-// driven by autocannon. Prints requests/s and p99 latency per action and the ratio to the bare server.
-import { mkdtempSync, rmSync } from 'node:fs'
+// `npm run bench`: agentxml, a bare fastify + fast-xml-parser server and the floor server, side
+// by side in one run, driven by autocannon. Prints requests/s, p99 latency and the servers' CPU
+// time per request for each action, and the ratios to the bare server and to the floor.
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { connections, duration, failures, mean, rate, rounds, run, slices as split, start, stop } from './harness.mjs'
+import { connections, duration, failures, mean, measured, rate, rounds, run, slices as split, start, stop } from './harness.mjs'
 import { postgresRun } from './postgres.mjs'
+import { scaleRun, scaleUsers } from './scale.mjs'
 import { seed } from './seed.mjs'
 
-const targets = { ping: 0.8, provision: undefined, SecurityStrings: 0.5, login: 0.5 }
+/** Issue #13's targets: ping against the bare server, the writing actions against the floor. */
+const targets = { ping: { bare: 0.9 }, provision: { floor: 0.9 }, SecurityStrings: { floor: 0.9 }, login: { floor: 0.9 } }
+const p99Target = 10
 
+// checked before anything runs: a mistyped --users must not cost a whole run
+const users = scaleUsers()
 const dir = mkdtempSync(join(tmpdir(), 'agentxml-bench-'))
 const db = join(dir, 'agentxml.db')
 try {
   process.stdout.write('seeding the database...\n')
   const workload = await seed(db)
+  // the floor gets a copy of the seeded database: its single-use codes are its own to spend
+  const floorDir = join(dir, 'floor')
+  mkdirSync(floorDir)
+  for (const name of ['agentxml.db', 'agentxml.key']) copyFileSync(join(dir, name), join(floorDir, name))
   const ours = await start(dir, 'agentxml', ['dist/cli/index.js', 'serve', '--port', '0', '--db', db], /agentxml listening on (http[^"\s]+)/, { AGENTXML_LOG_LEVEL: 'info' })
   const bare = await start(dir, 'bare', ['test/bench/bare-server.mjs'], /bare listening on (http\S+)/)
-  // the least a download or a login can cost (floor-server.mjs), measured beside the other two
-  const floor = await start(dir, 'floor', ['test/bench/floor-server.mjs', db], /floor listening on (http\S+)/)
-  const floored = new Set(['SecurityStrings', 'login'])
+  // the least each writing action can cost (floor-server.mjs), measured beside the other two
+  const floor = await start(dir, 'floor', ['test/bench/floor-server.mjs', join(floorDir, 'agentxml.db')], /floor listening on (http\S+)/)
   const rows = []
   const only = process.env.BENCH_ACTIONS?.split(',')
   for (const [action, { path, bodies, unique }] of Object.entries(workload)) {
     if (only && !only.includes(action)) continue
-    // both servers warm up first; then they take turns, `rounds` runs each, and the means are compared.
-    // Single-use bodies (provision codes, one-time codes) are split between agentxml's runs so
-    // that each is sent once; the bare server, which checks nothing, gets the same bodies.
+    const floored = targets[action]?.floor !== undefined
+    // the servers warm up first; then they take turns, `rounds` runs each, and the means are compared.
+    // Single-use bodies (provision codes, one-time codes) are split between the runs so that each
+    // is sent once to agentxml and once to the floor; the bare server, which checks nothing, gets
+    // the same bodies for the full time.
     const slices = unique ? split(bodies, rounds) : Array(rounds).fill(bodies)
     await run(bare.url, path, slices[0], { amount: 2000 })
     if (!unique) await run(ours.url, path, bodies, { amount: 2000 })
+    if (!unique && floored) await run(floor.url, path, bodies, { amount: 2000 })
     const reference = []
-    const measured = []
+    const mine = []
     const least = []
     for (const slice of slices) {
-      // the bare server checks nothing, so it can run for the full duration on any bodies
-      reference.push(await run(bare.url, path, slice, {}))
-      measured.push(await run(ours.url, path, slice, unique ? { amount: slice.length } : {}))
-      // like the bare server, it runs for the full duration: a login code may come round again
-      if (floored.has(action)) least.push(await run(floor.url, path, slice, {}))
+      const once = unique ? { amount: slice.length } : {}
+      reference.push(await measured(bare, path, slice, {}))
+      mine.push(await measured(ours, path, slice, once))
+      if (floored) least.push(await measured(floor, path, slice, once))
     }
-    const oursRps = mean(measured, rate)
-    const bareRps = mean(reference, rate)
+    const [oursRps, bareRps, floorRps] = [mine, reference, least].map((runs) => (runs.length ? mean(runs, rate) : undefined))
+    const cpu = (runs) => (runs.length ? Math.round(mean(runs, (r) => r.cpuPerRequest)) : '-')
+    const target = targets[action] ?? {}
     rows.push({
       action,
-      'agentxml req/s': Math.round(oursRps),
-      'agentxml p99 ms': mean(measured, (r) => r.latency.p99),
+      'req/s': Math.round(oursRps),
+      'p99 ms': mean(mine, (r) => r.latency.p99),
+      'CPU µs/req': cpu(mine),
       'bare req/s': Math.round(bareRps),
-      'bare p99 ms': mean(reference, (r) => r.latency.p99),
-      ratio: Number((oursRps / bareRps).toFixed(2)),
-      target: targets[action] ?? '-',
-      'floor ratio': least.length ? Number((mean(least, rate) / bareRps).toFixed(2)) : '-',
-      // the floor server's replies must say PASS as well, or its figure means nothing
-      failures: failures([...measured, ...least]),
+      'floor req/s': floorRps ? Math.round(floorRps) : '-',
+      'floor p99 ms': least.length ? mean(least, (r) => r.latency.p99) : '-',
+      'floor CPU µs/req': cpu(least),
+      '/bare': Number((oursRps / bareRps).toFixed(2)),
+      '/floor': floorRps ? Number((oursRps / floorRps).toFixed(2)) : '-',
+      'CPU /floor': least.length ? Number((mean(least, (r) => r.cpuPerRequest) / mean(mine, (r) => r.cpuPerRequest)).toFixed(2)) : '-',
+      target: target.floor ? `${target.floor} of floor` : `${target.bare} of bare`,
+      // the floor's replies must say PASS as well, or its figure means nothing
+      failures: failures([...mine, ...least]),
     })
   }
   await stop(ours.child)
   await stop(bare.child)
   await stop(floor.child)
-  console.log(`\n${connections} connections, ${rounds} runs each of ${duration} s, taking turns (single-use workloads: each code sent once)`)
+  console.log(`\n${connections} connections, ${rounds} runs each of ${duration} s, taking turns (single-use workloads: each code sent once to each server)`)
   console.table(rows)
-  console.log('floor ratio: floor-server.mjs, only the work a download or a login cannot skip, against the bare server')
+  console.log('floor: floor-server.mjs, only the work each writing action cannot skip; /floor is agentxml over it (throughput),')
+  console.log(`CPU /floor the floor's CPU per request over agentxml's (1 = as little as the floor); p99 target ${p99Target} ms`)
   const postgres = process.env.BENCH_POSTGRES === '0' ? [] : await postgresRun(dir)
-  if ([...rows, ...postgres].some((row) => row.failures > 0)) {
+  const scale = users > 0 ? await scaleRun(dir, users, rows, { rounds }) : []
+  if ([...rows, ...postgres, ...scale].some((row) => row.failures > 0)) {
     console.error('some replies were not PASS: the figures above are not valid')
     process.exitCode = 1
   }

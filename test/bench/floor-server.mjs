@@ -1,11 +1,16 @@
-// A second reference for `npm run bench`: the least a SecurityStrings download and a login can
-// cost with this stack. fastify and fast-xml-parser as in the bare server, plus only the work no
-// implementation can skip, in one SQLite write transaction per event-loop turn (as agentxml
-// does), with one audit row and one log line each:
+// A second reference for `npm run bench`: the least a provision, a SecurityStrings download and
+// a login can cost with this stack. fastify and fast-xml-parser as in the bare server, plus only
+// the work no implementation can skip, in one SQLite write transaction per event-loop turn (as
+// agentxml does, with the same durability), with one audit row and one log line each:
+// - provision: the keyed hash of the code, find the user and the pending code, compare in
+//   constant time, take the code (single use), 16 CSPRNG bytes for the id, its keyed hash, the
+//   device replaced;
 // - download: the keyed hash of the Id, find the device, 990 CSPRNG digits, the AES-GCM seal,
 //   replace the batch;
 // - login: the keyed hash of the agent secret, find the user with device and batch, burn the
-//   index, open the PIN and the batch (AES-GCM), pick the code, compare in constant time.
+//   index (a code that comes round again FAILs: the bench sends each once), open the PIN and
+//   the batch (AES-GCM), pick the code, compare in constant time.
+// It opens a copy of agentxml's seeded database, so that the single-use codes are its own.
 // No validation, no lockout, no layers, no error handling: a yardstick, not a server. The gap
 // between it and the bare server is the price of the work itself; the gap to agentxml is ours.
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomFillSync, timingSafeEqual } from 'node:crypto'
@@ -27,10 +32,16 @@ db.pragma('busy_timeout = 5000')
 db.pragma('synchronous = NORMAL')
 db.pragma('mmap_size = 268435456')
 const statements = {
+  pending: db.prepare(`SELECT users.id, users.name, provision_codes.code_hash, provision_codes.expires_at
+    FROM users JOIN provision_codes ON provision_codes.user_id = users.id WHERE users.name = ?`),
+  take: db.prepare('DELETE FROM provision_codes WHERE user_id = ?'),
+  unbind: db.prepare('DELETE FROM devices WHERE user_id = ?'),
+  bind: db.prepare('INSERT INTO devices (user_id, id_hash, device_os, push_id, created_at) VALUES (?, ?, ?, NULL, ?)'),
   begin: db.prepare('BEGIN IMMEDIATE'),
   commit: db.prepare('COMMIT'),
   device: db.prepare('SELECT devices.id, users.name FROM devices JOIN users ON users.id = devices.user_id WHERE devices.id_hash = ?'),
   batch: db.prepare('UPDATE string_batches SET strings = ?, created_at = ? WHERE device_id = ? RETURNING id'),
+  firstBatch: db.prepare('INSERT INTO string_batches (device_id, strings, created_at) VALUES (?, ?, ?)'),
   unburn: db.prepare('DELETE FROM used_strings WHERE batch_id = ?'),
   audit: db.prepare("INSERT INTO audit_log (time, event, message, user_name, source, outcome) VALUES (?, ?, ?, ?, ?, 'success')"),
   account: db.prepare(`SELECT users.name, users.pin, string_batches.id AS batch_id, string_batches.device_id, string_batches.strings
@@ -96,8 +107,30 @@ const parser = new XMLParser({ parseTagValue: false })
 const app = Fastify({ bodyLimit: 64 * 1024 })
 app.removeAllContentTypeParsers()
 app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body))
+function provision(request, reply, { Username, ProvisionCode, DeviceOS }) {
+  const codeHash = keyedHash('provision-code', String(ProvisionCode))
+  const id = randomFillSync(Buffer.alloc(16)).toString('hex')
+  const idHash = keyedHash('provision-id', id)
+  return inTurn(() => {
+    const pending = statements.pending.get(String(Username))
+    const now = Date.now()
+    if (!pending || pending.expires_at < now || !timingSafeEqual(pending.code_hash, codeHash)) return undefined
+    statements.take.run(pending.id)
+    statements.unbind.run(pending.id)
+    statements.bind.run(pending.id, idHash, DeviceOS === undefined ? null : String(DeviceOS), now)
+    statements.audit.run(now, 'provisioned', `User "${pending.name}" provisioned successfully`, pending.name, request.ip)
+    return pending.name
+  }).then((user) => {
+    log.info({ user, event: 'provisioned', reqId: request.id, ip: request.ip }, `User "${user}" provisioned successfully`)
+    const result = user ? `<Result>PASS</Result><Id>${id}</Id>` : '<Result>FAIL</Result>'
+    return reply.type('text/xml; charset=UTF-8').send(xml(result))
+  })
+}
+
 app.post('/proxy/AgentXML', async (request, reply) => {
-  const id = String(parser.parse(request.body)?.SASRequest?.Id ?? '')
+  const fields = parser.parse(request.body)?.SASRequest ?? {}
+  if (fields.Action === 'provision') return provision(request, reply, fields)
+  const id = String(fields.Id ?? '')
   const idHash = keyedHash('provision-id', id)
   const all = digits(1000)
   const strings = Array.from({ length: 100 }, (_, n) => all.slice(n * 10, n * 10 + 10)).join(';')
@@ -105,8 +138,10 @@ app.post('/proxy/AgentXML', async (request, reply) => {
     const device = statements.device.get(idHash)
     if (!device) return undefined
     const now = Date.now()
-    const batch = statements.batch.get(seal(strings, `batch:${device.id}`), now, device.id)
-    statements.unburn.run(batch.id)
+    const sealed = seal(strings, `batch:${device.id}`)
+    const batch = statements.batch.get(sealed, now, device.id)
+    if (batch) statements.unburn.run(batch.id)
+    else statements.firstBatch.run(device.id, sealed, now)
     statements.audit.run(now, 'stringsFetched', `Security strings fetched for ${device.name}`, device.name, request.ip)
     return device.name
   })
@@ -124,9 +159,8 @@ app.post('/pinsafe/AgentXML', async (request, reply) => {
     const account = statements.account.get(String(Username))
     if (!account) return false
     const now = Date.now()
-    // the bench sends each code once to agentxml; here a code may come round again, and it is
-    // still checked (and passes): the floor measures the work, not the rule
-    statements.burn.all(account.batch_id, index, now)
+    // the single use: a code that comes round again burns nothing and FAILs
+    if (statements.burn.all(account.batch_id, index, now).length === 0) return false
     const pin = open(account.pin, `pin:${account.name}`)
     const string = open(account.strings, `batch:${account.device_id}`).split(';')[index] ?? ''
     let code = ''

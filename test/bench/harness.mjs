@@ -1,5 +1,5 @@
 // What the bench's runs share: server processes logging to files, and autocannon.
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import { closeSync, openSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -37,12 +37,15 @@ export async function stop(child) {
 }
 
 /** POST `bodies` round-robin to `url` + `path`; every reply must say PASS to count. */
-export function run(url, path, bodies, { amount, connections: clients = connections } = {}) {
+export function run(url, path, bodies, { amount, seconds = duration, connections: clients = connections } = {}) {
   let next = 0
   return autocannon({
     url,
     connections: clients,
-    ...(amount ? { amount } : { duration }),
+    ...(amount ? { amount } : { duration: seconds }),
+    // a run of `amount` requests ends at the next sample: with the default of one a second its
+    // duration would be rounded up to whole seconds, and its rate understated by up to a second's worth
+    sampleInt: 20,
     requests: [
       {
         method: 'POST',
@@ -64,3 +67,20 @@ export const failures = (results) => results.reduce((sum, r) => sum + r.non2xx +
 /** `bodies` cut into `parts` consecutive slices (single-use bodies are each sent once). */
 export const slices = (bodies, parts) =>
   Array.from({ length: parts }, (_, i) => bodies.slice(Math.floor((i * bodies.length) / parts), Math.floor(((i + 1) * bodies.length) / parts)))
+
+const ticksPerSecond = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100
+
+/** CPU seconds (user and system) the process has used so far, from its own accounting in /proc. */
+export function cpuSeconds(child) {
+  const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8')
+  // the fields after the command name, which is in parentheses and may hold spaces
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond
+}
+
+/** `run`, and the CPU time per request the server process spent on it (µs). */
+export async function measured(server, path, bodies, options) {
+  const before = cpuSeconds(server.child)
+  const result = await run(server.url, path, bodies, options)
+  return { ...result, cpuPerRequest: ((cpuSeconds(server.child) - before) * 1e6) / result.requests.total }
+}
