@@ -82,6 +82,7 @@ t.test('json: one object a line with every field', async (t) => {
     source: '192.0.2.7',
     message: 'User "alice" unlocked',
     detail: null,
+    node: null,
   })
 })
 

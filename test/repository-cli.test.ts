@@ -1,10 +1,13 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { sql } from 'kysely'
 import t from 'tap'
+import { openDatabase } from '../src/db/index.js'
 import { mobileMembers, people, startDirectory } from './helpers/directory.js'
 import { groupDn, peopleDn, serviceDn, servicePassword, slapdSkip } from './helpers/slapd.js'
 import { runCli } from './e2e/helpers/cli.js'
 import { databaseIn, tempDir } from './e2e/helpers/paths.js'
+import { testEngine } from './helpers/database.js'
 import { startServer } from './e2e/helpers/server.js'
 
 t.setTimeout(300_000)
@@ -48,10 +51,21 @@ t.test('repository add, show, list, sync and delete through the agentxml command
   t.match((await cli(['repository', 'list'], db)).stdout, /corp\s+ldaps:\/\/127\.0\.0\.1:\d+\s+8\s+ok /)
 
   for (const output of [add, dry, sync, show]) t.notMatch(output.stdout + output.stderr, servicePassword, 'the password is never shown')
-  const files = readdirSync(dir).filter((f) => f.startsWith('agentxml.db'))
-  t.ok(files.length > 0)
-  for (const file of files) {
-    t.notOk(readFileSync(join(dir, file)).includes(servicePassword), `${file} holds no plaintext of the bind password`)
+  if (testEngine === 'sqlite') {
+    const files = readdirSync(dir).filter((f) => f.startsWith('agentxml.db'))
+    t.ok(files.length > 0)
+    for (const file of files) {
+      t.notOk(readFileSync(join(dir, file)).includes(servicePassword), `${file} holds no plaintext of the bind password`)
+    }
+  } else {
+    // no file to read on PostgreSQL: every value of every row of the tables that could hold it
+    const opened = await openDatabase(db)
+    const dump = await sql<Record<string, unknown>>`SELECT repositories.*, sync_runs.* FROM repositories LEFT JOIN sync_runs ON sync_runs.repository_id = repositories.id`.execute(opened.db)
+    const audit = await opened.db.selectFrom('audit_log').selectAll().execute()
+    await opened.store.close()
+    t.ok(dump.rows.length > 0)
+    const text = [...dump.rows, ...audit].flatMap((row) => Object.values(row).map((value) => (Buffer.isBuffer(value) ? value.toString('latin1') : String(value)))).join('\n')
+    t.notOk(text.includes(servicePassword), 'no row of repositories, sync_runs or audit_log holds its plaintext')
   }
 
   const refused = await cli(['repository', 'delete', 'corp'], db)

@@ -74,6 +74,8 @@ export async function startServer(t: Tap, options: ServerOptions): Promise<Serve
   const pid = child.pid
   if (pid === undefined) throw new Error(`could not start ${command}`)
   const exited = exitOf(child)
+  // the streams end once every process holding them has exited: npm's server is its grandchild
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()))
   t.teardown(async () => {
     // npm's children may outlive npm: what is left of the group goes
     if (groupMembers(pid).length > 0) killGroup(pid, 'SIGKILL')
@@ -115,12 +117,15 @@ export async function startServer(t: Tap, options: ServerOptions): Promise<Serve
   const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
     if (!options.viaNpm) {
       child.kill(signal)
-      return exited
+      const exit = await exited
+      await closed // its last lines read
+      return exit
     }
     // as a terminal's Ctrl-C does: the signal goes to npm, its shell and the server at once
     killGroup(pid, signal)
     const exit = await exited
     if (!(await groupGone(pid))) throw new Error(`processes of npm start still run after ${signal}`)
+    await closed
     return exit
   }
 
