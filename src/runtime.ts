@@ -8,6 +8,8 @@ import { loadDeliverySettings } from './transports/delivery-settings.js'
 export interface OpenOptions {
   /** Make the database (and, for SQLite, its key file) when there is none: `serve` and `init`. */
   readonly create?: boolean
+  /** SQLite: WAL checkpoints in a worker thread (the server). */
+  readonly backgroundCheckpoints?: boolean
 }
 
 /** Open what the server and every command share: the database and the keys. */
@@ -24,6 +26,7 @@ export async function openServices(config: Config, log: Logger, extra: Partial<S
     nodeName: config.nodeName,
     onWarning: (message) => log.warn(message),
     onError: (err) => log.warn({ err }, 'database connection error'),
+    backgroundCheckpoints: options.backgroundCheckpoints,
   })
   return { db, store, keys, log, now: Date.now, node: config.nodeName, ...extra, delivery }
 }

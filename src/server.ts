@@ -28,7 +28,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   let wake = () => {}
   const transports = createTransports(config)
   const delivery = loadDeliverySettings(config, transports)
-  const opened = await openServices(config, log, { onMessageQueued: () => wake(), delivery, flushAudit: () => audit.drain() }, { create: true })
+  const opened = await openServices(config, log, { onMessageQueued: () => wake(), delivery, flushAudit: () => audit.drain() }, { create: true, backgroundCheckpoints: true })
   const services = config.metrics === 'off' ? opened : { ...opened, metrics: createMetrics(opened.db) }
   if (config.engine === 'postgres' && transports.has('outbox')) {
     log.warn({ file: config.outboxFile }, `the outbox transport writes to ${config.outboxFile} on this node only: with several nodes, give users the email or sms transport`)

@@ -8,7 +8,7 @@ import { startAuditLog } from '../src/audit-log.js'
 import { type Db, type NewAuditEntry, openDatabase } from '../src/db/index.js'
 import type { Services } from '../src/domain/services.js'
 import { setAuditRetentionDays } from '../src/domain/audit-retention.js'
-import { auditEntryOf, purgeAudit } from '../src/domain/audit.js'
+import { auditEntryOf, nextPurgeChunk, purgeAudit, purgeChunks } from '../src/domain/audit.js'
 import { createAuditRelay } from '../src/logging/audit.js'
 import { createLogger } from '../src/logging/logger.js'
 import { adminAgentSecret, seedAdminWorld } from './helpers/admin-seed.js'
@@ -172,6 +172,22 @@ t.test('entries older than the retention are purged (default 90 days)', async (t
   t.equal(await purgeAudit(services), 2)
   t.same((await auditRows(services)).map((r) => r.event), ['age29', 'age0'])
   await t.rejects(setAuditRetentionDays(services.db, '0'), { message: 'Keep log entries for (days) must be 1-3650, not "0"' })
+})
+
+t.test('the purge goes chunk after chunk, each sized by how long the last took', async (t) => {
+  const { services, clock } = await build(t)
+  const now = clock.now()
+  const old = purgeChunks.first * 3 + 7
+  await services.store.insertAudit(Array.from({ length: old }, (_, i) => entry(now - 100 * 86_400_000 + i, 'old')))
+  await services.store.insertAudit([entry(now, 'new')])
+  t.equal(await purgeAudit(services), old, 'every old row, over several chunks')
+  t.same((await auditRows(services)).map((r) => r.event), ['new'])
+
+  t.equal(nextPurgeChunk(200, 1), 400, 'a quick chunk: twice as many next')
+  t.equal(nextPurgeChunk(200, purgeChunks.targetMs), 200, 'on target: as many')
+  t.equal(nextPurgeChunk(200, 3 * purgeChunks.targetMs), 100, 'a slow one: half')
+  t.equal(nextPurgeChunk(purgeChunks.max, 0), purgeChunks.max, 'never more than the most')
+  t.equal(nextPurgeChunk(purgeChunks.min, 1000), purgeChunks.min, 'never fewer than the least')
 })
 
 t.test('the server purges on start', async (t) => {

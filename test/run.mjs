@@ -36,6 +36,7 @@ const onceOnly = [
   'test/mobile-client.test.ts',
   'test/name-keys.test.ts',
   'test/write-batch.test.ts',
+  'test/sqlite-checkpoints.test.ts',
   'test/e2e/backup.test.ts',
 ]
 

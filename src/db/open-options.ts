@@ -11,6 +11,8 @@ export interface OpenOptions {
   readonly nodeName?: string
   /** Something was fixed on the way (a file's mode); the caller logs it. */
   readonly onWarning?: (message: string) => void
+  /** SQLite: WAL checkpoints in a worker thread rather than inside commits (the server). */
+  readonly backgroundCheckpoints?: boolean
   /** An error of the background (an idle PostgreSQL connection dropped); the caller logs it. */
   readonly onError?: (err: unknown) => void
 }

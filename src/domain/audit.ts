@@ -61,8 +61,19 @@ export function auditWriter(services: Pick<Services, 'store' | 'now' | 'node'>):
   }
 }
 
-/** Rows deleted per statement by the retention purge (see deleteAuditEntriesBefore). */
-export const purgeChunk = 2_000
+/**
+ * The retention purge's statements (see deleteAuditEntriesBefore): each deletes `rows`, a number
+ * that follows how long the last one took, so that none holds the one SQLite connection (and the
+ * requests waiting for it) for much more than `targetMs`, on a small log in memory as on months
+ * of rows on a cold disk.
+ */
+export const purgeChunks = { first: 200, min: 10, max: 5_000, targetMs: 10 } as const
+
+export function nextPurgeChunk(rows: number, elapsedMs: number): number {
+  if (elapsedMs > 2 * purgeChunks.targetMs) return Math.max(purgeChunks.min, Math.floor(rows / 2))
+  if (elapsedMs < purgeChunks.targetMs / 2) return Math.min(purgeChunks.max, rows * 2)
+  return rows
+}
 
 /**
  * Remove entries older than the retention period, a chunk at a time with a pause of the event
@@ -73,11 +84,14 @@ export async function purgeAudit(services: Services): Promise<number> {
   const days = await readAuditRetentionDays(services)
   await services.store.exclusively('audit-retention', async () => {
     const before = services.now() - days * 86_400_000
-    for (;;) {
-      const chunk = await deleteAuditEntriesBefore(services.db, before, purgeChunk)
+    for (let rows: number = purgeChunks.first; ; ) {
+      const began = performance.now()
+      const chunk = await deleteAuditEntriesBefore(services.db, before, rows)
       removed += chunk
-      if (chunk < purgeChunk) break
-      await new Promise((resolve) => setImmediate(resolve))
+      if (chunk < rows) break
+      rows = nextPurgeChunk(rows, performance.now() - began)
+      // a moment for the requests that waited meanwhile
+      await new Promise((resolve) => setTimeout(resolve, 1))
     }
   })
   if (removed > 0) services.log.info({ removed, days }, `Audit log: ${removed} entries older than ${days} days removed`)

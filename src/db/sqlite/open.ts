@@ -1,8 +1,10 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
 import { Kysely, Migrator, SqliteDialect } from 'kysely'
 import { DatabaseError } from '../errors.js'
+import { type Checkpointer, checkpoints, startCheckpointer } from './checkpointer.js'
 import { notADatabase } from './file.js'
 import { assertKey, recordKey } from '../key-check.js'
 import type { OpenOptions, OpenedDatabase } from '../open-options.js'
@@ -11,6 +13,8 @@ import { groupCommit, syncDb } from './group-commit.js'
 import { migrationProvider } from './migrations/index.js'
 import { withStatementCache } from './statement-cache.js'
 import { sqliteStore } from './store.js'
+
+const require = createRequire(import.meta.url)
 
 /**
  * Open the SQLite file and bring its schema up to date. WAL and a busy timeout let the server
@@ -37,7 +41,11 @@ export async function openSqlite(file: string, options: OpenOptions): Promise<Op
   const database = withStatementCache(sqlite)
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) })
   const sql = syncDb(database)
-  const close = () => db.destroy()
+  let checkpointer: Checkpointer | undefined
+  const close = async () => {
+    await checkpointer?.stop()
+    await db.destroy()
+  }
   try {
     const hasMeta = async () => sqlite.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get() !== undefined
     if (options.keyCheck) await assertKey(db, options.keyCheck, file, hasMeta)
@@ -48,6 +56,10 @@ export async function openSqlite(file: string, options: OpenOptions): Promise<Op
     throw err
   }
   if (!memory) secureFiles(file, options)
+  if (!memory && options.backgroundCheckpoints) {
+    sqlite.pragma(`wal_autocheckpoint = ${checkpoints.fallbackPages}`)
+    checkpointer = startCheckpointer(file, require.resolve('better-sqlite3'), (err) => options.onError?.(err))
+  }
   const store = sqliteStore({ sql, inWriteBatch: groupCommit(db as Kysely<unknown>, sqlite, sql), close })
   return { db, store }
 }
