@@ -36,6 +36,9 @@ the same on every node: none is ever made for it.
 ${dbHelp}
 `
 
+/** How long after the first stop signal a second one is taken for its echo. */
+const signalEchoMs = 2_000
+
 export const serve: Command = {
   name: 'serve',
   summary: 'run the server (AgentXML, AdminXML, the console, the self-service page)',
@@ -61,10 +64,18 @@ export const serve: Command = {
     // loaded here, not at the top: the other commands start faster without the HTTP stack
     const { startServer } = await import('../server.js')
     const server = await openingDatabase(config, () => startServer(config))
+    // Ctrl-C under `npm start` signals twice (the terminal's, and npm's own forward of it):
+    // repeats within a moment are that echo and change nothing; one after it stops at once
+    let stoppingSince: number | undefined
     const stop = () => {
-      void server.close().then(() => process.exit(0))
+      if (stoppingSince === undefined) {
+        stoppingSince = Date.now()
+        void server.close().then(() => process.exit(0))
+      } else if (Date.now() - stoppingSince > signalEchoMs) {
+        process.exit(1)
+      }
     }
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
   },
 }

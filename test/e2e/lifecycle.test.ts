@@ -53,6 +53,26 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   })
 }
 
+t.test("Ctrl-C's second signal (npm forwards the terminal's) does not cut the clean stop short", async (t) => {
+  const db = await databaseIn(t, await tempDir(t))
+  const server = await startServer(t, { db })
+  // a request in flight keeps the stop going until it is answered
+  const body = pingXml()
+  const conn = await connect(t, server.url)
+  await conn.write(postHead('/pinsafe/AgentXML', { 'Content-Length': body.length, Expect: '100-continue' }) + body.slice(0, 20))
+  await conn.waitFor(/^HTTP\/1\.1 100 Continue\r\n\r\n/)
+  process.kill(server.pid, 'SIGINT')
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  process.kill(server.pid, 'SIGINT') // the echo, while the server is stopping
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  await conn.write(body.slice(20))
+  await conn.closed
+  t.match(conn.received(), /<Result>PASS<\/Result>/, 'the request in flight is still answered')
+  t.same(await server.exited, { code: 0, signal: null }, 'exit status 0, not killed by the second signal')
+  await server.stop() // its last lines read
+  t.ok(server.records().some((r) => r.msg === 'agentxml stopped'), '"agentxml stopped" is logged')
+})
+
 t.test('a request in flight at SIGTERM is answered, and so is one pipelined behind it, in XML', async (t) => {
   const db = await databaseIn(t, await tempDir(t))
   const server = await startServer(t, { db })
