@@ -129,7 +129,8 @@ export async function startServer(t: Tap, options: ServerOptions): Promise<Serve
     return exit
   }
 
-  const line = await waitFor((text) => listening.test(text), options.startTimeoutMs ?? 20_000)
+  // generous: on a busy two-core machine a start on PostgreSQL has been seen to take over 20 s
+  const line = await waitFor((text) => listening.test(text), options.startTimeoutMs ?? 60_000)
   const url = listening.exec(line)?.[1] ?? ''
   return { url, pid, stdout, stderr, exited, output, records, waitFor, waitForRecord, stop }
 }
