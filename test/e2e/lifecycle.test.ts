@@ -94,4 +94,22 @@ t.test('a request in flight at SIGTERM is answered, and so is one pipelined behi
   t.same(await server.exited, { code: 0, signal: null }, 'then it exits 0')
 })
 
+t.test('a keep-alive connection busy at SIGTERM is closed once answered: the stop does not wait out the keep-alive timeout', async (t) => {
+  const db = await databaseIn(t, await tempDir(t))
+  const server = await startServer(t, { db })
+  const body = pingXml()
+  const conn = await connect(t, server.url)
+  await conn.write(postHead('/pinsafe/AgentXML', { 'Content-Length': body.length, Expect: '100-continue' }) + body.slice(0, 20))
+  await conn.waitFor(/^HTTP\/1\.1 100 Continue\r\n\r\n/)
+  process.kill(server.pid, 'SIGTERM')
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  await conn.write(body.slice(20))
+  await conn.waitFor(/<\/SASResponse>/)
+  t.match(conn.received(), /HTTP\/1\.1 200 OK\r\n(?![\s\S]*connection: close)/i, 'answered on a connection kept alive')
+  // the keep-alive timeout is 72 s: well within it, the server closes the idle connection and exits
+  const within = (ms: number) => new Promise<string>((resolve) => setTimeout(() => resolve('still open'), ms).unref())
+  t.equal(await Promise.race([conn.closed.then(() => 'closed'), within(15_000)]), 'closed', 'the server closed the connection')
+  t.same(await server.exited, { code: 0, signal: null }, 'and exited 0')
+})
+
 const element200 = (reply: { status: number; body: string }) => (reply.status === 200 ? outcome(reply.body).result : `HTTP ${reply.status}`)
