@@ -92,7 +92,17 @@ export interface LoginView {
   readonly settings: Settings
   readonly user: User | undefined
   readonly deviceId: number | null
-  readonly batch: { readonly id: number; readonly sealed: Buffer; readonly used: ReadonlySet<number> } | null
+  readonly batch: LoginBatch | null
+}
+
+/** The user's current batch as a login sees it. */
+export interface LoginBatch {
+  readonly id: number
+  readonly sealed: Buffer
+  /** How many of its strings are burnt. */
+  readonly usedCount: number
+  /** Whether the string at `index` is burnt; asked before the unit burns it. */
+  isUsed(index: number): boolean
 }
 
 export interface LoginWrites {

@@ -11,7 +11,7 @@ import type { Services } from './services.js'
  */
 export interface Decoy {
   readonly user: Pick<User, 'id' | 'failed_logins' | 'locked_at'> & { readonly id: 0 }
-  readonly batch: { readonly id: 0; readonly deviceId: 0; readonly sealed: Buffer; readonly used: ReadonlySet<number> }
+  readonly batch: { readonly id: 0; readonly deviceId: 0; readonly sealed: Buffer; isUsed(index: number): boolean }
   readonly sealedPin: Buffer
 }
 
@@ -23,7 +23,7 @@ export function decoyFor(services: Services): Decoy {
   if (!decoy) {
     decoy = {
       user: { id: 0, failed_logins: 0, locked_at: null },
-      batch: { id: 0, deviceId: 0, sealed: sealBatch(services, 0, newBatch('numbers')), used: new Set() },
+      batch: { id: 0, deviceId: 0, sealed: sealBatch(services, 0, newBatch('numbers')), isUsed: () => false },
       sealedPin: encrypt(services.keys, randomString('0123456789', 10), pinContext),
     }
     decoys.set(services.keys, decoy)

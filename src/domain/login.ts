@@ -47,7 +47,7 @@ interface BatchRef {
   readonly id: number
   readonly deviceId: number
   readonly sealed: Buffer
-  readonly used: ReadonlySet<number>
+  isUsed(index: number): boolean
 }
 
 type Verdict = 'ok' | 'index out of range' | 'string already used' | 'wrong code' | 'wrong password'
@@ -124,7 +124,7 @@ function usableBatch(view: LoginView, user: User): ({ ok: true } & BatchRef) | {
   if (user.mobile !== 1) return { ok: false, reason: 'no mobile right' }
   if (view.deviceId === null) return { ok: false, reason: 'no device' }
   if (view.batch === null) return { ok: false, reason: 'no batch downloaded' }
-  if (view.batch.used.size >= lastIndex) return { ok: false, reason: 'every string of the batch used' }
+  if (view.batch.usedCount >= lastIndex) return { ok: false, reason: 'every string of the batch used' }
   return { ok: true, ...view.batch, deviceId: view.deviceId }
 }
 
@@ -135,7 +135,8 @@ function usableBatch(view: LoginView, user: User): ({ ok: true } & BatchRef) | {
  */
 function presentString(attempt: Attempt, batch: BatchRef, pin: string, presented: PresentedOtc): Verdict {
   const { index } = presented
-  const fresh = index !== undefined && !batch.used.has(index)
+  // asked before the burn: on SQLite the burn is written at once
+  const fresh = index !== undefined && !batch.isUsed(index)
   if (index !== undefined) attempt.writes.burn(batch.id, index, attempt.now)
   const string = openBatch(attempt.services, batch.deviceId, batch.sealed)[index ?? 0] ?? ''
   const match = safeEqual(Buffer.from(deriveCode(string, pin)), Buffer.from(presented.code))

@@ -179,7 +179,8 @@ type LoginRow = User & { device_id: number | null; batch_id: number | null; batc
 function loginView(settings: Settings, row: LoginRow | undefined): LoginView {
   if (!row) return { settings, user: undefined, deviceId: null, batch: null }
   const { device_id, batch_id, batch_strings, used, ...user } = row
-  const batch = batch_id === null || batch_strings === null ? null : { id: batch_id, sealed: batch_strings, used: new Set(used ?? []) }
+  const burnt = new Set(used ?? [])
+  const batch = batch_id === null || batch_strings === null ? null : { id: batch_id, sealed: batch_strings, usedCount: burnt.size, isUsed: (index: number) => burnt.has(index) }
   return { settings, user, deviceId: device_id, batch }
 }
 

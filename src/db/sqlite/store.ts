@@ -76,16 +76,16 @@ export function sqliteStore(options: { sql: SyncDb; inWriteBatch: GroupCommit; c
 
     login: (nameKey, decide) =>
       inWriteBatch((sql) => {
-        const row = sql.get<User & { device_id: number | null; batch_id: number | null; batch_strings: Buffer | null; used: string | null }>(
+        const row = sql.get<LoginRow>(
           `SELECT users.*, devices.id AS device_id, string_batches.id AS batch_id, string_batches.strings AS batch_strings,
-            (SELECT group_concat(idx) FROM used_strings WHERE used_strings.batch_id = string_batches.id) AS used
+            (SELECT count(*) FROM used_strings WHERE used_strings.batch_id = string_batches.id) AS used_count
           FROM users
           LEFT JOIN devices ON devices.user_id = users.id
           LEFT JOIN string_batches ON string_batches.device_id = devices.id
           WHERE users.name_key = ?`,
           [nameKey],
         )
-        return decide(loginView(settingsNow(), row), {
+        return decide(loginView(settingsNow(), row, sql), {
           // the SELECT makes a batch id no row has (the decoy's 0) burn nothing, with the same statement
           burn: (batchId, index, now) =>
             void sql.run('INSERT INTO used_strings (batch_id, idx, used_at) SELECT id, ?, ? FROM string_batches WHERE id = ? ON CONFLICT DO NOTHING', [index, now, batchId]),
@@ -126,15 +126,21 @@ const hitStatement = `INSERT INTO rate_limits (key, hits, reset_at) VALUES (?, 1
   reset_at = CASE WHEN rate_limits.reset_at <= ? THEN excluded.reset_at ELSE rate_limits.reset_at END
   RETURNING hits`
 
-type LoginRow = User & { device_id: number | null; batch_id: number | null; batch_strings: Buffer | null; used: string | null }
+type LoginRow = User & { device_id: number | null; batch_id: number | null; batch_strings: Buffer | null; used_count: number | null }
 
-function loginView(settings: Settings, row: LoginRow | undefined): LoginView {
+/** The batch's burnt strings are counted in the read, and one is looked up when a code names it. */
+function loginView(settings: Settings, row: LoginRow | undefined, sql: SyncDb): LoginView {
   if (!row) return { settings, user: undefined, deviceId: null, batch: null }
-  const { device_id, batch_id, batch_strings, used, ...user } = row
+  const { device_id, batch_id, batch_strings, used_count, ...user } = row
   const batch =
     batch_id === null || batch_strings === null
       ? null
-      : { id: batch_id, sealed: batch_strings, used: new Set(used ? used.split(',').map(Number) : []) }
+      : {
+          id: batch_id,
+          sealed: batch_strings,
+          usedCount: used_count ?? 0,
+          isUsed: (index: number) => sql.get('SELECT 1 FROM used_strings WHERE batch_id = ? AND idx = ?', [batch_id, index]) !== undefined,
+        }
   return { settings, user, deviceId: device_id, batch }
 }
 
