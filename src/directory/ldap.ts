@@ -88,7 +88,7 @@ export async function openDirectory(target: DirectoryTarget, dn: string, passwor
     throw wrap(target, err)
   }
   return {
-    async *entries(base, filter, attributes, pageSize = 200) {
+    async *entries(base, filter, attributes, pageSize = 100) {
       try {
         const pages = ldap.searchPaginated(base, { scope: 'sub', filter, attributes: [...attributes], paged: { pageSize } })
         for await (const page of pages) yield page.searchEntries.map(entryOf)

@@ -19,7 +19,9 @@ export const targetOf = (repository: Repository): DirectoryTarget => ({
 })
 
 /** DNs as one directory may spell them differently: case and spaces around `,` and `=` do not matter. */
-export const normaliseDn = (dn: string) => dn.replace(/\s*([,=+])\s*/g, '$1').trim().toLowerCase()
+export const normaliseDn = (dn: string) => (/\s/.test(dn) ? dn.replace(/\s*([,=+])\s*/g, '$1').trim() : dn).toLowerCase()
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
 
 const first = (entry: DirectoryEntry, attribute: string) => entry.attributes.get(attribute.toLowerCase())?.[0]?.trim() || undefined
 const email = (value: string | undefined) => (value && /^[^\s@]+@[^\s@]+$/.test(value) ? value : null)
@@ -28,7 +30,14 @@ const phone = (value: string | undefined) => (value && /^\+?[0-9 ()-]{3,32}$/.te
 /** Members of the groups, as normalised DNs and as names (posixGroup's memberUid holds names). */
 async function membersOf(session: DirectorySession, groups: readonly string[]): Promise<Set<string>> {
   const members = new Set<string>()
-  for (const group of groups) for (const member of await session.members(group)) members.add(normaliseDn(member))
+  for (const group of groups) {
+    let n = 0
+    for (const member of await session.members(group)) {
+      members.add(normaliseDn(member))
+      // a group of many thousand members: requests waiting meanwhile are served now and then
+      if (++n % 1000 === 0) await nextTurn()
+    }
+  }
   return members
 }
 
@@ -69,6 +78,9 @@ export async function readDirectory(repository: Repository, bindPassword: string
           mobileMember: member(mobile),
         })
       }
+      // pages the client has already received would follow each other in one turn of the event
+      // loop: requests waiting meanwhile are served between two
+      await nextTurn()
     }
     return { people, entries, skipped }
   } finally {
