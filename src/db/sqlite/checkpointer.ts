@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads'
 
 /** How often the worker checkpoints, and the WAL size (pages) at which a commit does it itself. */
-export const checkpoints = { everyMs: 250, fallbackPages: 1_000 } as const
+export const checkpoints = { everyMs: 50, fallbackPages: 4_000 } as const
 
 // The worker's own connection: a PASSIVE checkpoint copies what it can of the WAL into the
 // database file and syncs it, waiting for no lock, so the server's writer never waits for it.
