@@ -54,6 +54,26 @@ t.test('50 concurrent provisions of 50 users: each gets its own device', async (
   t.equal(new Set(replies.map((reply) => element(reply.body, 'Id'))).size, 50, '50 different Ids')
 })
 
+t.test("20 concurrent provisions from one address with a limit of 5: exactly 5 are let through, the others' codes are untouched", async (t) => {
+  const { app, services, logs } = await build(t)
+  await setPolicy(services.db, 'provision-attempts-per-user', '0')
+  await setPolicy(services.db, 'provision-attempts-per-address', '5')
+  const users = Array.from({ length: 20 }, (_, n) => `user${n}`)
+  for (const name of users) {
+    await seedUser(services, { name })
+    await seedCode(services, name, 'K7QF2M9XWD')
+  }
+  // each presents its own right code: only the limit can refuse it
+  const replies = await Promise.all(
+    users.map((name) => post(app, sasRequest(`<Action>provision</Action><Username>${name}</Username><ProvisionCode>K7QF2M9XWD</ProvisionCode>`), '/proxy/AgentXML', { remoteAddress: '198.51.100.7' })),
+  )
+  t.equal(replies.filter((reply) => element(reply.body, 'Result') === 'PASS').length, 5, 'five PASS')
+  t.equal(logs.filter((r) => r.reason === 'too many attempts from this address').length, 15, 'fifteen refused by the address limit')
+  let left = 0
+  for (const name of users) if (await findProvisionCode(services.db, (await requireUser(services, name)).id)) left++
+  t.equal(left, 15, 'the refused attempts left their codes as they were')
+})
+
 t.test('two concurrent SecurityStrings downloads leave exactly one batch', async (t) => {
   const { app, services } = await build(t)
   await seedUser(services, { name: 'alice' })

@@ -25,7 +25,12 @@ export interface Settings {
  */
 export interface Store {
   readonly engine: Engine
-  /** `limits` are counted (one hit each) before the read, under the user's lock; `view.hits` says how many. */
+  /**
+   * `limits` are counted (one hit each, an atomic upsert) before the read; `view.hits` says how
+   * many. On PostgreSQL the counts are committed at once, before the unit takes the user's lock:
+   * an attempt counts even if its unit then fails, and a counter that every request from one
+   * address shares is not held for the length of a unit.
+   */
   provision<T>(nameKey: string, limits: readonly Limit[], decide: (view: ProvisionView, writes: ProvisionWrites) => T): Promise<T>
   download<T>(idHash: Buffer, decide: (view: DownloadView, writes: DownloadWrites) => T): Promise<T>
   login<T>(nameKey: string, decide: (view: LoginView, writes: LoginWrites) => T): Promise<T>

@@ -11,21 +11,30 @@ type Rows = readonly pg.QueryResult[]
  * unit, in two round trips. The first is `BEGIN`, the lock on the user's row (always first, and
  * the only row lock a unit takes, so units cannot deadlock), then the reads, each a statement
  * of its own so that it sees what was committed before the lock was granted; the second is the
- * unit's writes and `COMMIT`. A node that stops between the two holds the row until the
- * server's idle-in-transaction timeout ends its session (open.ts).
+ * unit's writes and `COMMIT`. A provision's attempt counts go before, in a transaction of their
+ * own at the start of the first round trip. A node that stops between the two holds the row
+ * until the server's idle-in-transaction timeout ends its session (open.ts).
  */
 export function postgresStore(pool: pg.Pool, options: { close: () => Promise<void>; onError: (err: unknown) => void }): Store {
   const settings: SettingsSource = settingsSource(pool, options.onError)
 
-  async function unit<T>(reads: string, decide: (results: Rows, settings: Settings, writes: string[]) => T): Promise<T> {
+  /**
+   * `counted` statements run first, in a transaction of their own committed in the same round
+   * trip: a counter every request shares (one address's provision attempts) is then locked for
+   * its own upsert only, not for the whole unit, and requests do not queue behind each other.
+   */
+  async function unit<T>(reads: string, decide: (results: Rows, settings: Settings, writes: string[]) => T, counted: readonly string[] = []): Promise<T> {
     const client = await pool.connect()
     let healthy = true
     try {
-      const results = (await client.query(`BEGIN; ${reads}; SELECT version FROM settings_version`)) as unknown as Rows
+      const first = counted.length > 0 ? `BEGIN; ${counted.join(';\n')}; COMMIT; ` : ''
+      const results = (await client.query(`${first}BEGIN; ${reads}; SELECT version FROM settings_version`)) as unknown as Rows
       const version = Number(results.at(-1)?.rows[0]?.version ?? 0)
       const current = await settings.at(version, client)
       const writes: string[] = []
-      const value = decide(results.slice(1, -1), current, writes)
+      // the counts first, then the unit's reads (its BEGIN and the version left out)
+      const hits = counted.length > 0 ? results.slice(1, 1 + counted.length) : []
+      const value = decide([...hits, ...results.slice(hits.length > 0 ? counted.length + 3 : 1, -1)], current, writes)
       writes.push('COMMIT')
       await client.query(writes.join(';\n'))
       return value
@@ -48,16 +57,15 @@ export function postgresStore(pool: pg.Pool, options: { close: () => Promise<voi
 
     provision: (nameKey, limits, decide) =>
       unit(
-        // the user's row first, then the counters: the one lock order of every unit
+        // the user's row, the one row lock of the unit (the counts are committed before it)
         [
           lockUser(nameKey),
-          ...limits.map(hit),
           sql`SELECT users.id, users.name, users.mobile, provision_codes.code_hash, provision_codes.expires_at
             FROM users LEFT JOIN provision_codes ON provision_codes.user_id = users.id WHERE users.name_key = ${nameKey}`,
         ].join(';\n'),
-        ([, ...results], current, writes) => {
+        (results, current, writes) => {
           const hits = results.slice(0, limits.length).map((result) => Number(result.rows[0]?.hits ?? 0))
-          const read = results[limits.length]
+          const read = results[limits.length + 1]
           const row = read?.rows[0] as { id: number; name: string; mobile: number; code_hash: Buffer | null; expires_at: number | null } | undefined
           const user = row && { id: row.id, name: row.name, mobile: row.mobile }
           const pending = row?.code_hash ? { code_hash: row.code_hash, expires_at: row.expires_at ?? 0 } : undefined
@@ -73,6 +81,7 @@ export function postgresStore(pool: pg.Pool, options: { close: () => Promise<voi
             },
           )
         },
+        limits.map(hit),
       ),
 
     download: (idHash, decide) =>
