@@ -35,6 +35,9 @@ export interface DirectorySession {
 
 const defaultTimeout = 10_000
 
+/** Entries a page of a search: each page is parsed in one go, so a small one keeps requests flowing during a sync. */
+export const entriesPerPage = 100
+
 const tlsOptions = (target: DirectoryTarget) => ({ ...(target.caPem ? { ca: target.caPem } : {}), minVersion: 'TLSv1.2' as const })
 
 function client(target: DirectoryTarget): Client {
@@ -88,7 +91,7 @@ export async function openDirectory(target: DirectoryTarget, dn: string, passwor
     throw wrap(target, err)
   }
   return {
-    async *entries(base, filter, attributes, pageSize = 100) {
+    async *entries(base, filter, attributes, pageSize = entriesPerPage) {
       try {
         const pages = ldap.searchPaginated(base, { scope: 'sub', filter, attributes: [...attributes], paged: { pageSize } })
         for await (const page of pages) yield page.searchEntries.map(entryOf)

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
 import { loadConfig } from '../../src/config.js'
+import { entriesPerPage } from '../../src/directory/ldap.js'
 import { addAgent } from '../../src/domain/agents.js'
 import { syncRepository } from '../../src/domain/directory-sync.js'
 import { deriveOtc } from '../../src/domain/otc.js'
@@ -139,7 +140,7 @@ try {
 
   const firstMs = finished.time - started.time
   const lines = [
-    `directory: ${size} entries (slapd, paged 200 a page, size limit 1000)`,
+    `directory: ${size} entries (slapd, paged ${entriesPerPage} a page, size limit 1000)`,
     `first sync (in the server, logins running): ${(firstMs / 1000).toFixed(1)} s   target < 30 s   ${finished.msg.replace(/^.*finished: /, '')}`,
     `login without a sync: p50 ${baseline.latency.p50} ms, p99 ${baseline.latency.p99} ms`,
     `login during the sync: ${result.requests.total} requests, ${result.non2xx + result.errors} errors, ${result.mismatches ?? 0} not PASS, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms   target p99 < 20 ms`,
