@@ -72,7 +72,7 @@ function changesFor(user: SyncedUserRow, person: DirectoryPerson): DirectoryUser
 
 /** Every `turn` items the plan lets the event loop run (a plan of 100 000 entries takes a while). */
 const turn = 1000
-type Pause = () => Promise<void>
+export type Pause = () => Promise<void>
 
 /** Entries whose name is taken twice in the directory are reported, and none of them is used. */
 async function uniquePeople(people: readonly DirectoryPerson[], conflicts: Conflict[], pause: Pause): Promise<Map<string, DirectoryPerson>> {

@@ -2,7 +2,7 @@ import type { Repository } from '../db/schema/index.js'
 import { type DirectoryEntry, type DirectorySession, type DirectoryTarget, openDirectory } from '../directory/ldap.js'
 import { accountDisabled, presets } from '../directory/presets.js'
 import { directoryUserName } from './directory-names.js'
-import type { Conflict, DirectoryPerson } from './directory-plan.js'
+import type { Conflict, DirectoryPerson, Pause } from './directory-plan.js'
 
 export interface DirectoryRead {
   readonly people: DirectoryPerson[]
@@ -21,21 +21,19 @@ export const targetOf = (repository: Repository): DirectoryTarget => ({
 /** DNs as one directory may spell them differently: case and spaces around `,` and `=` do not matter. */
 export const normaliseDn = (dn: string) => (/\s/.test(dn) ? dn.replace(/\s*([,=+])\s*/g, '$1').trim() : dn).toLowerCase()
 
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
-
 const first = (entry: DirectoryEntry, attribute: string) => entry.attributes.get(attribute.toLowerCase())?.[0]?.trim() || undefined
 const email = (value: string | undefined) => (value && /^[^\s@]+@[^\s@]+$/.test(value) ? value : null)
 const phone = (value: string | undefined) => (value && /^\+?[0-9 ()-]{3,32}$/.test(value) ? value : null)
 
 /** Members of the groups, as normalised DNs and as names (posixGroup's memberUid holds names). */
-async function membersOf(session: DirectorySession, groups: readonly string[]): Promise<Set<string>> {
+async function membersOf(session: DirectorySession, groups: readonly string[], pause: Pause): Promise<Set<string>> {
   const members = new Set<string>()
   for (const group of groups) {
     let n = 0
     for (const member of await session.members(group)) {
       members.add(normaliseDn(member))
       // a group of many thousand members: requests waiting meanwhile are served now and then
-      if (++n % 1000 === 0) await nextTurn()
+      if (++n % 1000 === 0) await pause()
     }
   }
   return members
@@ -44,15 +42,16 @@ async function membersOf(session: DirectorySession, groups: readonly string[]): 
 /**
  * Read every entry of the repository (paged), keep the members of its groups, and say for each
  * whether it is in the mobile group and disabled. Throws DirectoryUnavailable; nothing is
- * written here, so a directory that cannot be read changes nothing.
+ * written here, so a directory that cannot be read changes nothing. `pause` is awaited after each
+ * page and now and then in a large group, so that a caller can give the event loop a turn.
  */
-export async function readDirectory(repository: Repository, bindPassword: string): Promise<DirectoryRead> {
+export async function readDirectory(repository: Repository, bindPassword: string, pause: Pause): Promise<DirectoryRead> {
   const preset = presets[repository.preset]
   const groups = JSON.parse(repository.groups) as string[]
   const session = await openDirectory(targetOf(repository), repository.bind_dn, bindPassword)
   try {
-    const allowed = groups.length > 0 ? await membersOf(session, groups) : undefined
-    const mobile = repository.mobile_group ? await membersOf(session, [repository.mobile_group]) : undefined
+    const allowed = groups.length > 0 ? await membersOf(session, groups, pause) : undefined
+    const mobile = repository.mobile_group ? await membersOf(session, [repository.mobile_group], pause) : undefined
     const attributes = [repository.username_attr, repository.email_attr, repository.phone_attr, ...(preset.disabledAttr ? [preset.disabledAttr] : [])]
     const people: DirectoryPerson[] = []
     const skipped: Conflict[] = []
@@ -80,7 +79,7 @@ export async function readDirectory(repository: Repository, bindPassword: string
       }
       // pages the client has already received would follow each other in one turn of the event
       // loop: requests waiting meanwhile are served between two
-      await nextTurn()
+      await pause()
     }
     return { people, entries, skipped }
   } finally {

@@ -176,7 +176,7 @@ export async function syncRepository(services: Services, name: string, options: 
 
 async function run(services: Services, repository: Repository, options: SyncOptions): Promise<SyncReport> {
   const dryRun = options.dryRun === true
-  const read = await readDirectory(repository, openBindPassword(services, repository))
+  const read = await readDirectory(repository, openBindPassword(services, repository), yieldTurn)
   const users = await readUsers(services)
   const plan = await planSync({ repositoryId: repository.id, people: read.people, users, now: services.now(), graceMs: repository.grace_days * day }, yieldTurn)
   const conflicts = [...read.skipped, ...plan.conflicts]

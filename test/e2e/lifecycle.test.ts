@@ -1,6 +1,6 @@
 // Starting and stopping the real server: the README's `npm start`, `--port 0`, SIGTERM/SIGINT.
 import { existsSync } from 'node:fs'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { testEngine } from '../helpers/database.js'
 import { mustRun } from './helpers/cli.js'
 import { postXml } from './helpers/http.js'
@@ -57,15 +57,12 @@ t.test("Ctrl-C's second signal (npm forwards the terminal's) does not cut the cl
   const db = await databaseIn(t, await tempDir(t))
   const server = await startServer(t, { db })
   // a request in flight keeps the stop going until it is answered
-  const body = pingXml()
-  const conn = await connect(t, server.url)
-  await conn.write(postHead('/pinsafe/AgentXML', { 'Content-Length': body.length, Expect: '100-continue' }) + body.slice(0, 20))
-  await conn.waitFor(/^HTTP\/1\.1 100 Continue\r\n\r\n/)
+  const { conn, rest } = await pingInFlight(t, server.url)
   process.kill(server.pid, 'SIGINT')
   await new Promise((resolve) => setTimeout(resolve, 200))
   process.kill(server.pid, 'SIGINT') // the echo, while the server is stopping
   await new Promise((resolve) => setTimeout(resolve, 200))
-  await conn.write(body.slice(20))
+  await conn.write(rest)
   await conn.closed
   t.match(conn.received(), /<Result>PASS<\/Result>/, 'the request in flight is still answered')
   t.same(await server.exited, { code: 0, signal: null }, 'exit status 0, not killed by the second signal')
@@ -76,14 +73,12 @@ t.test("Ctrl-C's second signal (npm forwards the terminal's) does not cut the cl
 t.test('a request in flight at SIGTERM is answered, and so is one pipelined behind it, in XML', async (t) => {
   const db = await databaseIn(t, await tempDir(t))
   const server = await startServer(t, { db })
-  const body = pingXml()
-  const conn = await connect(t, server.url)
-  await conn.write(postHead('/pinsafe/AgentXML', { 'Content-Length': body.length, Expect: '100-continue' }) + body.slice(0, 20))
+  const { conn, continued, rest, body } = await pingInFlight(t, server.url)
   // "100 Continue" says the server has the request; only then ask it to stop
-  t.match(await conn.waitFor(/^HTTP\/1\.1 100 Continue\r\n\r\n/), /^HTTP\/1\.1 100 /, 'the request is in flight')
+  t.match(continued, /^HTTP\/1\.1 100 /, 'the request is in flight')
   process.kill(server.pid, 'SIGTERM')
   await new Promise((resolve) => setTimeout(resolve, 300))
-  await conn.write(body.slice(20) + postHead('/pinsafe/AgentXML', { 'Content-Length': body.length }) + body)
+  await conn.write(rest + postHead('/pinsafe/AgentXML', { 'Content-Length': body.length }) + body)
   await conn.closed
   const replies = conn.received().split(/(?=HTTP\/1\.1 )/).filter((reply) => !reply.startsWith('HTTP/1.1 100 '))
   t.match(replies[0], /^HTTP\/1\.1 200 OK\r\n[\s\S]*<Result>PASS<\/Result>/, 'the request in flight completes')
@@ -97,13 +92,10 @@ t.test('a request in flight at SIGTERM is answered, and so is one pipelined behi
 t.test('a keep-alive connection busy at SIGTERM is closed once answered: the stop does not wait out the keep-alive timeout', async (t) => {
   const db = await databaseIn(t, await tempDir(t))
   const server = await startServer(t, { db })
-  const body = pingXml()
-  const conn = await connect(t, server.url)
-  await conn.write(postHead('/pinsafe/AgentXML', { 'Content-Length': body.length, Expect: '100-continue' }) + body.slice(0, 20))
-  await conn.waitFor(/^HTTP\/1\.1 100 Continue\r\n\r\n/)
+  const { conn, rest } = await pingInFlight(t, server.url)
   process.kill(server.pid, 'SIGTERM')
   await new Promise((resolve) => setTimeout(resolve, 200))
-  await conn.write(body.slice(20))
+  await conn.write(rest)
   await conn.waitFor(/<\/SASResponse>/)
   t.match(conn.received(), /HTTP\/1\.1 200 OK\r\n(?![\s\S]*connection: close)/i, 'answered on a connection kept alive')
   // the keep-alive timeout is 72 s: well within it, the server closes the idle connection and exits
@@ -111,5 +103,17 @@ t.test('a keep-alive connection busy at SIGTERM is closed once answered: the sto
   t.equal(await Promise.race([conn.closed.then(() => 'closed'), within(15_000)]), 'closed', 'the server closed the connection')
   t.same(await server.exited, { code: 0, signal: null }, 'and exited 0')
 })
+
+/**
+ * A ping in flight: its head and first bytes sent, and the server's "100 Continue" received
+ * (`continued`); `rest` is what completes it.
+ */
+async function pingInFlight(t: Test, url: string) {
+  const body = pingXml()
+  const conn = await connect(t, url)
+  await conn.write(postHead('/pinsafe/AgentXML', { 'Content-Length': body.length, Expect: '100-continue' }) + body.slice(0, 20))
+  const continued = await conn.waitFor(/^HTTP\/1\.1 100 Continue\r\n\r\n/)
+  return { conn, continued, rest: body.slice(20), body }
+}
 
 const element200 = (reply: { status: number; body: string }) => (reply.status === 200 ? outcome(reply.body).result : `HTTP ${reply.status}`)

@@ -32,9 +32,9 @@ export function postgresStore(pool: pg.Pool, options: { close: () => Promise<voi
       const version = Number(results.at(-1)?.rows[0]?.version ?? 0)
       const current = await settings.at(version, client)
       const writes: string[] = []
-      // the counts first, then the unit's reads (its BEGIN and the version left out)
-      const hits = counted.length > 0 ? results.slice(1, 1 + counted.length) : []
-      const value = decide([...hits, ...results.slice(hits.length > 0 ? counted.length + 3 : 1, -1)], current, writes)
+      // the counts, then the unit's reads: the BEGINs, the counts' COMMIT and the version left out
+      const reading = counted.length > 0 ? counted.length + 3 : 1
+      const value = decide([...results.slice(1, 1 + counted.length), ...results.slice(reading, -1)], current, writes)
       writes.push('COMMIT')
       await client.query(writes.join(';\n'))
       return value
