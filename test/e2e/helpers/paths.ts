@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -39,12 +39,18 @@ export async function databaseIn(t: Tap, dir: string, options: { init?: boolean 
     settings.set(target, { AGENTXML_KEY_FILE: keyFile, AGENTXML_OUTBOX: join(dir, 'outbox.jsonl') })
     t.teardown(() => dropDatabaseTarget(target))
   }
-  // as an administrator sets up before the first start (only serve and init make a database)
-  if (options.init ?? true) {
-    const init = spawnSync(process.execPath, [cliEntry, 'init', '--db', target], { env: childEnv(settings.get(target)), encoding: 'utf8' })
-    if (init.status !== 0) throw new Error(`agentxml init failed: ${init.stderr}`)
-  }
+  // as an administrator sets up before the first start (only serve and init make a database);
+  // not spawnSync: that would stop this process's clock for the other tests running beside it
+  if (options.init ?? true) await initDatabase(target)
   return target
+}
+
+function initDatabase(target: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [cliEntry, 'init', '--db', target], { env: childEnv(settings.get(target)), encoding: 'utf8' }, (error, _stdout, stderr) =>
+      error ? reject(new Error(`agentxml init failed: ${stderr || error.message}`)) : resolve(),
+    )
+  })
 }
 
 /** What a process using `db` needs in its environment besides `--db` (nothing for SQLite). */
