@@ -1,11 +1,10 @@
-import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { dropDatabaseTarget, freshDatabaseTarget, testEngine } from '../../helpers/database.js'
-import { childEnv } from './env.js'
+import { mustRun } from './cli.js'
 
 /** The checkout: commands run here, as a user's `npx agentxml` would. */
 export const projectRoot = fileURLToPath(new URL('../../../', import.meta.url))
@@ -41,16 +40,8 @@ export async function databaseIn(t: Tap, dir: string, options: { init?: boolean 
   }
   // as an administrator sets up before the first start (only serve and init make a database);
   // not spawnSync: that would stop this process's clock for the other tests running beside it
-  if (options.init ?? true) await initDatabase(target)
+  if (options.init ?? true) await mustRun(['init'], { db: target, via: 'node' })
   return target
-}
-
-function initDatabase(target: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, [cliEntry, 'init', '--db', target], { env: childEnv(settings.get(target)), encoding: 'utf8' }, (error, _stdout, stderr) =>
-      error ? reject(new Error(`agentxml init failed: ${stderr || error.message}`)) : resolve(),
-    )
-  })
 }
 
 /** What a process using `db` needs in its environment besides `--db` (nothing for SQLite). */
