@@ -2,6 +2,7 @@ import { type DestinationStream, type Logger, pino } from 'pino'
 import type { LogFormat } from '../config.js'
 import type { AuditRelay } from './audit.js'
 import { oneJsonLine } from './one-line.js'
+import { perTurn } from './per-turn.js'
 import { pinsafeStream } from './pinsafe.js'
 
 /** Field names that must never reach a log line; censored if a call site ever passes one. */
@@ -11,7 +12,7 @@ const nested = ['*.secret', '*.provisionCode', '*.pin', '*.otc', '*.password', '
 export interface LoggerOptions {
   readonly format: LogFormat
   readonly level: string
-  /** Where lines go; standard output when not given. */
+  /** Where lines go, as each is logged; standard output, once per event-loop turn (per-turn.ts), when not given. */
   readonly destination?: DestinationStream
   /** The server's own address, for the PINsafe line format. */
   readonly serverAddress?: string
@@ -21,7 +22,7 @@ export interface LoggerOptions {
 
 /** pino, one JSON object a line with the legacy text in `msg`, or PINsafe syslog lines (docs/protocol.md §8.1). */
 export function createLogger(options: LoggerOptions): Logger {
-  const destination = options.destination ?? pino.destination({ dest: 1, sync: true })
+  const destination = options.destination ?? perTurn(pino.destination({ dest: 1, sync: true }))
   const formatted = options.format === 'pinsafe' ? pinsafeStream(destination, options.serverAddress ?? '127.0.0.1') : jsonStream(destination)
   const stream = options.audit ? auditTee(formatted, options.audit) : formatted
   return pino(

@@ -18,7 +18,9 @@ export const rounds = Number(process.env.BENCH_ROUNDS ?? 2)
 export async function start(dir, name, args, pattern, env = {}) {
   const logFile = join(dir, `${name}.log`)
   const out = openSync(logFile, 'w')
-  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', out, 'inherit'] })
+  // BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the servers (not allowed in NODE_OPTIONS)
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)
+  const child = spawn(process.execPath, [...nodeArgs, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', out, 'inherit'] })
   closeSync(out)
   // never leave a server behind, whatever happens to this process
   process.on('exit', () => child.kill('SIGKILL'))
