@@ -33,6 +33,14 @@ t.test('a lazy child writes the line a real child would, secrets redacted', asyn
     t.same(lazy.lines.map(strip), real.lines.map(strip), what)
     t.notMatch(lazy.lines.join(''), /123456/, `${what}: no secret in the line`)
   }
+  const root = capture()
+  let made = 0
+  const makeChild = root.log.child.bind(root.log)
+  root.log.child = ((...args: Parameters<typeof makeChild>) => (made++, makeChild(...args))) as typeof root.log.child
+  const outer = lazyChild(root.log, () => bindings)
+  lazyChild(outer, () => ({ agent: 'vpn' })).info({ user: 'alice', event: 'loginOk' }, 'Login successful for user: alice.')
+  t.equal(made, 0, 'a lazy child of a lazy child, as a request of an agent logs, makes no pino child')
+  t.match(root.lines[0], /^\{"level":30,"time":\d+,"reqId":"req-7","ip":"10.0.0.9","agent":"vpn","user":"alice","event":"loginOk","msg"/, 'and writes both sets of fields in order')
   const quiet = capture()
   let asked = 0
   lazyChild(quiet.log, () => (asked++, bindings)).debug({ user: 'alice' }, 'below the level')

@@ -10,7 +10,8 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
  * log one line or none, and making a pino child for every request is a measurable part of a
  * small request's cost: a line logged with a message or a plain object goes to the parent with
  * the bindings in front of its own fields, which is the line the child would have written. Any
- * other use (an Error as the first argument, `bindings()`, a property) makes the child, once.
+ * other use (an Error as the first argument, `bindings()`, a property) makes the child, once. A
+ * lazy child of a lazy child asks the first, which asks its parent: none is made.
  */
 export function lazyChild(parent: Logger, bindings: () => Record<string, unknown>): Logger {
   let child: Logger | undefined
@@ -18,6 +19,7 @@ export function lazyChild(parent: Logger, bindings: () => Record<string, unknown
   return new Proxy({} as Logger, {
     get(_target, property) {
       if (!child && levels.has(property)) return lineThroughParent(parent, property as Level, bindings, real)
+      if (property === 'isLevelEnabled' && !child) return (level: string) => parent.isLevelEnabled(level)
       // a child of a child not yet made is one child with both sets of fields: made once, if at all
       if (property === 'child' && !child) return (more: Record<string, unknown>) => lazyChild(parent, () => ({ ...bindings(), ...more }))
       const value: unknown = Reflect.get(real(), property)
