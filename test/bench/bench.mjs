@@ -4,7 +4,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { connections, duration, failures, mean, measured, rate, rounds, run, slices as split, start, stop } from './harness.mjs'
+import { connections, duration, failures, mean, measured, rate, rounds, run, start, stop, warmupAndSlices } from './harness.mjs'
 import { postgresRun } from './postgres.mjs'
 import { scaleRun, scaleUsers } from './scale.mjs'
 import { seed } from './seed.mjs'
@@ -37,10 +37,11 @@ try {
     // Single-use bodies (provision codes, one-time codes) are split between the runs so that each
     // is sent once to agentxml and once to the floor; the bare server, which checks nothing, gets
     // the same bodies for the full time.
-    const slices = unique ? split(bodies, rounds) : Array(rounds).fill(bodies)
-    await run(bare.url, path, slices[0], { amount: 2000 })
-    if (!unique) await run(ours.url, path, bodies, { amount: 2000 })
-    if (!unique && floored) await run(floor.url, path, bodies, { amount: 2000 })
+    const { warmup, amount, slices } = warmupAndSlices(bodies, unique, rounds)
+    const warm = { amount }
+    await run(bare.url, path, warmup, warm)
+    await run(ours.url, path, warmup, warm)
+    if (floored) await run(floor.url, path, warmup, warm)
     const reference = []
     const mine = []
     const least = []

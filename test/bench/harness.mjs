@@ -70,6 +70,18 @@ export const failures = (results) => results.reduce((sum, r) => sum + r.non2xx +
 export const slices = (bodies, parts) =>
   Array.from({ length: parts }, (_, i) => bodies.slice(Math.floor((i * bodies.length) / parts), Math.floor(((i + 1) * bodies.length) / parts)))
 
+/**
+ * The warm-up bodies and the measured runs' slices of a workload. A single-use workload keeps
+ * its first bodies (2 000, or a fifth of a small one) for the warm-up, each sent once; without
+ * it the first measured run would also pay for compiling the server's code, a one-off of a new
+ * process that no running server pays. Others warm up with `amount` requests of their own bodies.
+ */
+export function warmupAndSlices(bodies, unique, parts, amount = 2000) {
+  if (!unique) return { warmup: bodies, amount, slices: Array(parts).fill(bodies) }
+  const warm = Math.min(amount, Math.floor(bodies.length / 5))
+  return { warmup: bodies.slice(0, warm), amount: warm, slices: slices(bodies.slice(warm), parts) }
+}
+
 const ticksPerSecond = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100
 
 /** CPU seconds (user and system) the process has used so far, from its own accounting in /proc. */

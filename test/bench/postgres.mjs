@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import pg from 'pg'
 import { findPgBin, startCluster } from '../helpers/pg-cluster.mjs'
-import { connections, failures, mean, rate, rounds, run, slices, start, stop } from './harness.mjs'
+import { connections, failures, mean, rate, rounds, run, slices, start, stop, warmupAndSlices } from './harness.mjs'
 import { seed } from './seed.mjs'
 
 const targets = { provision: undefined, SecurityStrings: 1000, login: 1000 }
@@ -37,9 +37,12 @@ export async function postgresRun(dir) {
     const rows = []
     for (const action of ['provision', 'SecurityStrings', 'login']) {
       const { path, bodies, unique } = workload[action]
-      if (!unique) await Promise.all(nodes.map((node) => run(node.url, path, bodies, { amount: 1000, connections: connections / 2 })))
+      const { warmup, amount, slices: runsOf } = warmupAndSlices(bodies, unique, rounds)
+      // single-use warm-up bodies split between the nodes, as the measured ones are
+      const warmHalves = unique ? slices(warmup, 2) : [warmup, warmup]
+      await Promise.all(nodes.map((node, n) => run(node.url, path, warmHalves[n], { amount: unique ? warmHalves[n].length : amount / 2, connections: connections / 2 })))
       const runs = []
-      for (const slice of unique ? slices(bodies, rounds) : Array(rounds).fill(bodies)) {
+      for (const slice of runsOf) {
         // half the connections to each node at once; single-use bodies split between them
         const halves = unique ? slices(slice, 2) : [slice, slice]
         const both = await Promise.all(nodes.map((node, n) => run(node.url, path, halves[n], unique ? { amount: halves[n].length, connections: connections / 2 } : { connections: connections / 2 })))

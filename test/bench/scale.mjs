@@ -16,7 +16,7 @@ import { sealPin } from '../../dist/domain/users.js'
 import { createLogger } from '../../dist/logging/logger.js'
 import { openServices } from '../../dist/runtime.js'
 import { randomHex } from '../../dist/secrets.js'
-import { failures, measured, mean, rate, run, start, stop } from './harness.mjs'
+import { failures, measured, mean, rate, run, start, stop, warmupAndSlices } from './harness.mjs'
 
 const secret = 'bench-agent-secret'
 const pin = '2468'
@@ -127,11 +127,10 @@ export async function scaleRun(dir, users, small, { rounds }) {
   // login first: a download would replace the batches the codes come from
   for (const action of ['login', 'SecurityStrings']) {
     const { path, bodies, unique } = workload[action]
-    if (!unique) await run(server.url, path, bodies, { amount: 2000 })
+    const { warmup, amount, slices } = warmupAndSlices(bodies, unique, rounds)
+    await run(server.url, path, warmup, { amount })
     const runs = []
-    const share = Math.floor(bodies.length / rounds)
-    for (let round = 0; round < rounds; round++) {
-      const slice = unique ? bodies.slice(round * share, (round + 1) * share) : bodies
+    for (const slice of slices) {
       runs.push(await measured(server, path, slice, unique ? { amount: slice.length } : {}))
     }
     const rps = mean(runs, rate)

@@ -11,9 +11,9 @@ import { addUser } from '../../dist/domain/users.js'
 import { createLogger } from '../../dist/logging/logger.js'
 import { openServices } from '../../dist/runtime.js'
 
-const defaultProvisions = Number(process.env.BENCH_PROVISIONS ?? 20000)
+const defaultProvisions = Number(process.env.BENCH_PROVISIONS ?? 50000)
 const devices = 200
-const loginUsers = Number(process.env.BENCH_LOGIN_USERS ?? 200)
+const loginUsers = Number(process.env.BENCH_LOGIN_USERS ?? 500)
 const secret = 'bench-agent-secret'
 const pin = '2468'
 
