@@ -2,8 +2,11 @@ import type { Level, Logger } from 'pino'
 
 const levels = new Set<string | symbol>(['trace', 'debug', 'info', 'warn', 'error', 'fatal'] satisfies Level[])
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && [Object.prototype, null].includes(Object.getPrototypeOf(value))
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false
+  const prototype: unknown = Object.getPrototypeOf(value)
+  return prototype === Object.prototype || prototype === null
+}
 
 /**
  * A child logger that is only made when it is needed. Most requests (a ping, a successful login)

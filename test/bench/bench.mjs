@@ -38,10 +38,9 @@ try {
     // is sent once to agentxml and once to the floor; the bare server, which checks nothing, gets
     // the same bodies for the full time.
     const { warmup, amount, slices } = warmupAndSlices(bodies, unique, rounds)
-    const warm = { amount }
-    await run(bare.url, path, warmup, warm)
-    await run(ours.url, path, warmup, warm)
-    if (floored) await run(floor.url, path, warmup, warm)
+    await run(bare.url, path, warmup, { amount })
+    await run(ours.url, path, warmup, { amount })
+    if (floored) await run(floor.url, path, warmup, { amount })
     const reference = []
     const mine = []
     const least = []

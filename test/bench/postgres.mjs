@@ -38,13 +38,13 @@ export async function postgresRun(dir) {
     for (const action of ['provision', 'SecurityStrings', 'login']) {
       const { path, bodies, unique } = workload[action]
       const { warmup, amount, slices: runsOf } = warmupAndSlices(bodies, unique, rounds)
-      // single-use warm-up bodies split between the nodes, as the measured ones are
-      const warmHalves = unique ? slices(warmup, 2) : [warmup, warmup]
+      // half the connections to each node at once; single-use bodies split between them
+      const perNode = (some) => (unique ? slices(some, 2) : [some, some])
+      const warmHalves = perNode(warmup)
       await Promise.all(nodes.map((node, n) => run(node.url, path, warmHalves[n], { amount: unique ? warmHalves[n].length : amount / 2, connections: connections / 2 })))
       const runs = []
       for (const slice of runsOf) {
-        // half the connections to each node at once; single-use bodies split between them
-        const halves = unique ? slices(slice, 2) : [slice, slice]
+        const halves = perNode(slice)
         const both = await Promise.all(nodes.map((node, n) => run(node.url, path, halves[n], unique ? { amount: halves[n].length, connections: connections / 2 } : { connections: connections / 2 })))
         runs.push(both)
       }
