@@ -1,13 +1,10 @@
-import { type DestinationStream, type Logger, pino } from 'pino'
+import { type ChildLoggerOptions, type DestinationStream, type Logger, pino } from 'pino'
 import type { LogFormat } from '../config.js'
 import type { AuditRelay } from './audit.js'
 import { oneJsonLine } from './one-line.js'
 import { perTurn } from './per-turn.js'
 import { pinsafeStream } from './pinsafe.js'
-
-/** Field names that must never reach a log line; censored if a call site ever passes one. */
-export const redactedFields = ['secret', 'code', 'provisionCode', 'pin', 'otc', 'password', 'provisionId', 'strings', 'body']
-const nested = ['*.secret', '*.provisionCode', '*.pin', '*.otc', '*.password', '*.provisionId']
+import { redact } from './redact.js'
 
 export interface LoggerOptions {
   readonly format: LogFormat
@@ -25,14 +22,22 @@ export function createLogger(options: LoggerOptions): Logger {
   const destination = options.destination ?? perTurn(pino.destination({ dest: 1, sync: true }))
   const formatted = options.format === 'pinsafe' ? pinsafeStream(destination, options.serverAddress ?? '127.0.0.1') : jsonStream(destination)
   const stream = options.audit ? auditTee(formatted, options.audit) : formatted
-  return pino(
-    {
-      level: options.level,
-      base: undefined,
-      redact: { paths: [...redactedFields, ...nested], censor: '[redacted]' },
-    },
-    stream,
-  )
+  const logger = pino({ level: options.level, base: undefined, formatters: { log: redact } }, stream)
+  return censorChildren(logger)
+}
+
+/**
+ * Secrets censored in a child's fields too (redact.ts): pino passes only the root's own fields
+ * through a formatter, so `child` is wrapped once on the root, which every child inherits.
+ */
+function censorChildren(logger: Logger): Logger {
+  type Child = (this: Logger, bindings: Record<string, unknown>, options?: ChildLoggerOptions) => Logger
+  const child = logger.child as unknown as Child
+  const censored: Child = function (bindings, options) {
+    return child.call(this, redact(bindings), options)
+  }
+  logger.child = censored as unknown as Logger['child']
+  return logger
 }
 
 /** JSON lines that no value can split: JSON.stringify leaves U+2028, U+2029, NEL and bidi controls raw. */
