@@ -1,8 +1,9 @@
+import { isDeepStrictEqual } from 'node:util'
 import fc from 'fast-check'
-import { XMLValidator } from 'fast-xml-parser'
+import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import t from 'tap'
 import { addAgent } from '../src/domain/agents.js'
-import { isPlainDocument, parseAgentRequest } from '../src/wire/parse.js'
+import { isPlainDocument, parseAgentRequest, parseDocument, parserOptions } from '../src/wire/parse.js'
 import { build, element, post, sasRequest } from './helpers/build.js'
 import { agentSecret, seedAgent, seedCode, seedUser } from './helpers/seed.js'
 
@@ -217,4 +218,46 @@ t.test('the fast well-formedness check accepts only what the validator accepts',
   for (const text of ['<a><b>x</c></a>', '<1a></1a>', '<a><b>x</b>', '<a>x</a>', '<a><b>&amp;</b></a>', ' <?xml version="1.0"?><a></a>']) {
     t.notOk(isPlainDocument(text), `and this one does not: ${text}`)
   }
+})
+
+t.test('a plain document is read exactly as the parser reads it', async (t) => {
+  // parseDocument reads the usual shape itself; the parser, with the same options, is the reference
+  const reference = new XMLParser(parserOptions)
+  const outcome = (read: () => { root: string; content: unknown }) => {
+    try {
+      return { ok: read() }
+    } catch {
+      return { refused: true }
+    }
+  }
+  const byParser = (text: string) =>
+    outcome(() => {
+      const document = reference.parse(text) as Record<string, unknown>
+      const [root = ''] = Object.keys(document)
+      return { root, content: document[root] }
+    })
+  const tagName = fc.constantFrom(
+    'SASRequest', 'Version', 'Action', 'OTC', 'Id', 'a', '_x', 'a.b-c', 'A1',
+    // names the parser refuses or renames, in any case
+    '__proto__', 'constructor', 'Constructor', 'prototype', 'toString', 'TOSTRING', 'valueOf', 'hasOwnProperty', '__defineGetter__',
+  )
+  const value = fc.string({ unit: fc.constantFrom('a', 'Z', '1', ' ', '\t', '\n', '\r', '\u00a0', '\ufeff', '\u2028', '"', "'", '=', '/', '?', ';', ']', 'é', '😀'), maxLength: 8 })
+  const space = fc.constantFrom('', ' ', '\n', '\r\n', '\t ')
+  const child = fc.tuple(space, tagName, value).map(([before, name, text]) => `${before}<${name}>${text}</${name}>`)
+  const document = fc
+    .tuple(fc.constantFrom('', '<?xml version="1.0"?>', '<?xml version="1.0" encoding="UTF-8"?>\n'), tagName, fc.array(child, { maxLength: 6 }), space, space)
+    .map(([declaration, root, children, inside, after]) => `${declaration}<${root}>${children.join('')}${inside}</${root}>${after}`)
+  let plain = 0
+  const differing: string[] = []
+  fc.assert(
+    fc.property(document, (text) => {
+      if (isPlainDocument(text)) plain++
+      if (!isDeepStrictEqual(outcome(() => parseDocument(text)), byParser(text))) differing.push(text)
+    }),
+    { numRuns: 5_000 },
+  )
+  t.same(differing.slice(0, 3).map((text) => JSON.stringify(text).replace(/[\u2028\u2029]/g, '?')), [], 'every document read as the parser reads it')
+  t.ok(plain > 4_000, `nearly every one took the shortcut's shape (${plain})`)
+  const login = '<?xml version="1.0" encoding="UTF-8"?>\n<SASRequest><Version>3.6</Version><Action>login</Action><OTC> 802106 </OTC><Id>a</Id><Id>b</Id></SASRequest>'
+  t.same(parseDocument(login), { root: 'SASRequest', content: { Version: '3.6', Action: 'login', OTC: '802106', Id: ['a', 'b'] } }, 'a request as the parser reads it')
 })
