@@ -41,6 +41,14 @@ t.test('a lazy child writes the line a real child would, secrets redacted', asyn
   lazyChild(outer, () => ({ agent: 'vpn' })).info({ user: 'alice', event: 'loginOk' }, 'Login successful for user: alice.')
   t.equal(made, 0, 'a lazy child of a lazy child, as a request of an agent logs, makes no pino child')
   t.match(root.lines[0], /^\{"level":30,"time":\d+,"reqId":"req-7","ip":"10.0.0.9","agent":"vpn","user":"alice","event":"loginOk","msg"/, 'and writes both sets of fields in order')
+  const other = capture()
+  const lazy = lazyChild(other.log, () => bindings)
+  t.equal(lazy.level, 'info', 'anything else a logger has is the real child’s: its level')
+  t.same(lazy.bindings(), bindings, 'its bindings')
+  lazy.level = 'warn'
+  lazy.info('now below the level')
+  lazy.warn('still written')
+  t.same(other.lines.map((line) => JSON.parse(line).msg), ['still written'], 'and setting its level sets the child’s')
   const quiet = capture()
   let asked = 0
   lazyChild(quiet.log, () => (asked++, bindings)).debug({ user: 'alice' }, 'below the level')
