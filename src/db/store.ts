@@ -38,6 +38,14 @@ export interface Store {
   tokenIndex(nameKey: string): Promise<{ readonly highest: number | null } | undefined>
   /** Audit rows, committed with whatever else this turn writes (SQLite) or in one statement. */
   insertAudit(entries: readonly NewAuditEntry[]): Promise<void>
+  /**
+   * Delete up to `limit` audit entries older than `time`, oldest first; how many went. Bounded,
+   * so that a purge of months of rows is many short statements that let requests in between,
+   * never one that holds the write lock (SQLite) or bloats one transaction (PostgreSQL) for
+   * long. On SQLite the server's worker thread first reads the pages the statement will change:
+   * the rows of months ago are seldom in memory, and the one connection must not wait for them.
+   */
+  deleteAuditBefore(time: number, limit: number): Promise<number>
   /** The settings, current now: one read of the version, and of the rest when it moved. */
   settings(): Promise<Settings>
   /**

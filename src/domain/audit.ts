@@ -1,4 +1,3 @@
-import { deleteAuditEntriesBefore } from '../db/repositories/audit-log.js'
 import type { AuditOutcome, NewAuditEntry } from '../db/schema/index.js'
 import type { AuditRecord, AuditWriter } from '../logging/audit.js'
 import { oneLine } from '../logging/one-line.js'
@@ -62,7 +61,7 @@ export function auditWriter(services: Pick<Services, 'store' | 'now' | 'node'>):
 }
 
 /**
- * The retention purge's statements (see deleteAuditEntriesBefore): each deletes `rows`, a number
+ * The retention purge's statements (see Store.deleteAuditBefore): each deletes `rows`, a number
  * that follows how long the last one took, so that none holds the one SQLite connection (and the
  * requests waiting for it) for much more than `targetMs`, on a small log in memory as on months
  * of rows on a cold disk.
@@ -89,7 +88,7 @@ export async function purgeAudit(services: Services): Promise<number> {
     const before = services.now() - days * 86_400_000
     for (let rows: number = purgeChunks.first; ; ) {
       const began = performance.now()
-      const chunk = await deleteAuditEntriesBefore(services.db, before, rows)
+      const chunk = await services.store.deleteAuditBefore(before, rows)
       removed += chunk
       if (chunk < rows) break
       const elapsed = performance.now() - began

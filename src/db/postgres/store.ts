@@ -136,6 +136,11 @@ export function postgresStore(pool: pg.Pool, options: { close: () => Promise<voi
       for (let start = 0; start < entries.length; start += 500) await insertAuditRows(pool, entries.slice(start, start + 500))
     },
 
+    async deleteAuditBefore(time, limit) {
+      const result = await pool.query('DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE time < $1 ORDER BY time LIMIT $2)', [time, limit])
+      return result.rowCount ?? 0
+    },
+
     settings: () => settings.now(),
 
     async exclusively(name, work) {

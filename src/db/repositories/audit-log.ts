@@ -57,19 +57,6 @@ export async function countAuditEntries(db: Db, filter: AuditFilter, cap: number
   return Number(row?.count ?? 0)
 }
 
-/**
- * Delete up to `limit` entries older than `time`, oldest first; returns how many went. Bounded,
- * so that a purge of months of rows is many short statements that let requests in between,
- * never one that holds the write lock (SQLite) or bloats one transaction (PostgreSQL) for long.
- */
-export async function deleteAuditEntriesBefore(db: Db, time: number, limit: number): Promise<number> {
-  const result = await db
-    .deleteFrom('audit_log')
-    .where('id', 'in', (eb) => eb.selectFrom('audit_log').select('id').where('time', '<', time).orderBy('time').limit(limit))
-    .executeTakeFirst()
-  return Number(result.numDeletedRows)
-}
-
 function filtered(db: Db, filter: AuditFilter) {
   let query = db.selectFrom('audit_log')
   const { user, event, outcome, source, since, until } = filter

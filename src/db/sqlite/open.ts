@@ -4,7 +4,7 @@ import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
 import { Kysely, Migrator, SqliteDialect } from 'kysely'
 import { DatabaseError } from '../errors.js'
-import { type Checkpointer, checkpoints, startCheckpointer } from './checkpointer.js'
+import { type Background, checkpoints, startBackground } from './background.js'
 import { notADatabase } from './file.js'
 import { assertKey, recordKey } from '../key-check.js'
 import type { OpenOptions, OpenedDatabase } from '../open-options.js'
@@ -44,9 +44,9 @@ export async function openSqlite(file: string, options: OpenOptions): Promise<Op
   const database = withStatementCache(sqlite)
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) })
   const sql = syncDb(database)
-  let checkpointer: Checkpointer | undefined
+  let background: Background | undefined
   const close = async () => {
-    await checkpointer?.stop()
+    await background?.stop()
     await db.destroy()
   }
   try {
@@ -61,9 +61,10 @@ export async function openSqlite(file: string, options: OpenOptions): Promise<Op
   if (!memory) secureFiles(file, options)
   if (!memory && options.backgroundCheckpoints) {
     sqlite.pragma(`wal_autocheckpoint = ${checkpoints.fallbackPages}`)
-    checkpointer = startCheckpointer(file, require.resolve('better-sqlite3'), (err) => options.onError?.(err))
+    background = startBackground(file, require.resolve('better-sqlite3'), (err) => options.onError?.(err))
   }
-  const store = sqliteStore({ sql, inWriteBatch: groupCommit(db as Kysely<unknown>, sqlite, sql), close })
+  const readAhead = background?.readAhead
+  const store = sqliteStore({ sql, inWriteBatch: groupCommit(db as Kysely<unknown>, sqlite, sql), readAhead, close })
   return { db, store }
 }
 

@@ -7,8 +7,14 @@ import type { GroupCommit, SyncDb } from './group-commit.js'
  * commit, reads and writes alike, so no other writer comes in between and no row lock is
  * needed. Settings are checked against their version in the unit's own transaction.
  */
-export function sqliteStore(options: { sql: SyncDb; inWriteBatch: GroupCommit; close: () => Promise<void> }): Store {
-  const { sql, inWriteBatch } = options
+export function sqliteStore(options: {
+  sql: SyncDb
+  inWriteBatch: GroupCommit
+  /** See Background.readAhead; none for the commands, whose purges are small. */
+  readAhead?: (time: number, limit: number) => Promise<void>
+  close: () => Promise<void>
+}): Store {
+  const { sql, inWriteBatch, readAhead } = options
   let cached: Settings | undefined
 
   const settingsNow = (): Settings => {
@@ -104,6 +110,11 @@ export function sqliteStore(options: { sql: SyncDb; inWriteBatch: GroupCommit; c
     },
 
     insertAudit: (entries) => inWriteBatch((sql) => insertAuditRows(sql, entries)),
+
+    async deleteAuditBefore(time, limit) {
+      await readAhead?.(time, limit)
+      return inWriteBatch((sql) => sql.run('DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE time < ? ORDER BY time LIMIT ?)', [time, limit]))
+    },
 
     settings: () => inWriteBatch(() => settingsNow()),
 
