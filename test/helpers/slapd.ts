@@ -117,6 +117,15 @@ async function freePort(): Promise<number> {
   return address.port
 }
 
+class SlapdStartError extends Error {
+  constructor(
+    message: string,
+    readonly exited: boolean,
+  ) {
+    super(message)
+  }
+}
+
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host: '127.0.0.1', port }, () => {
@@ -144,9 +153,9 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
   await makeCertificate(dir)
   writeFileSync(join(dir, 'base.ldif'), `${base}\n${options.bulkLdif ?? ''}`)
   await run('slapadd', ['-q', '-f', confFile, '-l', join(dir, 'base.ldif')], { maxBuffer: 1 << 26 })
-  const [port, tlsPort] = [await freePort(), await freePort()]
-  const url = `ldap://127.0.0.1:${port}`
-  const tlsUrl = `ldaps://127.0.0.1:${tlsPort}`
+  let [port, tlsPort] = [await freePort(), await freePort()]
+  let url = `ldap://127.0.0.1:${port}`
+  let tlsUrl = `ldaps://127.0.0.1:${tlsPort}`
   let child: ChildProcess | undefined
 
   const start = async () => {
@@ -155,7 +164,7 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
     spawned.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()))
     child = spawned
     for (let waited = 0; !(await accepts(port)) || !(await accepts(tlsPort)); waited += 50) {
-      if (spawned.exitCode !== null || waited > 15_000) throw new Error(`slapd did not start: ${output.join('')}`)
+      if (spawned.exitCode !== null || waited > 15_000) throw new SlapdStartError(`slapd did not start: ${output.join('')}`, spawned.exitCode !== null)
       await new Promise((resolve) => setTimeout(resolve, 50))
     }
   }
@@ -180,7 +189,19 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
     return done
   }
 
-  await start()
+  // a port free a moment ago may have been taken since by a test running beside this one, and
+  // slapd then exits at once: the first start tries other ports
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await start()
+      break
+    } catch (err) {
+      if (!(err instanceof SlapdStartError && err.exited) || attempt === 5) throw err
+      ;[port, tlsPort] = [await freePort(), await freePort()]
+      url = `ldap://127.0.0.1:${port}`
+      tlsUrl = `ldaps://127.0.0.1:${tlsPort}`
+    }
+  }
   return {
     url,
     tlsUrl,
