@@ -19,6 +19,9 @@ const { minMs, maxMs, targetPages } = workerData.checkpoints
 const db = new SQLite(workerData.file, { fileMustExist: true })
 db.pragma('busy_timeout = 0')
 db.pragma('synchronous = NORMAL')
+// what a read-ahead reads is for the operating system's cache, not this connection's: a small
+// one keeps the server's resident memory down
+db.pragma('cache_size = -2000')
 const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)')
 let every = minMs
 let timer
