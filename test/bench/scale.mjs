@@ -117,7 +117,8 @@ export async function scaleRun(dir, users, small, { rounds }) {
   const bytes = sizeOf(file)
 
   // BENCH_COLD=1 (as root): the server starts as after a reboot, nothing of the file in memory
-  if (process.env.BENCH_COLD === '1') writeFileSync('/proc/sys/vm/drop_caches', '3\n')
+  const cold = process.env.BENCH_COLD === '1'
+  if (cold) writeFileSync('/proc/sys/vm/drop_caches', '3\n')
   const startedAt = Date.now()
   const server = await start(scaleDir, 'agentxml-scale', ['dist/cli/index.js', 'serve', '--port', '0', '--db', file], /agentxml listening on (http[^"\s]+)/, { AGENTXML_LOG_LEVEL: 'info' })
   const startupMs = Date.now() - startedAt
@@ -153,7 +154,7 @@ export async function scaleRun(dir, users, small, { rounds }) {
   }
   const memory = { now: memoryMb(server.child, 'VmRSS'), peak: memoryMb(server.child, 'VmHWM'), anon: memoryMb(server.child, 'RssAnon'), file: memoryMb(server.child, 'RssFile') }
   await stop(server.child)
-  console.log(`\nScale: ${users} users with devices and batches, ${users * 10} audit rows, ${users / 10} sent messages${process.env.BENCH_COLD === '1' ? '; the server started with nothing of the file in memory (BENCH_COLD=1)' : ''}`)
+  console.log(`\nScale: ${users} users with devices and batches, ${users * 10} audit rows, ${users / 10} sent messages${cold ? '; the server started with nothing of the file in memory (BENCH_COLD=1)' : ''}`)
   console.log(`built in ${buildSeconds.toFixed(0)} s; ${(bytes / 1e9).toFixed(2)} GB, ${Math.round(bytes / users)} bytes a user`)
   console.log(`start-up ${startupMs} ms (target < 2000); resident memory ${memory.now} MB (${memory.anon} MB the process's own, ${memory.file} MB pages of the database file mapped), peak ${memory.peak} MB (target < 250)`)
   console.log(
