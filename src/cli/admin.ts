@@ -16,7 +16,6 @@ ${dbHelp}
 /** `agentxml admin add NAME | list | delete NAME | set-password NAME`: the console's administrators. */
 export const admin: Command = {
   name: 'admin',
-  summary: "the web console's administrators: add, set-password, list, delete",
   usage,
   verbs: ['add', 'list', 'delete', 'set-password'],
   async run(args, io) {

@@ -36,7 +36,6 @@ const optionsOf: Readonly<Record<string, readonly (keyof typeof options)[]>> = {
 
 export const agent: Command = {
   name: 'agent',
-  summary: 'add, change, list and delete agents (the servers that call AgentXML)',
   usage,
   verbs: ['add', 'set', 'list', 'delete'],
   async run(args, io) {

@@ -37,7 +37,6 @@ const keyWhere = (config: Config) => (config.secretKey !== undefined ? 'AGENTXML
 
 export const backup: Command = {
   name: 'backup',
-  summary: 'a consistent copy of the database, while the server runs',
   usage: backupUsage,
   async run(args, io) {
     const { values, positionals } = parse(args, { force: { type: 'boolean' } })
@@ -54,7 +53,6 @@ export const backup: Command = {
 
 export const restore: Command = {
   name: 'restore',
-  summary: 'put a backup in place of the database (server stopped)',
   usage: restoreUsage,
   async run(args, io) {
     const { values, positionals } = parse(args, { force: { type: 'boolean' } })

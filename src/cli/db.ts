@@ -18,7 +18,6 @@ already (agentxml init --db FILE, with that key); a PostgreSQL target is migrate
 /** `agentxml db copy --from DB --to DB`: move a database to another engine (issue #9, item 6). */
 export const db: Command = {
   name: 'db',
-  summary: 'copy a database into another, e.g. from SQLite to PostgreSQL',
   usage,
   verbs: ['copy'],
   async run(args, io) {

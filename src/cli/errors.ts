@@ -1,6 +1,5 @@
 import { ConfigError } from '../config.js'
-import { BackupError } from '../db/sqlite/backup.js'
-import { DatabaseError } from '../db/index.js'
+import { BackupError, DatabaseError } from '../db/errors.js'
 import { DomainError } from '../domain/errors.js'
 import { PolicyError } from '../domain/policy.js'
 import { KeyError } from '../secrets.js'

@@ -1,25 +1,32 @@
 #!/usr/bin/env node
-import { admin } from './admin.js'
-import { agent } from './agent.js'
-import { backup, restore } from './backup.js'
-import { db } from './db.js'
 import { reportError } from './errors.js'
-import { init } from './init.js'
-import { log } from './log.js'
-import { mobile } from './mobile.js'
-import { policy } from './policy.js'
-import { queue } from './queue.js'
-import { repository } from './repository.js'
-import { reprovision } from './reprovision.js'
-import { serve } from './serve.js'
 import type { Command, Io } from './shared.js'
 import { UsageError } from './shared.js'
-import { globalUsage } from './usage.js'
-import { user } from './user.js'
+import { type CommandEntry, globalUsage } from './usage.js'
 import { packageVersion } from './version.js'
 
-const list: readonly Command[] = [serve, init, user, agent, repository, reprovision, policy, queue, log, admin, backup, restore, db, mobile]
-const commands: ReadonlyMap<string, Command> = new Map(list.map((command) => [command.name, command]))
+/**
+ * The commands, each loaded only when it is called: `agentxml --help` reads none of them, and
+ * `agentxml user list` none of the server's, the directory's or the transports' code (a script
+ * that calls the command in a loop pays for what it uses).
+ */
+const list: readonly (CommandEntry & { load(): Promise<Command> })[] = [
+  { name: 'serve', summary: 'run the server (AgentXML, AdminXML, the console, the self-service page)', load: async () => (await import('./serve.js')).serve },
+  { name: 'init', summary: 'make the database (and a SQLite key file) before the first start', load: async () => (await import('./init.js')).init },
+  { name: 'user', summary: 'add, change, list, show, delete, unlock and import users', load: async () => (await import('./user.js')).user },
+  { name: 'agent', summary: 'add, change, list and delete agents (the servers that call AgentXML)', load: async () => (await import('./agent.js')).agent },
+  { name: 'repository', summary: 'user repositories: LDAP / Active Directory users, synchronised', load: async () => (await import('./repository.js')).repository },
+  { name: 'reprovision', summary: 'a new provision code for a user, sent or printed', load: async () => (await import('./reprovision.js')).reprovision },
+  { name: 'policy', summary: 'show and set the policies (code validity, lockout, self-provision ...)', load: async () => (await import('./policy.js')).policy },
+  { name: 'queue', summary: 'the queue of provision messages: list, retry', load: async () => (await import('./queue.js')).queue },
+  { name: 'log', summary: 'read the audit log, filtered, as text or JSON lines', load: async () => (await import('./log.js')).log },
+  { name: 'admin', summary: "the web console's administrators: add, set-password, list, delete", load: async () => (await import('./admin.js')).admin },
+  { name: 'backup', summary: 'a consistent copy of the database, while the server runs', load: async () => (await import('./backup.js')).backup },
+  { name: 'restore', summary: 'put a backup in place of the database (server stopped)', load: async () => (await import('./backup.js')).restore },
+  { name: 'db', summary: 'copy a database into another, e.g. from SQLite to PostgreSQL', load: async () => (await import('./db.js')).db },
+  { name: 'mobile', summary: 'a reference mobile client: provision, download strings, one-time codes', load: async () => (await import('./mobile.js')).mobile },
+]
+const commands = new Map(list.map((entry) => [entry.name, entry]))
 
 /** `--help` or `-h` before any `--`: what follows `--` is a value. */
 const asksForHelp = (args: readonly string[]) => {
@@ -38,13 +45,14 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     return name === undefined ? 2 : 0
   }
   const topic = name === 'help' ? args[0] : name
-  const command = topic === undefined ? undefined : commands.get(topic)
+  const entry = topic === undefined ? undefined : commands.get(topic)
   try {
     if (name === 'help' && topic === undefined) {
       io.stdout.write(globalUsage(list))
       return 0
     }
-    if (!command) throw new UsageError(`unknown command "${topic}"`)
+    if (!entry) throw new UsageError(`unknown command "${topic}"`)
+    const command = await entry.load()
     if (name === 'help' || asksForHelp(args)) {
       io.stdout.write(command.usage)
       return 0
@@ -59,7 +67,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     await command.run(args, io)
     return 0
   } catch (err) {
-    const status = reportError(err, io, command?.name)
+    const status = reportError(err, io, entry?.name)
     if (status === undefined) throw err
     return status
   }

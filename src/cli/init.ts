@@ -11,7 +11,6 @@ ${dbHelp}
 
 export const init: Command = {
   name: 'init',
-  summary: 'make the database (and a SQLite key file) before the first start',
   usage,
   async run(args, io) {
     const { values, positionals } = parse(args, {})

@@ -58,7 +58,6 @@ ${dbHelp}
 /** `agentxml log`: the audit log, newest first. */
 export const log: Command = {
   name: 'log',
-  summary: 'read the audit log, filtered, as text or JSON lines',
   usage,
   run: printLog,
 }

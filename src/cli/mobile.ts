@@ -24,7 +24,6 @@ its state (provision id, security strings) in --state FILE (default ./agentxml-m
  */
 export const mobile: Command = {
   name: 'mobile',
-  summary: 'a reference mobile client: provision, download strings, one-time codes',
   usage,
   verbs: ['provision', 'strings', 'otc'],
   run: runMobile,

@@ -12,7 +12,6 @@ ${dbHelp}
 
 export const policy: Command = {
   name: 'policy',
-  summary: 'show and set the policies (code validity, lockout, self-provision ...)',
   usage,
   verbs: ['show', 'set'],
   async run(args, io) {

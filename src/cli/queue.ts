@@ -17,7 +17,6 @@ ${dbHelp}
 /** `agentxml queue list [--status S] [--limit N]` and `agentxml queue retry ID`. */
 export const queue: Command = {
   name: 'queue',
-  summary: 'the queue of provision messages: list, retry',
   usage,
   verbs: ['list', 'retry'],
   async run(args, io) {

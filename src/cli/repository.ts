@@ -104,7 +104,6 @@ ${dbHelp}
 
 export const repository: Command = {
   name: 'repository',
-  summary: 'user repositories: LDAP / Active Directory users, synchronised',
   usage,
   verbs: ['add', 'set', 'list', 'show', 'delete', 'sync'],
   run: repositoryCommand,

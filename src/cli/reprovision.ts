@@ -16,7 +16,6 @@ ${dbHelp}
 /** `agentxml reprovision NAME [--print-code]`: the admin's Reprovision button (docs/protocol.md §5). */
 export const reprovision: Command = {
   name: 'reprovision',
-  summary: 'a new provision code for a user, sent or printed',
   usage,
   async run(args, io) {
     const { values, positionals } = parse(args, { 'print-code': { type: 'boolean' }, ...deliveryOptions })

@@ -41,7 +41,6 @@ const signalEchoMs = 2_000
 
 export const serve: Command = {
   name: 'serve',
-  summary: 'run the server (AgentXML, AdminXML, the console, the self-service page)',
   usage,
   async run(args, io) {
     const { values } = parse(args, {

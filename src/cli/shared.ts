@@ -5,7 +5,6 @@ import type { Services } from '../domain/services.js'
 import { createAuditRelay } from '../logging/audit.js'
 import { createLogger } from '../logging/logger.js'
 import { plainStream } from '../logging/plain.js'
-import { openServices } from '../runtime.js'
 
 /** A mistake in how the command was called: exit status 2, with where to read the usage. */
 export class UsageError extends Error {}
@@ -26,8 +25,6 @@ export interface Io {
 /** One `agentxml` command: every command module of src/cli exports one, and index.ts dispatches by name. */
 export interface Command {
   readonly name: string
-  /** One line for the list of commands. */
-  readonly summary: string
   /** Its own usage, for `agentxml NAME --help` and `agentxml help NAME`. */
   readonly usage: string
   /** The subcommands of a group (`user add`, `user list`); without one the usage is shown. */
@@ -138,6 +135,8 @@ export async function withServices<T>(
   const config = configFrom(values, io)
   const audit = createAuditRelay()
   const log = createLogger({ format: 'json', level: config.logLevel, destination: plainStream(io.stdout, io.stderr), audit })
+  // loaded here, not with the command: `--help` and a mistyped flag need none of the database code
+  const { openServices } = await import('../runtime.js')
   const services = await openingDatabase(config, () => openServices(config, log, {}, options))
   const auditLog = startAuditLog(services, audit, { purge: false })
   try {

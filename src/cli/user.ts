@@ -62,7 +62,6 @@ function either(values: Values, name: 'email' | 'phone' | 'pin'): string | null 
 
 export const user: Command = {
   name: 'user',
-  summary: 'add, change, list, show, delete, unlock and import users',
   usage,
   verbs: ['add', 'set', 'list', 'show', 'delete', 'unlock', 'set-pin', 'import'],
   async run(args, io) {

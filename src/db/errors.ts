@@ -6,3 +6,6 @@ export class DatabaseError extends Error {}
 
 /** The database was made with another master key than the one given (see key-check.ts). */
 export class KeyMismatch extends DatabaseError {}
+
+/** A backup or restore that cannot be done, in words for the operator. */
+export class BackupError extends Error {}

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { OpenOptions } from './open-options.js'
-import { describeTarget, openPostgres } from './postgres/open.js'
+import { describeTarget } from './describe.js'
 import type { Database } from './schema/index.js'
 import { checkSqliteFile, openSqlite } from './sqlite/open.js'
 import type { Engine, Store } from './store.js'
@@ -42,6 +42,7 @@ export function databaseExists(target: string, create: boolean): boolean {
 /** Open the database `target` names; the engine is chosen here, once. */
 export async function openDatabase(target: string, options: OpenOptions = {}): Promise<OpenDatabase> {
   const engine = engineOfTarget(target)
-  const opened = engine === 'postgres' ? await openPostgres(target, options) : await openSqlite(target, options)
+  // PostgreSQL's driver and code are loaded only for a postgres:// target
+  const opened = engine === 'postgres' ? await (await import('./postgres/open.js')).openPostgres(target, options) : await openSqlite(target, options)
   return { engine, ...opened }
 }

@@ -1,5 +1,6 @@
 import { Kysely, Migrator, PostgresDialect } from 'kysely'
 import pg from 'pg'
+import { describeTarget } from '../describe.js'
 import { DatabaseError } from '../errors.js'
 import { assertKey, recordKey } from '../key-check.js'
 import type { OpenedDatabase, OpenOptions } from '../open-options.js'
@@ -14,16 +15,6 @@ import { postgresStore } from './store.js'
  * runs past `statement`.
  */
 export const sessionTimeouts = { idle: 5_000, lock: 10_000, statement: 15_000 } as const
-
-/** The address for messages: never the password. */
-export function describeTarget(url: string): string {
-  try {
-    const { hostname, port, pathname } = new URL(url)
-    return `PostgreSQL at ${hostname}:${port || 5432}${pathname}`
-  } catch {
-    return 'PostgreSQL (the address does not parse)'
-  }
-}
 
 /**
  * Connect a pool to `url`, check the key, and bring the schema up to date while holding an

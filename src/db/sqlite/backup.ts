@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, renameSync, rmSync, statSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import SQLite from 'better-sqlite3'
+import { BackupError } from '../errors.js'
 import { notADatabase } from './file.js'
 import { migrationProvider } from './migrations/index.js'
 
@@ -11,8 +12,7 @@ import { migrationProvider } from './migrations/index.js'
  * the database: the key (agentxml.key or AGENTXML_SECRET_KEY) is never in it.
  */
 
-/** A backup or restore that cannot be done, in words for the operator. */
-export class BackupError extends Error {}
+export { BackupError }
 
 /** Copy the database at `source` to the new file `target`, mode 0600; `replace` allows an existing target. */
 export async function backupDatabase(source: string, target: string, options: { replace: boolean }): Promise<void> {
