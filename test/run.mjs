@@ -39,6 +39,7 @@ const onceOnly = [
   'test/write-batch.test.ts',
   'test/sqlite-checkpoints.test.ts',
   'test/e2e/backup.test.ts',
+  'test/launch-flags.test.ts',
 ]
 
 const tap = (engine, env = {}) => {

@@ -4,7 +4,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { connections, duration, failures, mean, measured, rate, rounds, run, start, stop, warmupAndSlices } from './harness.mjs'
+import { connections, duration, failures, mean, measured, rate, rounds, run, serveArgs, start, stop, warmupAndSlices } from './harness.mjs'
 import { postgresRun } from './postgres.mjs'
 import { scaleRun, scaleUsers } from './scale.mjs'
 import { seed } from './seed.mjs'
@@ -24,7 +24,7 @@ try {
   const floorDir = join(dir, 'floor')
   mkdirSync(floorDir)
   for (const name of ['agentxml.db', 'agentxml.key']) copyFileSync(join(dir, name), join(floorDir, name))
-  const ours = await start(dir, 'agentxml', ['dist/cli/index.js', 'serve', '--port', '0', '--db', db], /agentxml listening on (http[^"\s]+)/, { AGENTXML_LOG_LEVEL: 'info' })
+  const ours = await start(dir, 'agentxml', [...serveArgs, '--port', '0', '--db', db], /agentxml listening on (http[^"\s]+)/, { AGENTXML_LOG_LEVEL: 'info' })
   const bare = await start(dir, 'bare', ['test/bench/bare-server.mjs'], /bare listening on (http\S+)/)
   // the least each writing action can cost (floor-server.mjs), measured beside the other two
   const floor = await start(dir, 'floor', ['test/bench/floor-server.mjs', join(floorDir, 'agentxml.db')], /floor listening on (http\S+)/)

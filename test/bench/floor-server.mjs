@@ -30,7 +30,8 @@ const db = new SQLite(file)
 db.pragma('journal_mode = WAL')
 db.pragma('busy_timeout = 5000')
 db.pragma('synchronous = NORMAL')
-db.pragma('mmap_size = 67108864')
+// as the server's connection (src/db/sqlite/open.ts)
+db.pragma('mmap_size = 33554432')
 const statements = {
   pending: db.prepare(`SELECT users.id, users.name, provision_codes.code_hash, provision_codes.expires_at
     FROM users JOIN provision_codes ON provision_codes.user_id = users.id WHERE users.name = ?`),

@@ -10,6 +10,9 @@ export const duration = Number(process.env.BENCH_SECONDS ?? 10)
 export const connections = Number(process.env.BENCH_CONNECTIONS ?? 10)
 export const rounds = Number(process.env.BENCH_ROUNDS ?? 2)
 
+/** agentxml's server, started as `npm start` and the Docker image start it (src/cli/index.ts says why the flag). */
+export const serveArgs = ['--max-semi-space-size=8', 'dist/cli/index.js', 'serve']
+
 /**
  * Start a server process with its output going to a file in `dir` (as in production: a pipe
  * that the load generator had to drain would slow the server down), and wait for the line that

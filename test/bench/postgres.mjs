@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import pg from 'pg'
 import { findPgBin, startCluster } from '../helpers/pg-cluster.mjs'
-import { connections, failures, mean, rate, rounds, run, slices, start, stop, warmupAndSlices } from './harness.mjs'
+import { connections, failures, mean, rate, rounds, run, serveArgs, slices, start, stop, warmupAndSlices } from './harness.mjs'
 import { seed } from './seed.mjs'
 
 const targets = { provision: undefined, SecurityStrings: 1000, login: 1000 }
@@ -31,7 +31,7 @@ export async function postgresRun(dir) {
     const workload = await seed(url, env, { provisions: Number(process.env.BENCH_PG_PROVISIONS ?? 8000) })
     const nodes = []
     for (const name of ['node-a', 'node-b']) {
-      const args = ['dist/cli/index.js', 'serve', '--port', '0', '--db', url, '--node-name', name, '--outbox', join(dir, `${name}-outbox.jsonl`)]
+      const args = [...serveArgs, '--port', '0', '--db', url, '--node-name', name, '--outbox', join(dir, `${name}-outbox.jsonl`)]
       nodes.push(await start(dir, name, args, /agentxml listening on (http[^"\s]+)/, env))
     }
     const rows = []
