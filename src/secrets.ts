@@ -92,15 +92,17 @@ export function encrypt(keys: Keys, plaintext: string, context: string): Buffer 
   const iv = randomPoolBytes(12)
   const cipher = createCipheriv('aes-256-gcm', keys.encrypt, iv)
   cipher.setAAD(Buffer.from(context))
-  const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()])
-  return Buffer.concat([iv, cipher.getAuthTag(), body])
+  const body = cipher.update(plaintext, 'utf8')
+  const rest = cipher.final()
+  return Buffer.concat([iv, cipher.getAuthTag(), body, rest])
 }
 
 export function decrypt(keys: Keys, sealed: Buffer, context: string): string {
   const decipher = createDecipheriv('aes-256-gcm', keys.encrypt, sealed.subarray(0, 12))
   decipher.setAAD(Buffer.from(context))
   decipher.setAuthTag(sealed.subarray(12, 28))
-  return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]).toString('utf8')
+  // final() checks the tag, and throws if the value or its context is not the one sealed
+  return decipher.update(sealed.subarray(28), undefined, 'utf8') + decipher.final('utf8')
 }
 
 /**

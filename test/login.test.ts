@@ -116,9 +116,20 @@ t.test('AGENT_ERROR_NO_SECURITY_STRINGS: no device, no batch, or every string us
   const device = await findDeviceByUser(services.db, user.id)
   const batch = device && (await findBatchByDevice(services.db, device.id))
   for (let index = 1; index <= 98; index++) await insertBurn(services, batch?.id ?? -1, index)
+  // one string left: a used one, the filler and a code that is no code are counted failures
+  t.equal((await login(app, 'alice', alice.otc(98))).error, undefined, 'a used string, with one left: a plain FAIL')
+  t.equal(logs.at(-1)?.reason, 'string already used')
+  t.equal((await login(app, 'alice', `${deriveCode(alice.strings[0] ?? '', alice.pin)}00`)).error, undefined)
+  t.equal(logs.at(-1)?.reason, 'index out of range')
+  t.equal((await login(app, 'alice', 'abc')).error, 'AGENT_ERROR_BAD_OTC')
+  t.equal((await describeUser(services, 'alice')).failedLogins, 3)
   t.equal((await login(app, 'alice', alice.otc(99))).result, 'PASS', 'the last string still works')
-  t.equal((await login(app, 'alice', alice.otc(99))).error, 'AGENT_ERROR_NO_SECURITY_STRINGS')
-  t.equal(logs.at(-1)?.reason, 'every string of the batch used')
+  t.equal((await describeUser(services, 'alice')).failedLogins, 0)
+  // none left: whatever the code names, NO_SECURITY_STRINGS, and nothing is counted
+  for (const otc of [alice.otc(99), alice.otc(1), `${deriveCode(alice.strings[0] ?? '', alice.pin)}00`, 'abc']) {
+    t.equal((await login(app, 'alice', otc)).error, 'AGENT_ERROR_NO_SECURITY_STRINGS', otc)
+    t.equal(logs.at(-1)?.reason, 'every string of the batch used')
+  }
   t.equal((await describeUser(services, 'alice')).failedLogins, 0, 'no strings is not a failed try')
 })
 

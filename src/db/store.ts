@@ -112,8 +112,8 @@ export interface LoginView {
 export interface LoginBatch {
   readonly id: number
   readonly sealed: Buffer
-  /** How many of its strings are burnt. */
-  readonly usedCount: number
+  /** How many of its strings are burnt, counted when asked: a login asks only when the string it names is not fresh. */
+  usedCount(): number
   /** Whether the string at `index` is burnt; asked before the unit burns it. */
   isUsed(index: number): boolean
 }

@@ -6,7 +6,7 @@ import { decoyFor, openDecoyPin } from './login-decoy.js'
 import { countFailure, lockState, unlocksAt } from './lockout.js'
 import { deriveCode, lastIndex, parseOtc, type PresentedOtc, presentedCodeLength } from './otc.js'
 import { type Policies, policiesFrom } from './policy.js'
-import { openBatch } from './security-strings.js'
+import { openBatchString } from './security-strings.js'
 import type { Services } from './services.js'
 import { nameKey } from './user-names.js'
 import { openPin } from './users.js'
@@ -85,8 +85,11 @@ function checkUser(attempt: Attempt, view: LoginView, stored: User, otc: string)
   const batch = usableBatch(view, user)
   if (!batch.ok) return new NoSecurityStrings(user.name, batch.reason)
   const presented = parseOtc(otc, pin.length)
+  const fresh = isFresh(batch, presented)
+  // a fresh string proves that one is left: the burnt ones are counted only when it is not
+  if (!fresh && batch.usedCount() >= lastIndex) return new NoSecurityStrings(user.name, 'every string of the batch used')
   if (!presented) return counted(attempt, user, 'not a mobile code for this user', (fields) => new BadOtc(user.name, fields))
-  const presentedVerdict = presentString(attempt, batch, pin, presented)
+  const presentedVerdict = presentString(attempt, batch, pin, presented, fresh)
   // a right code with a wrong directory password is a wrong code: burnt, counted, plain FAIL
   const verdict = presentedVerdict === 'ok' && attempt.wrongPassword ? 'wrong password' : presentedVerdict
   if (verdict !== 'ok') return counted(attempt, user, verdict, (fields) => new InvalidOtc(user.name, verdict, fields))
@@ -112,19 +115,18 @@ function checkUnknown(attempt: Attempt, request: LoginRequest): LoginFailure {
   const pin = openDecoyPin(attempt.services, decoy, presentedCodeLength(request.otc))
   const presented = parseOtc(request.otc, pin.length)
   if (presented) {
-    presentString(attempt, decoy.batch, pin, presented)
+    presentString(attempt, decoy.batch, pin, presented, isFresh(decoy.batch, presented))
     const count = countFailure(decoy.user, attempt.policies, attempt.now)
     attempt.writes.setFailures(decoy.user.id, count.failedLogins, count.lockedAt)
   }
   return new LoginFailure(undefined, request.user, 'User not found', { reason: 'unknown user' })
 }
 
-/** The user's current batch, if it has a string left (docs/protocol.md §6, NO_SECURITY_STRINGS). */
-function usableBatch(view: LoginView, user: User): ({ ok: true } & BatchRef) | { ok: false; reason: string } {
+/** The user's current batch, if there is one (docs/protocol.md §6, NO_SECURITY_STRINGS; checkUser asks whether a string is left). */
+function usableBatch(view: LoginView, user: User): ({ ok: true; usedCount(): number } & BatchRef) | { ok: false; reason: string } {
   if (user.mobile !== 1) return { ok: false, reason: 'no mobile right' }
   if (view.deviceId === null) return { ok: false, reason: 'no device' }
   if (view.batch === null) return { ok: false, reason: 'no batch downloaded' }
-  if (view.batch.usedCount >= lastIndex) return { ok: false, reason: 'every string of the batch used' }
   return { ok: true, ...view.batch, deviceId: view.deviceId }
 }
 
@@ -133,16 +135,19 @@ function usableBatch(view: LoginView, user: User): ({ ok: true } & BatchRef) | {
  * (docs/protocol.md §3.4). An index no string has (00, 100 and up) burns nothing, and is compared against the
  * filler so that it costs the same; the filler never authenticates.
  */
-function presentString(attempt: Attempt, batch: BatchRef, pin: string, presented: PresentedOtc): Verdict {
+function presentString(attempt: Attempt, batch: BatchRef, pin: string, presented: PresentedOtc, fresh: boolean): Verdict {
   const { index } = presented
-  // asked before the burn: on SQLite the burn is written at once
-  const fresh = index !== undefined && !batch.isUsed(index)
   if (index !== undefined) attempt.writes.burn(batch.id, index, attempt.now)
-  const string = openBatch(attempt.services, batch.deviceId, batch.sealed)[index ?? 0] ?? ''
+  const string = openBatchString(attempt.services, batch.deviceId, batch.sealed, index ?? 0)
   const match = safeEqual(Buffer.from(deriveCode(string, pin)), Buffer.from(presented.code))
   if (index === undefined) return 'index out of range'
   if (!fresh) return 'string already used'
   return match ? 'ok' : 'wrong code'
+}
+
+/** Whether the presented code names a string of the batch not burnt yet; asked before the burn (on SQLite it is written at once). */
+function isFresh(batch: BatchRef, presented: PresentedOtc | undefined): boolean {
+  return presented?.index !== undefined && !batch.isUsed(presented.index)
 }
 
 /** A failure that counts towards "Maximum login tries"; the one that reaches it locks the user. */

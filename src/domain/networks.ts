@@ -22,16 +22,30 @@ export function normaliseAddress(address: string): string {
   return mapped?.[1] ?? address
 }
 
+/** Addresses whose answer a matcher keeps; past that it starts again (a flood of new ones costs only the look-ups). */
+const rememberedAddresses = 1024
+
+/**
+ * Whether an address is inside `networks`. The answers are kept: a look-up in node's BlockList
+ * makes a SocketAddress each time, a measurable part of a login, and an agent calls from few addresses.
+ */
 export function matcher(networks: readonly string[]): (address: string) => boolean {
   const list = new BlockList()
   for (const network of networks) {
     const [address = '', prefix = ''] = network.split('/')
     list.addSubnet(address, Number(prefix), isIP(address) === 4 ? 'ipv4' : 'ipv6')
   }
+  const answers = new Map<string, boolean>()
   return (address) => {
-    const plain = normaliseAddress(address)
-    const family = isIP(plain)
-    return family !== 0 && list.check(plain, family === 4 ? 'ipv4' : 'ipv6')
+    let inside = answers.get(address)
+    if (inside === undefined) {
+      const plain = normaliseAddress(address)
+      const family = isIP(plain)
+      inside = family !== 0 && list.check(plain, family === 4 ? 'ipv4' : 'ipv6')
+      if (answers.size >= rememberedAddresses) answers.clear()
+      answers.set(address, inside)
+    }
+    return inside
   }
 }
 

@@ -194,7 +194,7 @@ function loginView(settings: Settings, row: LoginRow | undefined): LoginView {
   if (!row) return { settings, user: undefined, deviceId: null, batch: null }
   const { device_id, batch_id, batch_strings, used, ...user } = row
   const burnt = new Set(used ?? [])
-  const batch = batch_id === null || batch_strings === null ? null : { id: batch_id, sealed: batch_strings, usedCount: burnt.size, isUsed: (index: number) => burnt.has(index) }
+  const batch = batch_id === null || batch_strings === null ? null : { id: batch_id, sealed: batch_strings, usedCount: () => burnt.size, isUsed: (index: number) => burnt.has(index) }
   return { settings, user, deviceId: device_id, batch }
 }
 

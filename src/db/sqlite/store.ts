@@ -83,8 +83,7 @@ export function sqliteStore(options: {
     login: (nameKey, decide) =>
       inWriteBatch((sql) => {
         const row = sql.get<LoginRow>(
-          `SELECT users.*, devices.id AS device_id, string_batches.id AS batch_id, string_batches.strings AS batch_strings,
-            (SELECT count(*) FROM used_strings WHERE used_strings.batch_id = string_batches.id) AS used_count
+          `SELECT users.*, devices.id AS device_id, string_batches.id AS batch_id, string_batches.strings AS batch_strings
           FROM users
           LEFT JOIN devices ON devices.user_id = users.id
           LEFT JOIN string_batches ON string_batches.device_id = devices.id
@@ -137,19 +136,19 @@ const hitStatement = `INSERT INTO rate_limits (key, hits, reset_at) VALUES (?, 1
   reset_at = CASE WHEN rate_limits.reset_at <= ? THEN excluded.reset_at ELSE rate_limits.reset_at END
   RETURNING hits`
 
-type LoginRow = User & { device_id: number | null; batch_id: number | null; batch_strings: Buffer | null; used_count: number | null }
+type LoginRow = User & { device_id: number | null; batch_id: number | null; batch_strings: Buffer | null }
 
-/** The batch's burnt strings are counted in the read, and one is looked up when a code names it. */
+/** The batch's burnt strings are looked up one at a time when a code names it, and counted only when asked. */
 function loginView(settings: Settings, row: LoginRow | undefined, sql: SyncDb): LoginView {
   if (!row) return { settings, user: undefined, deviceId: null, batch: null }
-  const { device_id, batch_id, batch_strings, used_count, ...user } = row
+  const { device_id, batch_id, batch_strings, ...user } = row
   const batch =
     batch_id === null || batch_strings === null
       ? null
       : {
           id: batch_id,
           sealed: batch_strings,
-          usedCount: used_count ?? 0,
+          usedCount: () => sql.get<{ used: number }>('SELECT count(*) AS used FROM used_strings WHERE batch_id = ?', [batch_id])?.used ?? 0,
           isUsed: (index: number) => sql.get('SELECT 1 FROM used_strings WHERE batch_id = ? AND idx = ?', [batch_id, index]) !== undefined,
         }
   return { settings, user, deviceId: device_id, batch }
