@@ -91,9 +91,12 @@ t.test("a node frozen (SIGSTOP) holding a user's row: the other node serves that
   const other = await mobileUser(services, b.url, 'bystander')
   const frozenHolds = async () => {
     // A session of A's left idle inside a transaction: it stopped between a unit's two round trips,
-    // after the first, which locks the user's row
+    // after the first, which locks the user's row (that lock, not any other transaction of A's)
     for (let tries = 0; tries < 10; tries++) {
-      const rows = await sql("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'agentxml node-a' AND state = 'idle in transaction'")
+      const rows = await sql(
+        "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'agentxml node-a' AND state = 'idle in transaction' AND position($1 in query) > 0",
+        [`FROM users WHERE name_key = '${user.name}' FOR UPDATE`],
+      )
       if (rows.length > 0) return true
       await sleep(20)
     }
