@@ -17,6 +17,9 @@ t.test('its answers stay right when asked again, and after more addresses than i
     for (let n = 0; n < 3000; n++) if (inside(address(n)) !== n < 256) wrong.push(address(n))
     t.same(wrong, [], `pass ${pass + 1}`)
   }
+  const long = `10.0.0.1${' '.repeat(100)}`
+  t.equal(inside(long), false, 'text longer than any address is no address, asked once or twice')
+  t.equal(inside(long), false)
   t.equal(matcher(['10.0.0.0/24'])('10.0.1.0'), false, 'a second matcher does not share the first one’s answers')
   t.equal(matcher(['10.0.1.0/24'])('10.0.1.0'), true)
 })

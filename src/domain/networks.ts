@@ -25,6 +25,9 @@ export function normaliseAddress(address: string): string {
 /** Addresses whose answer a matcher keeps; past that it starts again (a flood of new ones costs only the look-ups). */
 const rememberedAddresses = 1024
 
+/** The longest address text kept (an IPv6 address with an IPv4 tail): `X-Forwarded-For` entries are the client's text. */
+const longestAddress = 45
+
 /**
  * Whether an address is inside `networks`. The answers are kept: a look-up in node's BlockList
  * makes a SocketAddress each time, a measurable part of a login, and an agent calls from few addresses.
@@ -42,6 +45,7 @@ export function matcher(networks: readonly string[]): (address: string) => boole
       const plain = normaliseAddress(address)
       const family = isIP(plain)
       inside = family !== 0 && list.check(plain, family === 4 ? 'ipv4' : 'ipv6')
+      if (address.length > longestAddress) return inside
       if (answers.size >= rememberedAddresses) answers.clear()
       answers.set(address, inside)
     }
