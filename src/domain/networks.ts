@@ -38,18 +38,21 @@ export function matcher(networks: readonly string[]): (address: string) => boole
     const [address = '', prefix = ''] = network.split('/')
     list.addSubnet(address, Number(prefix), isIP(address) === 4 ? 'ipv4' : 'ipv6')
   }
+  const inside = (address: string) => {
+    const plain = normaliseAddress(address)
+    const family = isIP(plain)
+    return family !== 0 && list.check(plain, family === 4 ? 'ipv4' : 'ipv6')
+  }
   const answers = new Map<string, boolean>()
   return (address) => {
-    let inside = answers.get(address)
-    if (inside === undefined) {
-      const plain = normaliseAddress(address)
-      const family = isIP(plain)
-      inside = family !== 0 && list.check(plain, family === 4 ? 'ipv4' : 'ipv6')
-      if (address.length > longestAddress) return inside
+    if (address.length > longestAddress) return inside(address)
+    let answer = answers.get(address)
+    if (answer === undefined) {
+      answer = inside(address)
       if (answers.size >= rememberedAddresses) answers.clear()
-      answers.set(address, inside)
+      answers.set(address, answer)
     }
-    return inside
+    return answer
   }
 }
 

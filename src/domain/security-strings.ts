@@ -30,25 +30,29 @@ export function newBatch(type: StringType): string[] {
   return Array.from({ length: batchSize }, (_, n) => all.slice(n * stringLength, (n + 1) * stringLength))
 }
 
-export const sealBatch = (services: Services, deviceId: number, strings: readonly string[]) =>
-  encrypt(services.keys, strings.join(';'), `batch:${deviceId}`)
+/** A batch is sealed as its strings joined by this, bound to its device (the string type has no such character). */
+const separator = ';'
+const batchContext = (deviceId: number) => `batch:${deviceId}`
+const openBatchText = (services: Services, deviceId: number, sealed: Buffer) => decrypt(services.keys, sealed, batchContext(deviceId))
 
-export const openBatch = (services: Services, deviceId: number, sealed: Buffer) =>
-  decrypt(services.keys, sealed, `batch:${deviceId}`).split(';')
+export const sealBatch = (services: Services, deviceId: number, strings: readonly string[]) =>
+  encrypt(services.keys, strings.join(separator), batchContext(deviceId))
+
+export const openBatch = (services: Services, deviceId: number, sealed: Buffer) => openBatchText(services, deviceId, sealed).split(separator)
 
 /**
  * String `index` of a sealed batch, as `openBatch(…)[index] ?? ''`: what a login needs, found
  * without making an array of all 100 (a measurable share of a login's allocations).
  */
 export function openBatchString(services: Services, deviceId: number, sealed: Buffer, index: number): string {
-  const strings = decrypt(services.keys, sealed, `batch:${deviceId}`)
+  const strings = openBatchText(services, deviceId, sealed)
   let start = 0
   for (let n = 0; n < index; n++) {
-    const separator = strings.indexOf(';', start)
-    if (separator === -1) return ''
-    start = separator + 1
+    const next = strings.indexOf(separator, start)
+    if (next === -1) return ''
+    start = next + 1
   }
-  const end = strings.indexOf(';', start)
+  const end = strings.indexOf(separator, start)
   return strings.slice(start, end === -1 ? strings.length : end)
 }
 
