@@ -13,6 +13,7 @@ import { healthRoutes } from './routes/health.js'
 import { metricsRoutes } from './routes/metrics.js'
 import { notFoundBody, refusedBody, xmlContentType } from './routes/replies.js'
 import { requestServices } from './routes/request-services.js'
+import { pinPageRoutes } from './routes/pin-pages.js'
 import { selfServiceRoutes } from './routes/self-service.js'
 import { type SiteDetails, siteLookupRoutes } from './routes/site-lookup.js'
 import { tokenIndexRoutes } from './routes/token-index.js'
@@ -69,6 +70,7 @@ export async function buildApp({ config, services, https }: AppOptions): Promise
   await app.register(tokenIndexRoutes, { services })
   await app.register(siteLookupRoutes, { site: siteDetails(config) })
   await app.register(selfServiceRoutes, { services, publicUrl: config.publicUrl })
+  await app.register(pinPageRoutes, { services, publicUrl: config.publicUrl })
   await app.register(adminXmlRoutes, { services })
   await app.register(adminConsole, { prefix: '/admin', services })
   return app

@@ -51,6 +51,8 @@ export interface Config {
   readonly smsBody: string | undefined
   /** A file replacing the wording of provision messages. */
   readonly messageTemplateFile: string | undefined
+  /** A file replacing the wording of the message that sends a user their PIN. */
+  readonly pinMessageTemplateFile: string | undefined
   /** Milliseconds before each retry of a failed delivery. */
   readonly retryDelays: readonly number[]
 }
@@ -60,7 +62,7 @@ export type Flags = Readonly<Record<string, string | boolean | readonly string[]
 
 export class ConfigError extends Error {}
 
-const namesSomething = new Set(['db', 'host', 'outbox', 'tls-cert', 'tls-key', 'smtp-ca', 'message-template', 'site-id'])
+const namesSomething = new Set(['db', 'host', 'outbox', 'tls-cert', 'tls-key', 'smtp-ca', 'message-template', 'pin-message-template', 'site-id'])
 
 /** Read flags and environment once, validate, freeze. Flags win over the environment. */
 export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
@@ -96,6 +98,7 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
     smsHeaders: list(flags['sms-header']) ?? (env.AGENTXML_SMS_HEADERS ?? '').split('\n').filter((line) => line.trim() !== ''),
     smsBody: pick('sms-body', 'AGENTXML_SMS_BODY'),
     messageTemplateFile: readableFile(pick('message-template', 'AGENTXML_MESSAGE_TEMPLATE'), '--message-template'),
+    pinMessageTemplateFile: readableFile(pick('pin-message-template', 'AGENTXML_PIN_MESSAGE_TEMPLATE'), '--pin-message-template'),
     retryDelays: checked(() => {
       const text = pick('retry-delays', 'AGENTXML_RETRY_DELAYS')
       return text === undefined ? defaultRetryDelays : parseRetryDelays(text)

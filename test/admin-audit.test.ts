@@ -103,13 +103,13 @@ t.test('agent actions record the agent; refusals record the address', async (t) 
 t.test('AdminXML operations are audited with the admin agent as actor', async (t) => {
   const { app, services } = await build(t)
   await seedAdminWorld(services)
-  await post(app, `<AdminRequest secret="${adminAgentSecret}" version="3.6"><Create><User name="bob"><PIN>4321</PIN></User></Create><Delete><User name="zed"/></Delete></AdminRequest>`, '/pinsafe/AdminXML')
+  await post(app, `<AdminRequest secret="${adminAgentSecret}" version="3.6"><Create><User name="bob"><PIN>4821</PIN></User></Create><Delete><User name="zed"/></Delete></AdminRequest>`, '/pinsafe/AdminXML')
   const rows = await auditRows(services)
   t.same(rows.map((r) => [r.event, r.user_name, r.actor, r.outcome]), [
     ['userAdded', 'bob', 'portal', 'success'],
     ['adminOperationFailed', 'zed', 'portal', 'failure'],
   ])
-  t.notMatch(JSON.stringify(rows), '4321', 'no PIN')
+  t.notMatch(JSON.stringify(rows), '4821', 'no PIN')
 })
 
 t.test('only the named fields are kept, and the outcome follows the level or the record', (t) => {
@@ -208,7 +208,7 @@ t.test('agentxml commands write the audit log too', async (t) => {
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const dbFile = join(dir, 'agentxml.db')
   const run = (...args: string[]) => spawnSync(process.execPath, ['dist/cli/index.js', ...args, '--db', dbFile], { encoding: 'utf8', input: 'a long enough password\n' })
-  for (const args of [['init'], ['user', 'add', 'alice', '--email', 'alice@example.com']]) {
+  for (const args of [['init'], ['user', 'add', 'alice', '--pin', '2468', '--email', 'alice@example.com']]) {
     const result = run(...args)
     t.equal(result.status, 0, result.stderr)
   }

@@ -80,7 +80,7 @@ t.test('the admin console in Chromium', { skip }, async (t) => {
   const admin = npx(['admin', 'add', 'root'], `${password}\n`)
   t.equal(admin.status, 0, admin.stderr)
   for (const name of ['alice', 'bob', 'carol']) {
-    const added = spawnSync(process.execPath, [cli, 'user', 'add', name, '--email', `${name}@example.com`, '--db', dbFile], { encoding: 'utf8' })
+    const added = spawnSync(process.execPath, [cli, 'user', 'add', name, '--pin', '2468', '--email', `${name}@example.com`, '--db', dbFile], { encoding: 'utf8' })
     t.equal(added.status, 0, added.stderr)
   }
   const { db, store } = await openDatabase(dbFile)
@@ -209,7 +209,7 @@ t.test('the admin console in Chromium', { skip }, async (t) => {
   await page.getByRole('button', { name: 'Save changes' }).click()
   t.match(await page.getByRole('alert').innerText(), 'The sms transport needs a phone number', 'refused: sms without a number')
   await page.getByLabel('Phone number').fill('+44 7700 900123')
-  await page.getByLabel('New PIN').fill('2468')
+  await page.getByLabel('New PIN').fill('8531')
   await shot(page, '09-edit-user')
   await page.getByRole('button', { name: 'Save changes' }).click()
   t.match(await page.getByRole('status').innerText(), 'User "bob" updated.')
@@ -220,7 +220,7 @@ t.test('the admin console in Chromium', { skip }, async (t) => {
   await shot(page, '10-user-edited')
   const shown = spawnSync(process.execPath, [cli, 'user', 'show', 'bob', '--db', dbFile], { encoding: 'utf8' })
   t.match(shown.stdout, /transport +sms/, 'the command line sees the change')
-  t.notMatch(await page.content(), '2468', 'the PIN is not on the page')
+  t.notMatch(await page.content(), '8531', 'the PIN is not on the page')
 
   // sign out: the console is closed again
   await page.getByRole('button', { name: 'Sign out' }).click()
@@ -232,7 +232,7 @@ t.test('the admin console in Chromium', { skip }, async (t) => {
   t.notMatch(serverLog, password, 'the password never reaches the server log')
   t.notMatch(serverLog, code ?? '-', 'nor the code')
   t.notMatch(serverLog, secret, 'nor the agent secret')
-  t.notMatch(serverLog, '2468', 'nor the PIN')
+  t.notMatch(serverLog, '8531', 'nor the PIN')
   t.match(serverLog, 'User \\"bob\\" updated: transport, phone, PIN', 'the edit is logged, naming what changed')
 })
 

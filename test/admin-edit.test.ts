@@ -1,21 +1,14 @@
 // Editing users and agents in the console, through app.inject(): the forms, their rules (the same
 // as on add), CSRF, and the log lines (and so audit rows) that name what changed and who changed it.
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { addAgent, agentList } from '../src/domain/agents.js'
+import { setPolicy } from '../src/domain/policy.js'
 import { describeUser, openPin, requireUser } from '../src/domain/users.js'
-import { ConsoleClient, seedAdmin, visibleText } from './helpers/admin.js'
-import { build } from './helpers/build.js'
+import { visibleText, signedIn } from './helpers/admin.js'
 import { agentFor, seedUser } from './helpers/seed.js'
 
 t.setTimeout(600_000)
 
-async function signedIn(t: Test) {
-  const built = await build(t)
-  await seedAdmin(built.services)
-  const client = new ConsoleClient(built.app)
-  await client.signIn()
-  return { ...built, client }
-}
 
 const field = (body: string, name: string) => new RegExp(`<input[^>]* name="${name}"[^>]*>`).exec(body)?.[0] ?? ''
 
@@ -80,10 +73,14 @@ t.test('saving the form changes transport, addresses and PIN, with the rules of 
   t.match(visibleText((await client.get('/admin/user/edit?name=alice')).body), 'No PIN is set yet.')
 })
 
-t.test('"leave empty to set it later": a user added without a PIN gets one on the edit form', async (t) => {
+t.test('a user added without a PIN is sent one, or (policy off) gets one on the edit form', async (t) => {
   const { services, client } = await signedIn(t)
   const add = await client.get('/admin/users/new')
-  t.match(visibleText(add.body), 'leave empty to set it later (Edit, on the user’s page)')
+  t.match(visibleText(add.body), 'leave empty to send the user a random PIN by their transport')
+  const sent = await client.post('/admin/users/new', { name: 'erin', transport: 'email', email: 'erin@example.com', phone: '', pin: '' })
+  t.equal(sent.statusCode, 303)
+  t.equal((await describeUser(services, 'erin')).hasPin, true, 'a random PIN, queued to erin')
+  await setPolicy(services.db, 'send-pin-on-create', 'no')
   const refused = await client.post('/admin/users/new', { name: 'dave', transport: 'email', email: '', phone: '', pin: '' })
   t.equal(refused.statusCode, 400, 'an email user without an address is refused on add too')
   t.match(visibleText(refused.body), 'The email transport needs an email address')

@@ -1,13 +1,12 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import t, { type Test } from 'tap'
+import t from 'tap'
 import type { NewAuditEntry } from '../src/db/schema/index.js'
 import { auditEventId, auditEventName, auditEventNames } from '../src/domain/audit-events.js'
 import { checkAuditFilter, parseAuditTime } from '../src/domain/audit-query.js'
 import type { Services } from '../src/domain/services.js'
 import { csvCell, csvLine } from '../src/routes/admin/log-csv.js'
-import { ConsoleClient, seedAdmin, visibleText } from './helpers/admin.js'
-import { build } from './helpers/build.js'
+import { visibleText, signedIn } from './helpers/admin.js'
 
 // scrypt is slow on a busy machine: more than tap's default per file
 t.setTimeout(600_000)
@@ -17,13 +16,6 @@ const minute = 60_000
 const hour = 60 * minute
 const day = 24 * hour
 
-async function signedIn(t: Test) {
-  const built = await build(t)
-  await seedAdmin(built.services)
-  const client = new ConsoleClient(built.app)
-  await client.signIn()
-  return { ...built, client }
-}
 
 const entry = (time: number, event: string, fields: Partial<NewAuditEntry> = {}): NewAuditEntry => ({
   time,

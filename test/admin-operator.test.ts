@@ -1,4 +1,4 @@
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { findAdminByName } from '../src/db/repositories/admins.js'
 import { listMessages } from '../src/db/repositories/messages.js'
 import { updateUser } from '../src/db/repositories/users.js'
@@ -6,20 +6,13 @@ import { removeAdmin } from '../src/domain/admin-accounts.js'
 import { setPolicy } from '../src/domain/policy.js'
 import { verifyPassword } from '../src/domain/passwords.js'
 import { reprovisionUser } from '../src/domain/user-admin.js'
-import { adminPassword, ConsoleClient, seedAdmin, visibleText } from './helpers/admin.js'
+import { adminPassword, ConsoleClient, seedAdmin, visibleText, signedIn } from './helpers/admin.js'
 import { build } from './helpers/build.js'
 import { seedUser } from './helpers/seed.js'
 
 // scrypt is slow on a busy machine: more than tap's default per file
 t.setTimeout(600_000)
 
-async function signedIn(t: Test, options: Parameters<typeof build>[1] = {}) {
-  const built = await build(t, options)
-  await seedAdmin(built.services)
-  const client = new ConsoleClient(built.app)
-  await client.signIn()
-  return { ...built, client }
-}
 
 const userRows = (body: string) => [...body.matchAll(/<tr><td><a href="\/admin\/user\?name=([^"]+)"/g)].map((m) => decodeURIComponent(m[1] ?? ''))
 

@@ -1,24 +1,16 @@
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { listMessages } from '../src/db/repositories/messages.js'
 import { readAuditRetentionDays } from '../src/domain/audit-retention.js'
 import { policyKeys, readPolicies } from '../src/domain/policy.js'
 import { describeUser, requireUser } from '../src/domain/users.js'
 import { policyGroups } from '../src/routes/admin/policy.js'
 import { seedAdminWorld } from './helpers/admin-seed.js'
-import { ConsoleClient, seedAdmin, visibleText } from './helpers/admin.js'
-import { build } from './helpers/build.js'
+import { visibleText, signedIn } from './helpers/admin.js'
 import { agentFor, seedUser } from './helpers/seed.js'
 
 // scrypt and child processes are slow on a busy machine: more than tap's default per file
 t.setTimeout(600_000)
 
-async function signedIn(t: Test) {
-  const built = await build(t)
-  await seedAdmin(built.services)
-  const client = new ConsoleClient(built.app)
-  await client.signIn()
-  return { ...built, client }
-}
 
 const rowsOf = (body: string) => [...body.matchAll(/<tr><td><a href="\/admin\/user\?name=([^"]+)"/g)].map((m) => decodeURIComponent(m[1] ?? ''))
 

@@ -10,11 +10,11 @@ const adminRequest = (body: string, secret = adminAgentSecret) => `<AdminRequest
 t.test('Update changes the PIN; Read tells only that there is one', async (t) => {
   const { app, services, lines } = await build(t)
   await seedAdminWorld(services)
-  const reply = await post(app, adminRequest('<Update><User name="alice"><PIN>9876</PIN></User></Update><Read><User name="alice"/></Read>'), '/pinsafe/AdminXML')
+  const reply = await post(app, adminRequest('<Update><User name="alice"><PIN>8531</PIN></User></Update><Read><User name="alice"/></Read>'), '/pinsafe/AdminXML')
   t.equal(element(reply.body, 'Result'), 'PASS')
-  t.equal(openPin(services, await requireUser(services, 'alice')), '9876')
-  t.notMatch(reply.body, '9876', 'the PIN is not in the reply')
-  t.notMatch(lines.join(''), '9876', 'nor in the log')
+  t.equal(openPin(services, await requireUser(services, 'alice')), '8531')
+  t.notMatch(reply.body, '8531', 'the PIN is not in the reply')
+  t.notMatch(lines.join(''), '8531', 'nor in the log')
   t.match(reply.body, '<HasPIN>true</HasPIN>')
 })
 
@@ -87,11 +87,11 @@ t.test('operations run in document order, each on its own', async (t) => {
   await seedAdminWorld(services)
   const reply = await post(
     app,
-    adminRequest('<Create><User name="bob"/></Create><Update><User name="bob"><PIN>1</PIN></User></Update><Update><User name="bob"><PIN>4321</PIN></User></Update><Delete><User name="carol"/></Delete>'),
+    adminRequest('<Create><User name="bob"/></Create><Update><User name="bob"><PIN>1</PIN></User></Update><Update><User name="bob"><PIN>4821</PIN></User></Update><Delete><User name="carol"/></Delete>'),
     '/pinsafe/AdminXML',
   )
   const results = [...reply.body.matchAll(/<(\w+) user="(\w+)"><Result>(\w+)<\/Result>/g)].map((m) => m.slice(1).join(' '))
   t.same(results, ['Create bob PASS', 'Update bob FAIL', 'Update bob PASS', 'Delete carol PASS'])
-  t.equal(openPin(services, await requireUser(services, 'bob')), '4321', 'the failed update did not stop the next')
+  t.equal(openPin(services, await requireUser(services, 'bob')), '4821', 'the failed update did not stop the next')
   t.equal(element(reply.body, 'Result'), 'FAIL', 'the request as a whole passed only partly')
 })

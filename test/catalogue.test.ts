@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import t from 'tap'
-import { BadOtc, type ErrorCode, errorCatalogue, InvalidOtc, LoginFailure, LoginTriesExceeded, NoOtc, NoPin, NoSecurityStrings, UserLocked } from '../src/protocol/errors.js'
+import { BadOtc, type ErrorCode, errorCatalogue, InvalidOtc, LoginFailure, LoginTriesExceeded, NoOtc, NoPin, NoSecurityStrings, PinExpired, UserLocked } from '../src/protocol/errors.js'
 import { type EventName, messages } from '../src/protocol/messages.js'
 import { loadFixtures } from './helpers/fixtures.js'
 import { markdownTable } from './helpers/markdown.js'
@@ -66,6 +66,13 @@ const samples: Record<EventName, (user: string) => string> = {
   loginOk: (u) => messages.loginOk(u),
   loginFailed: (u) => messages.loginFailed(u, '<reason>'),
   requestFailed: () => messages.requestFailed('<cause>'),
+  pinCreated: (u) => messages.pinCreated(u),
+  pinReset: (u) => messages.pinReset(u),
+  pinChanged: (u) => messages.pinChanged(u),
+  pinChangeFailed: (u) => messages.pinChangeFailed(u, '<reason>'),
+  pinResetCodeCreated: (u) => messages.pinResetCodeCreated(u),
+  pinResetFailed: (u) => messages.pinResetFailed(u, '<reason>'),
+  pinExpiryReminder: (u) => messages.pinExpiryReminder(u),
 }
 
 t.test('§8 lists every messages.ts text, word for word', async (t) => {
@@ -89,6 +96,7 @@ t.test("§8's login failure reasons are the ones the login failures log, with th
     new LoginFailure(undefined, 'alice', 'User not found'),
     new UserLocked('alice'),
     new NoPin('alice'),
+    new PinExpired('alice'),
     new NoSecurityStrings('alice', 'no device'),
     new BadOtc('alice'),
     new InvalidOtc('alice', 'wrong code'),

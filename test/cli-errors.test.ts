@@ -47,7 +47,7 @@ function assertOneLine(t: Test, result: CliResult, expected: Case) {
 t.test('bad calls, flags, values, files and variables: one line each', async (t) => {
   const dir = await tempDir(t)
   const db = await databaseIn(t, dir)
-  await mustRun(['user', 'add', 'alice', '--pin', '1234'], { db, via: 'node' })
+  await mustRun(['user', 'add', 'alice', '--pin', '2468'], { db, via: 'node' })
   await mustRun(['agent', 'add', 'vpn', '--secret', 'a long enough secret'], { db, via: 'node' })
   const notPem = join(dir, 'not.pem')
   writeFileSync(notPem, 'hello\n')
@@ -124,11 +124,14 @@ t.test('bad calls, flags, values, files and variables: one line each', async (t)
     { args: ['user', 'add', 'dave', '--transport', 'sms'], status: 1, says: 'the sms transport needs a phone number' },
     { args: ['user', 'add', 'dave', '--transport', 'pigeon'], status: 1, says: 'transport must be one of outbox, email, sms, not "pigeon"' },
     { args: ['user', 'add', 'dave', '--pin', '12'], status: 1, says: 'a PIN is 4 to 10 digits' },
-    { args: ['user', 'add', 'dave', '--pin', '-1234'], status: 1, says: 'a PIN is 4 to 10 digits' },
+    { args: ['user', 'add', 'dave', '--pin', '-1234'], status: 1, says: 'a PIN is made of digits only (4 to 10 of them)' },
+    { args: ['user', 'add', 'dave', '--pin', '1111'], status: 1, says: /^that PIN is too easy to guess/ },
+    { args: ['user', 'set', 'alice', '--pin', '2468'], status: 1, says: /^that is the current PIN|^that PIN is the current one/ },
+    { args: ['user', 'reset-pin', 'nobody'], status: 1, says: 'user "nobody" not found' },
     { args: ['user', 'add', 'dave', '--email', 'nobody'], status: 1, says: /^"nobody" is not an email address/ },
     { args: ['user', 'add', 'alice'], status: 1, says: 'user "alice" already exists' },
     { args: ['user', 'show', 'nobody'], status: 1, says: 'user "nobody" not found' },
-    { args: ['user', 'set', 'nobody', '--pin', '1234'], status: 1, says: 'user "nobody" not found' },
+    { args: ['user', 'set', 'nobody', '--pin', '2468'], status: 1, says: 'user "nobody" not found' },
     { args: ['user', 'set', 'alice', '--transport', 'email'], status: 1, says: 'the email transport needs an email address' },
     { args: ['user', 'set', 'alice', '--phone', 'call me'], status: 1, says: '"call me" is not a phone number' },
     { args: ['user', 'set', 'alice', '--transport', ''], status: 1, says: 'transport must be one of outbox, email, sms, not ""' },

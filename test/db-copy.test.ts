@@ -62,8 +62,8 @@ t.test('a SQLite database in use, copied to PostgreSQL: the server on the copy c
   const old = await startServer(t, { db: file })
   await cli(['agent', 'add', 'portal', '--secret', secret])
   await cli(['user', 'add', 'alice', '--pin', '2468'])
-  await cli(['user', 'add', 'carol', '--email', 'carol@example.com'])
-  await cli(['user', 'add', 'bob', '--email', 'bob@example.com', '--transport', 'email'])
+  await cli(['user', 'add', 'carol', '--pin', '2468', '--email', 'carol@example.com'])
+  await cli(['user', 'add', 'bob', '--pin', '2468', '--email', 'bob@example.com', '--transport', 'email'])
   const provisioned = await provision(old.url, 'alice', printedCode((await cli(['reprovision', 'alice', '--print-code'])).stdoutLines))
   t.equal(provisioned.result, 'PASS', 'alice provisioned on SQLite')
   const id = provisioned.id ?? ''
@@ -96,7 +96,7 @@ t.test('a SQLite database in use, copied to PostgreSQL: the server on the copy c
   t.match(queue.stdout, /bob +email +bob@example\.com +queued/, "bob's message is still queued")
   t.match(queue.stdout, /carol +outbox +carol@example\.com +sent/, "carol's is sent")
 
-  await mustRun(['user', 'add', 'dave'], { db: url, via: 'node', env: { AGENTXML_KEY_FILE: keyFile } })
+  await mustRun(['user', 'add', 'dave', '--pin', '2468'], { db: url, via: 'node', env: { AGENTXML_KEY_FILE: keyFile } })
   const maxOf = (rows: unknown[] | undefined) => Math.max(...(rows ?? []).map((row) => (row as { id: number }).id))
   const dave = await postgres.selectFrom('users').select('id').where('name', '=', 'dave').executeTakeFirstOrThrow()
   t.equal(dave.id, maxOf(source.users) + 1, 'a new user gets the next id')
@@ -109,7 +109,7 @@ t.test('db copy refuses, in one line, a target with rows, a target of another ke
   const dir = await tempDir(t)
   const file = join(dir, 'agentxml.db')
   await mustRun(['init'], { db: file, via: 'node' })
-  await mustRun(['user', 'add', 'erin'], { db: file, via: 'node' })
+  await mustRun(['user', 'add', 'erin', '--pin', '2468'], { db: file, via: 'node' })
   const copy = (to: string, extra: string[] = []) => runCli(['db', 'copy', '--from', file, '--to', to, ...extra], { via: 'node' })
   const oneLine = (result: { status: number | null; stderr: string }, status: number, pattern: RegExp, what: string) => {
     t.equal(result.status, status, `${what}: exit ${status}`)

@@ -14,7 +14,7 @@ t.test('SMTP down, retries, a server restart, SMTP up: the mail is delivered exa
   const env = { ...(await databaseSettings(t, dir)), AGENTXML_RETRY_DELAYS: ['1', '1', ...Array(18).fill('5')].join(',') }
   const delivery = ['--smtp-url', `smtp://127.0.0.1:${port}`, '--smtp-from', 'AgentXML <noreply@example.com>']
   await runCli(['init'], env) // only serve and init make a new database
-  t.equal((await runCli(['user', 'add', 'alice', '--email', 'alice@example.com', '--transport', 'email'], env)).status, 0)
+  t.equal((await runCli(['user', 'add', 'alice', '--pin', '2468', '--email', 'alice@example.com', '--transport', 'email'], env)).status, 0)
 
   let server = await startServerProcess(delivery, env)
   t.teardown(() => server.stop())
@@ -59,7 +59,7 @@ t.test('a command without the SMTP settings leaves mail to the server', async (t
   t.teardown(() => smtp.close())
   const env = { ...(await databaseSettings(t, dir)) }
   await runCli(['init'], env) // only serve and init make a new database
-  await runCli(['user', 'add', 'alice', '--email', 'alice@example.com', '--transport', 'email'], env)
+  await runCli(['user', 'add', 'alice', '--pin', '2468', '--email', 'alice@example.com', '--transport', 'email'], env)
   const reprovision = await runCli(['reprovision', 'alice'], env)
   t.equal(reprovision.status, 0)
   t.match(reprovision.stdout, /Message \d+ stays queued for the server to deliver\./)

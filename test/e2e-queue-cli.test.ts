@@ -21,7 +21,7 @@ t.test('queue retry: a failed message is sent by the command itself, once', asyn
     AGENTXML_SMTP_FROM: 'noreply@example.com',
   }
   await runCli(['init'], env) // only serve and init make a new database
-  await runCli(['user', 'add', 'alice', '--email', 'alice@example.com', '--transport', 'email'], env)
+  await runCli(['user', 'add', 'alice', '--pin', '2468', '--email', 'alice@example.com', '--transport', 'email'], env)
   t.equal((await runCli(['reprovision', 'alice'], env)).status, 0)
   const { id } = await queueRow(env, 'alice')
   await sleep(1100)
@@ -50,7 +50,7 @@ t.test('reprovision of a user with no usable destination fails clearly and leave
   await runCli(['init'], env) // only serve and init make a new database
   // add and set refuse an sms user without a phone number now; a database from before may hold one
   t.equal((await runCli(['user', 'add', 'bob', '--transport', 'sms'], env)).status, 1, 'refused on add')
-  t.equal((await runCli(['user', 'add', 'bob', '--transport', 'sms', '--phone', '+15550100'], env)).status, 0)
+  t.equal((await runCli(['user', 'add', 'bob', '--pin', '2468', '--transport', 'sms', '--phone', '+15550100'], env)).status, 0)
   const { db, store } = await openDatabase(env.AGENTXML_DB)
   await updateUser(db, (await findUserByKey(db, 'bob'))?.id ?? 0, { phone: null })
   await store.close()
@@ -72,7 +72,7 @@ t.test('the message wording is a template the administrator replaces', async (t)
   writeFileSync(template, 'Subject: Acme mobile set-up for {user}\n\nHello {user}, your code: {code} ({validity}, until {expires}).\nSite ID: {site}\n')
   const env = { ...(await databaseSettings(t, dir)), AGENTXML_MESSAGE_TEMPLATE: template, AGENTXML_SITE_ID: 'acme-corp' }
   await runCli(['init'], env) // only serve and init make a new database
-  await runCli(['user', 'add', 'alice', '--email', 'alice@example.com'], env)
+  await runCli(['user', 'add', 'alice', '--pin', '2468', '--email', 'alice@example.com'], env)
   await runCli(['policy', 'set', 'provision-code-validity', '3600'], env)
   t.equal((await runCli(['reprovision', 'alice'], env)).status, 0)
   const line = JSON.parse(readFileSync(join(dir, 'outbox.jsonl'), 'utf8').trim()) as { subject: string; body: string }

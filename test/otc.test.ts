@@ -5,7 +5,8 @@ import { deriveCode, deriveOtc, type OtcForm, parseOtc, positionOf } from '../sr
 import { setPolicy, stringTypes } from '../src/domain/policy.js'
 import { alphabets, sealBatch } from '../src/domain/security-strings.js'
 import type { Services } from '../src/domain/services.js'
-import { requireUser, setPin } from '../src/domain/users.js'
+import { requireUser, sealPin } from '../src/domain/users.js'
+import { updateUser } from '../src/db/repositories/users.js'
 import { insertBatch } from './helpers/db-seed.js'
 import { build } from './helpers/build.js'
 import { login, readyUser } from './helpers/login.js'
@@ -76,8 +77,9 @@ const typeAndString = fc
 t.test('property: a derived code verifies exactly once; any one changed character fails', async (t) => {
   const { app, services } = await build(t)
   await seedAgent(services)
-  await readyUser(app, services, 'alice', '1234')
+  await readyUser(app, services, 'alice', '2468')
   await setPolicy(services.db, 'max-login-tries', '0')
+  const alice = await requireUser(services, 'alice')
 
   await fc.assert(
     fc.asyncProperty(
@@ -88,7 +90,8 @@ t.test('property: a derived code verifies exactly once; any one changed characte
       fc.nat(),
       fc.nat(),
       async ([alphabet, string], pin, index, form, where, pick) => {
-        await setPin(services, 'alice', pin)
+        // any PIN of digits, weak ones too: stored as a PIN from before the PIN rules would be
+        await updateUser(services.db, alice.id, { pin: sealPin(services, 'alice', pin) })
         // every other string differs from `string` at every position: a changed index cannot
         // land on a string that happens to give the same code
         const next = (c: string) => alphabet[(alphabet.indexOf(c) + 1) % alphabet.length] ?? c

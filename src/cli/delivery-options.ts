@@ -14,6 +14,7 @@ export const deliveryOptions = {
   'sms-header': { type: 'string', multiple: true },
   'sms-body': { type: 'string' },
   'message-template': { type: 'string' },
+  'pin-message-template': { type: 'string' },
   'retry-delays': { type: 'string' },
   'site-id': { type: 'string' },
   'public-url': { type: 'string' },

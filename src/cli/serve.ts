@@ -28,6 +28,7 @@ Delivery of provision codes:
   --sms-url URL [--sms-method M] [--sms-header 'N: V']... [--sms-body TEMPLATE]
   --outbox FILE             the outbox transport's file (default outbox.jsonl beside the database)
   --message-template FILE   the wording of provision messages
+  --pin-message-template FILE  the wording of the message that sends a user their PIN
   --retry-delays SECONDS,...  waits before each retry of a failed delivery
 
 The master key is --key-file FILE (AGENTXML_KEY_FILE; for SQLite by default agentxml.key beside the

@@ -1,6 +1,9 @@
 import { lockedNow } from '../domain/lockout.js'
 import { readPolicies } from '../domain/policy.js'
 import { createUser, removeUser, unlockUserAccount, updateUserDetails } from '../domain/user-admin.js'
+import { resetPin, sendMissingPins } from '../domain/pin-issue.js'
+import { requireRepository } from '../domain/repositories.js'
+import type { Services } from '../domain/services.js'
 import { describeUser, userList } from '../domain/users.js'
 import { importFile } from './user-import.js'
 import { assertNoMore, type Command, dbHelp, formatTime, type Io, parse, parseFor, positional, print, table, UsageError, withServices } from './shared.js'
@@ -15,12 +18,18 @@ const usage = `Usage: agentxml user <command> ...
   user delete NAME
   user unlock NAME
   user set-pin NAME DIGITS     (the same as user set NAME --pin DIGITS)
+  user reset-pin NAME [--print-pin]   a new random PIN, sent by the user's transport (or
+                               printed once, alone on the last line, with --print-pin)
+  user send-pins [--repository NAME]  a PIN, by their transport, for every user with the mobile
+                               right and no PIN yet (of one repository); a re-run sends nothing more
   user import FILE.csv [--dry-run]   users from a CSV file (columns name, email, phone, transport;
                                an optional header row orders them); a re-run changes nothing
 
   --transport   how provision codes reach the user (default outbox): email needs an
                 address, sms a phone number
-  --pin         4 to 10 digits, stored sealed, never shown
+  --pin         pin-length (policy, default 4) to 10 digits, not weak (1111, 1234, 1212, a
+                year...) nor one of the user's last PINs; stored sealed, never shown. A user
+                added without one is sent a random PIN (policy send-pin-on-create)
 user set changes only what it is given. --no-email, --no-phone and --no-pin remove the
 value (an empty --email '' or --phone '' does too).
 ${dbHelp}
@@ -39,6 +48,8 @@ const options = {
   'no-phone': { type: 'boolean' },
   search: { type: 'string' },
   'dry-run': { type: 'boolean' },
+  'print-pin': { type: 'boolean' },
+  repository: { type: 'string' },
 } as const
 
 /** The options each subcommand takes: any other is refused, not ignored. */
@@ -47,6 +58,8 @@ const optionsOf: Readonly<Record<string, readonly (keyof typeof options)[]>> = {
   set: ['pin', 'no-pin', 'email', 'no-email', 'phone', 'no-phone', 'transport'],
   list: ['search'],
   import: ['dry-run'],
+  'reset-pin': ['print-pin'],
+  'send-pins': ['repository'],
 }
 
 type Values = ReturnType<typeof parse<typeof options>>['values']
@@ -63,12 +76,13 @@ function either(values: Values, name: 'email' | 'phone' | 'pin'): string | null 
 export const user: Command = {
   name: 'user',
   usage,
-  verbs: ['add', 'set', 'list', 'show', 'delete', 'unlock', 'set-pin', 'import'],
+  verbs: ['add', 'set', 'list', 'show', 'delete', 'unlock', 'set-pin', 'reset-pin', 'send-pins', 'import'],
   async run(args, io) {
     const [verb = '', ...rest] = args
     const { values, positionals } = parseFor(rest, options, optionsOf[verb] ?? [])
-    assertNoMore(positionals, verb === 'list' ? 0 : verb === 'set-pin' ? 2 : 1)
+    assertNoMore(positionals, verb === 'list' || verb === 'send-pins' ? 0 : verb === 'set-pin' ? 2 : 1)
     if (verb === 'list') return list(values, io)
+    if (verb === 'send-pins') return withServices(values, io, (services) => sendPins(services, io, values.repository))
     if (verb === 'import') {
       const file = positional(positionals, 0, 'CSV file')
       return withServices(values, io, (services) => importFile(services, io, file, values['dry-run'] === true))
@@ -87,6 +101,9 @@ export const user: Command = {
         await removeUser(services, name)
       } else if (verb === 'unlock') {
         await unlockUserAccount(services, name)
+      } else if (verb === 'reset-pin') {
+        const reset = await resetPin(services, name, { print: values['print-pin'] === true })
+        if (reset.pin !== undefined) print(io, reset.pin)
       } else {
         show(io, await describeUser(services, name))
       }
@@ -109,7 +126,7 @@ function show(io: Io, view: Awaited<ReturnType<typeof describeUser>>): void {
     ['transport', view.transport],
     ['email', view.email ?? '-'],
     ['phone', view.phone ?? '-'],
-    ['pin', view.hasPin ? 'set' : 'not set'],
+    ['pin', pinStatus(view)],
     ['locked', view.lockedAt ? `since ${formatTime(view.lockedAt)}, ${view.unlocksAt ? `until ${formatTime(view.unlocksAt)}` : 'until unlocked'}` : 'no'],
     ['failed logins', String(view.failedLogins)],
     ['device', view.device ? `bound ${formatTime(view.device.boundAt)}${view.device.deviceOs ? `, ${view.device.deviceOs}` : ''}` : 'none'],
@@ -118,4 +135,18 @@ function show(io: Io, view: Awaited<ReturnType<typeof describeUser>>): void {
     ['created', formatTime(view.createdAt)],
   ]
   print(io, table(lines))
+}
+
+/** "set on DATE", "expires DATE", "not set": what `user show` and the console say of a PIN. */
+function pinStatus(view: Awaited<ReturnType<typeof describeUser>>): string {
+  if (!view.hasPin) return 'not set'
+  const set = view.pinSetAt === null ? 'set' : `set on ${formatTime(view.pinSetAt)}`
+  return view.pinExpiresAt === undefined ? set : `${set}, expires ${formatTime(view.pinExpiresAt)}`
+}
+
+async function sendPins(services: Services, io: Io, repositoryName: string | undefined): Promise<void> {
+  const repository = repositoryName === undefined ? undefined : await requireRepository(services, repositoryName)
+  const { sent, unsent } = await sendMissingPins(services, repository?.id)
+  print(io, `${sent} PIN${sent === 1 ? '' : 's'} queued`)
+  for (const [reason, count] of unsent) print(io, `${count} user${count === 1 ? '' : 's'} not sent one: ${reason}`)
 }

@@ -34,6 +34,7 @@ export const copiedTables: readonly Table[] = [
   { name: 'agents', key: ['id'], ids: true },
   { name: 'policies', key: ['key'] },
   { name: 'provision_codes', key: ['user_id'] },
+  { name: 'pin_reset_codes', key: ['user_id'] },
   { name: 'devices', key: ['id'], ids: true },
   { name: 'string_batches', key: ['id'], ids: true },
   { name: 'used_strings', key: ['batch_id', 'idx'] },

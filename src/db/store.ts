@@ -123,4 +123,13 @@ export interface LoginWrites {
   burn(batchId: number, index: number, now: number): void
   /** The user's failed-login count and lock as decided; user id 0 touches nothing. */
   setFailures(userId: number, failedLogins: number, lockedAt: number | null): void
+  /** A new PIN (sealed), when it was set, and the history with the old one's hash (domain/pins.ts); a message with an older PIN still queued is withdrawn. */
+  setPin(userId: number, pin: PinColumns): void
+}
+
+/** The columns a new PIN writes. */
+export interface PinColumns {
+  readonly pin: Buffer
+  readonly pin_set_at: number
+  readonly pin_history: Buffer | null
 }

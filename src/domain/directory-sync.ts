@@ -9,6 +9,7 @@ import { directoryMessages } from './directory-messages.js'
 import { type Conflict, mobileRight, planSync, removesTooMany, type SyncPlan } from './directory-plan.js'
 import { readDirectory } from './directory-read.js'
 import { DomainError } from './errors.js'
+import { sendPinsOnCreate } from './pin-issue.js'
 import { openBindPassword, requireRepository } from './repositories.js'
 import type { Services } from './services.js'
 
@@ -62,7 +63,7 @@ async function readUsers(services: Services): Promise<SyncedUserRow[]> {
   }
 }
 
-async function inChunks<T>(services: Services, items: readonly T[], write: (trx: Services['db'], items: readonly T[]) => Promise<void>) {
+async function inChunks<T>(services: Services, items: readonly T[], write: (trx: Services['db'], items: readonly T[]) => Promise<unknown>) {
   for (let start = 0; start < items.length; start += chunk) {
     await inTransaction(services.db, (trx) => write(trx, items.slice(start, start + chunk)))
     await yieldTurn()
@@ -73,10 +74,11 @@ async function inChunks<T>(services: Services, items: readonly T[], write: (trx:
  * Write the plan. In chunks, each its own transaction: a sync of 100 000 entries never holds
  * the write lock for long. Each step is safe to repeat, so a sync cut short is finished by the next.
  */
-async function apply(services: Services, repository: Repository, plan: SyncPlan): Promise<void> {
+async function apply(services: Services, repository: Repository, plan: SyncPlan): Promise<GainedMobile> {
   const now = services.now()
-  await inChunks(services, plan.add, (trx, people) =>
-    insertUsers(
+  const added: number[] = []
+  await inChunks(services, plan.add, async (trx, people) => {
+    const rows = await insertUsers(
       trx,
       people.map((person) => ({
         name: person.name,
@@ -91,8 +93,9 @@ async function apply(services: Services, repository: Repository, plan: SyncPlan)
         directory_dn: person.dn,
         directory_disabled: person.disabled ? 1 : 0,
       })),
-    ),
-  )
+    )
+    for (const row of rows) if (row.mobile === 1) added.push(row.id)
+  })
   await inChunks(services, plan.update, async (trx, updates) => {
     for (const { id, changes } of updates) await updateDirectoryUser(trx, id, repository.id, changes)
   })
@@ -100,6 +103,14 @@ async function apply(services: Services, repository: Repository, plan: SyncPlan)
     for (const user of users) await updateDirectoryUser(trx, user.id, repository.id, { removed_at: now, mobile: 0 })
   })
   await inChunks(services, plan.delete, async (trx, users) => void (await deleteDirectoryUsers(trx, users.map((u) => u.id), repository.id)))
+  // a change of the mobile right is only ever to 1 from 0: the plan holds what differs
+  return { added, joined: plan.update.filter((update) => update.changes.mobile === 1).map((update) => update.id) }
+}
+
+/** Users who have the mobile right now and did not before this sync: new ones, and those who joined the mobile group. */
+interface GainedMobile {
+  readonly added: readonly number[]
+  readonly joined: readonly number[]
 }
 
 function logChanges(services: Services, repository: Repository, plan: SyncPlan): void {
@@ -199,7 +210,10 @@ async function run(services: Services, repository: Repository, options: SyncOpti
   }
   logConflicts(services, repository, conflicts)
   if (dryRun) return { ...report, status: 'ok' }
-  await apply(services, repository, plan)
+  const gained = await apply(services, repository, plan)
   logChanges(services, repository, plan)
+  // nobody logs in without a PIN: users new to the mobile right get one (send-pin-on-create)
+  await sendPinsOnCreate(services, gained.added, 'new user')
+  await sendPinsOnCreate(services, gained.joined, 'mobile right')
   return { ...report, status: 'ok' }
 }

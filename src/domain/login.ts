@@ -1,15 +1,16 @@
 import type { Agent, LoginView, LoginWrites, Settings, User } from '../db/index.js'
-import { BadOtc, InvalidOtc, LoginFailure, LoginTriesExceeded, NoPin, NoSecurityStrings, UserLocked } from '../protocol/errors.js'
+import { BadOtc, InvalidOtc, LoginFailure, LoginTriesExceeded, NoPin, NoSecurityStrings, PinExpired, UserLocked } from '../protocol/errors.js'
 import { messages } from '../protocol/messages.js'
 import { safeEqual } from '../secrets.js'
 import { decoyFor, openDecoyPin } from './login-decoy.js'
 import { countFailure, lockState, unlocksAt } from './lockout.js'
 import { deriveCode, lastIndex, parseOtc, type PresentedOtc, presentedCodeLength } from './otc.js'
+import { pinExpiresAt } from './pins.js'
 import { type Policies, policiesFrom } from './policy.js'
 import { openBatchString } from './security-strings.js'
 import type { Services } from './services.js'
 import { nameKey } from './user-names.js'
-import { openPin } from './users.js'
+import { openPin } from './pin-seal.js'
 
 export interface LoginRequest {
   readonly user: string
@@ -19,6 +20,8 @@ export interface LoginRequest {
    * 'wrong' fails a right code. Undefined: not checked (yet).
    */
   readonly directoryPassword?: 'ok' | 'wrong' | undefined
+  /** An expired PIN still proves who the user is: the Change PIN page lets them choose a new one with it. */
+  readonly allowExpiredPin?: boolean
 }
 
 /**
@@ -41,6 +44,7 @@ interface Attempt {
   readonly policies: Policies
   /** A right code still fails: the directory password was wrong. */
   readonly wrongPassword: boolean
+  readonly allowExpiredPin: boolean
 }
 
 interface BatchRef {
@@ -54,25 +58,42 @@ type Verdict = 'ok' | 'index out of range' | 'string already used' | 'wrong code
 
 /**
  * Verify a mobile one-time code (docs/protocol.md §3.4, §6, §9). Resolves on success; throws the
- * `LoginFailure` the reply and the log line are made from. One unit of the store: the user's row
- * is read (and locked) first, so the presented string is burnt and the failure counted before any
- * other login of the user is looked at: of two logins with one code exactly one passes.
+ * `LoginFailure` the reply and the log line are made from.
  */
 export async function verifyLogin(services: Services, request: LoginRequest, authorise?: Authorise): Promise<void> {
-  const outcome = await services.store.login<LoginFailure | { name: string }>(nameKey(request.user), (view, writes) => {
+  const { user } = await checkCode(services, request, () => undefined, authorise)
+  services.log.info({ user, event: 'loginOk' }, messages.loginOk(user))
+}
+
+/**
+ * The login's check of a one-time code, and `then` when it is right: one unit of the store. The
+ * user's row is read (and locked) first, so the presented string is burnt and the failure counted
+ * before any other login of the user is looked at: of two logins with one code exactly one
+ * passes. `then` runs inside the unit, its writes committed with the burn (a new PIN set with a
+ * code, pin-change.ts). Resolves with the name as stored and what `then` returned; throws the
+ * `LoginFailure`, after the burn and the count are committed. Logs nothing: the caller does.
+ */
+export async function checkCode<T>(
+  services: Services,
+  request: LoginRequest,
+  then: (user: User, writes: LoginWrites) => T,
+  authorise?: Authorise,
+): Promise<{ user: string; value: T }> {
+  const outcome = await services.store.login<LoginFailure | { user: string; value: T }>(nameKey(request.user), (view, writes) => {
     const agent = authorise?.(view.settings)
     if (agent?.check_password === 1 && request.directoryPassword === undefined) throw new DirectoryPasswordNeeded()
     const wrongPassword = agent?.check_password === 1 && request.directoryPassword === 'wrong'
-    const attempt: Attempt = { services, writes, now: services.now(), policies: policiesFrom(view.settings), wrongPassword }
-    return view.user ? checkUser(attempt, view, view.user, request.otc) : checkUnknown(attempt, request)
+    const attempt: Attempt = { services, writes, now: services.now(), policies: policiesFrom(view.settings), wrongPassword, allowExpiredPin: request.allowExpiredPin === true }
+    const checked = view.user ? checkUser(attempt, view, view.user, request.otc) : checkUnknown(attempt, request)
+    return checked instanceof LoginFailure ? checked : { user: checked.name, value: then(checked, writes) }
   })
   // thrown only now: the burnt string and the counted failure are committed
   if (outcome instanceof LoginFailure) throw outcome
-  services.log.info({ user: outcome.name, event: 'loginOk' }, messages.loginOk(outcome.name))
+  return outcome
 }
 
-/** The refusal, or the name (as stored) of the user who logged in. */
-function checkUser(attempt: Attempt, view: LoginView, stored: User, otc: string): LoginFailure | { name: string } {
+/** The refusal, or the user who logged in. */
+function checkUser(attempt: Attempt, view: LoginView, stored: User, otc: string): LoginFailure | User {
   const { policies, writes } = attempt
   const lock = lockState(stored, policies, attempt.now)
   // a locked user's attempts burn nothing and count nothing
@@ -82,6 +103,9 @@ function checkUser(attempt: Attempt, view: LoginView, stored: User, otc: string)
   if (lock === 'lapsed') writes.setFailures(user.id, 0, null)
   const pin = openPin(attempt.services, user)
   if (pin === undefined) return new NoPin(user.name)
+  const expiresAt = pinExpiresAt(user, policies)
+  // like NO_PIN, nothing is burnt or counted: the user's way out is the Change PIN page
+  if (expiresAt !== undefined && attempt.now >= expiresAt && !attempt.allowExpiredPin) return new PinExpired(user.name)
   const batch = usableBatch(view, user)
   if (!batch.ok) return new NoSecurityStrings(user.name, batch.reason)
   const presented = parseOtc(otc, pin.length)
@@ -94,7 +118,7 @@ function checkUser(attempt: Attempt, view: LoginView, stored: User, otc: string)
   const verdict = presentedVerdict === 'ok' && attempt.wrongPassword ? 'wrong password' : presentedVerdict
   if (verdict !== 'ok') return counted(attempt, user, verdict, (fields) => new InvalidOtc(user.name, verdict, fields))
   if (user.failed_logins > 0) writes.setFailures(user.id, 0, null)
-  return { name: user.name }
+  return user
 }
 
 /**

@@ -15,6 +15,14 @@ export interface Policies {
   readonly 'lockout-time': number
   readonly 'provision-attempts-per-user': number
   readonly 'provision-attempts-per-address': number
+  readonly 'send-pin-on-create': boolean
+  readonly 'pin-length': number
+  readonly 'pin-history': number
+  readonly 'pin-expiry-days': number
+  readonly 'pin-expiry-reminder-days': number
+  readonly 'self-change-pin': boolean
+  readonly 'self-reset-pin': boolean
+  readonly 'pin-reset-code-validity': number
 }
 
 export type PolicyKey = keyof Policies
@@ -70,6 +78,25 @@ export const policyDefinitions: Readonly<Record<PolicyKey, Definition>> = {
     default: '100',
     allowed: '0 (no limit)-1000000',
     parse: range(0, 1_000_000),
+  },
+  // the PIN lifecycle (docs/operations.md "PINs")
+  'send-pin-on-create': { label: 'Send a PIN to new mobile users', default: 'yes', allowed: 'yes/no', parse: yesNo },
+  'pin-length': { label: 'PIN length (generated PINs; the shortest a PIN may be)', default: '4', allowed: '4-10', parse: range(4, 10) },
+  'pin-history': { label: 'Previous PINs that cannot be chosen again', default: '3', allowed: '0 (none)-10', parse: range(0, 10) },
+  'pin-expiry-days': { label: 'PIN expiry (days)', default: '0', allowed: '0 (never)-3650', parse: range(0, 3650) },
+  'pin-expiry-reminder-days': {
+    label: 'Remind users this many days before their PIN expires',
+    default: '7',
+    allowed: '0 (no reminder)-365',
+    parse: range(0, 365),
+  },
+  'self-change-pin': { label: 'Allow users to change their own PIN', default: 'yes', allowed: 'yes/no', parse: yesNo },
+  'self-reset-pin': { label: 'Allow users to reset a forgotten PIN', default: 'no', allowed: 'yes/no', parse: yesNo },
+  'pin-reset-code-validity': {
+    label: 'PIN reset code validity period (seconds)',
+    default: '600',
+    allowed: '60-86400',
+    parse: range(60, 86_400),
   },
 }
 

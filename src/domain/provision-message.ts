@@ -33,40 +33,57 @@ Server: {site}
 
 const placeholder = /\{([A-Za-z][A-Za-z0-9_-]*)\}/g
 
+/** What a kind of message's template may hold: its placeholders, and the one secret it must carry. */
+export interface TemplateRules {
+  readonly placeholders: readonly string[]
+  /** The placeholder the body must contain and the subject must not (it is stored in clear in the queue). */
+  readonly secret: string
+  readonly defaultSubject: string
+}
+
+const provisionRules: TemplateRules = { placeholders, secret: 'code', defaultSubject: 'Your mobile provision code' }
+
 /**
  * Read a template: an optional first line `Subject: ...` and a blank line, then the body. A
  * mistyped placeholder is refused here, at start-up, not discovered in a user's inbox.
  */
-export function parseMessageTemplate(text: string): MessageTemplate {
+export function parseTemplate(text: string, rules: TemplateRules): MessageTemplate {
   const normalised = text.replace(/\r\n?/g, '\n')
   const header = /^Subject:[ \t]*(.*)\n(?:[ \t]*\n)?/i.exec(normalised)
-  const subject = header ? (header[1] ?? '').trim() : 'Your mobile provision code'
+  const subject = header ? (header[1] ?? '').trim() : rules.defaultSubject
   const body = (header ? normalised.slice(header[0].length) : normalised).replace(/\s+$/, '')
   for (const [, name] of `${subject}\n${body}`.matchAll(placeholder)) {
-    if (!(placeholders as readonly string[]).includes(name ?? '')) {
-      throw new InvalidInput(`message template: unknown placeholder {${name}}; known: ${placeholders.map((p) => `{${p}}`).join(' ')}`)
+    if (!rules.placeholders.includes(name ?? '')) {
+      throw new InvalidInput(`message template: unknown placeholder {${name}}; known: ${rules.placeholders.map((p) => `{${p}}`).join(' ')}`)
     }
   }
-  if (!body.includes('{code}')) throw new InvalidInput('message template: the body must contain {code}')
-  // the subject is stored in clear in the queue and shown in mail listings; the code is not
-  if (subject.includes('{code}')) throw new InvalidInput('message template: {code} may appear in the body only')
+  const secret = `{${rules.secret}}`
+  if (!body.includes(secret)) throw new InvalidInput(`message template: the body must contain ${secret}`)
+  // the subject is stored in clear in the queue and shown in mail listings; the secret is not
+  if (subject.includes(secret)) throw new InvalidInput(`message template: ${secret} may appear in the body only`)
   if (subject === '' || /[\r\n]/.test(subject)) throw new InvalidInput('message template: the subject must be one non-empty line')
   return Object.freeze({ subject, body })
+}
+
+/** A provision message's template (`--message-template`). */
+export const parseMessageTemplate = (text: string): MessageTemplate => parseTemplate(text, provisionRules)
+
+/** The template with its placeholders filled; a value cannot add lines to the subject (it becomes a mail header). */
+export function fillTemplate(template: MessageTemplate, values: Readonly<Record<string, string>>): ProvisionMessage {
+  const fill = (text: string) => text.replace(placeholder, (whole, name: string) => (Object.hasOwn(values, name) ? (values[name] ?? '') : whole))
+  return { subject: fill(template.subject).replace(/[\r\n]+/g, ' '), body: fill(template.body) }
 }
 
 export const defaultTemplate = parseMessageTemplate(defaultTemplateText)
 
 export function provisionMessage(template: MessageTemplate, input: ProvisionMessageInput): ProvisionMessage {
-  const values: Record<(typeof placeholders)[number], string> = {
+  return fillTemplate(template, {
     user: input.user,
     code: input.code,
     validity: describeDuration(input.validity),
     expires: new Date(input.expiresAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     site: input.site,
-  }
-  const fill = (text: string) => text.replace(placeholder, (_, name: keyof typeof values) => values[name])
-  // a user name cannot add lines to the subject (it becomes a mail header)
-  return { subject: fill(template.subject).replace(/[\r\n]+/g, ' '), body: fill(template.body) }
+  })
 }
 
 export function describeDuration(seconds: number): string {

@@ -7,6 +7,10 @@ import type { MessageTemplate } from './provision-message.js'
 /** How provision codes reach users in this process (config: transports, message template). */
 export interface DeliverySettings {
   readonly template: MessageTemplate
+  /** The wording of the message that sends a user their PIN (pin-message.ts). */
+  readonly pinTemplate?: MessageTemplate
+  /** Where users reach the self-service pages, for links in messages (an origin, no path). */
+  readonly pages?: string
   /** What a message names as the server: the site id, else the address clients reach. */
   readonly site: string
   /**

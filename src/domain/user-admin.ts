@@ -1,12 +1,16 @@
 import { updateUser, type UserChanges } from '../db/repositories/users.js'
 import { inTransaction } from '../db/engine.js'
 import type { User } from '../db/schema/index.js'
+import { withdrawQueued } from '../transports/queue.js'
 import { adminMessages } from './admin-messages.js'
 import { InvalidInput } from './errors.js'
 import { createProvisionCode, type CreatedCode } from './provision-code.js'
 import type { Services } from './services.js'
 import { assertNotDirectoryOwned } from './user-source.js'
-import { addUser, checkPin, checkTransport, deleteUser, requireUser, sealPin, unlockUser, type UserInput } from './users.js'
+import { sendPinsOnCreate, supersededByPin } from './pin-issue.js'
+import { checkChosenPin, type PinFields, pinFields } from './pins.js'
+import { readPolicies } from './policy.js'
+import { addUserWithId, checkTransport, deleteUser, requireUser, unlockUser, type UserInput } from './users.js'
 
 /**
  * The user operations of the command line, the admin console and AdminXML: one set of rules for
@@ -46,8 +50,10 @@ export async function createUser(services: Services, input: UserInput): Promise<
     transport: blankToUndefined(input.transport),
   }
   checkUser(cleaned)
-  const name = await addUser(services, cleaned)
+  const { name, id } = await addUserWithId(services, cleaned)
   services.log.info({ user: name, event: 'userAdded' }, adminMessages.userAdded(name))
+  // a user added without a PIN is sent one (send-pin-on-create): nobody logs in without a PIN
+  if (cleaned.pin === undefined) await sendPinsOnCreate(services, [id], 'new user')
   return name
 }
 
@@ -66,24 +72,32 @@ export async function updateUserDetails(services: Services, name: string, change
     phone: next(changes.phone, user.phone),
   }
   checkUser(merged)
-  const pin = changes.pin === undefined ? undefined : changes.pin === null ? null : sealPin(services, user.name, checkPin(changes.pin))
+  const pin =
+    changes.pin === undefined || changes.pin === null
+      ? changes.pin
+      : pinFields(services, user, checkChosenPin(services, user, changes.pin, await readPolicies(services)), services.now())
   const update = changed(user, merged, pin)
   const what = describe(update)
   if (what.length === 0) return what
-  await inTransaction(services.db, (trx) => updateUser(trx, user.id, update))
+  await inTransaction(services.db, async (trx) => {
+    await updateUser(trx, user.id, update)
+    // a message with the PIN it replaces, still queued, would tell the user a PIN that no longer works
+    if (update.pin !== undefined) await withdrawQueued(trx, user, supersededByPin, 'pin')
+  })
   // names only: the log never carries the PIN
   services.log.info({ user: user.name, event: 'userUpdated', changed: what }, adminMessages.userUpdated(user.name, what.join(', ')))
   return what
 }
 
 /** Only what differs: a form sends every field, and an unchanged one is not a change. */
-function changed(user: User, merged: UserInput, pin: Buffer | null | undefined): UserChanges {
+function changed(user: User, merged: UserInput, pin: PinFields | null | undefined): UserChanges {
   const update: { -readonly [K in keyof UserChanges]: UserChanges[K] } = {}
   if (merged.transport !== user.transport) update.transport = merged.transport
   if ((merged.email ?? null) !== user.email) update.email = merged.email ?? null
   if ((merged.phone ?? null) !== user.phone) update.phone = merged.phone ?? null
   // removing a PIN the user does not have changes nothing; a new one always does (it is never compared)
-  if (pin !== undefined && !(pin === null && user.pin === null)) update.pin = pin
+  if (pin === null && user.pin !== null) Object.assign(update, { pin: null, pin_set_at: null, pin_reminded_at: null })
+  if (pin) Object.assign(update, pin)
   return update
 }
 

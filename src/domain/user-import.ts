@@ -7,6 +7,7 @@ import { directoryMessages } from './directory-messages.js'
 import { directoryUserName, nameKey } from './directory-names.js'
 import { DomainError } from './errors.js'
 import type { Services } from './services.js'
+import { sendPinsOnCreate } from './pin-issue.js'
 import { checkTransport } from './users.js'
 
 /**
@@ -96,12 +97,14 @@ export async function importUsers(services: Services, text: string, options: { d
       problems.push({ line: record.line, message: (err as Error).message })
     }
   }
+  const added: number[] = []
   if (!options.dryRun) {
     const now = services.now()
     await inTransaction(services.db, async (trx) => {
       for (let i = 0; i < adds.length; i += 200) {
         const rows = adds.slice(i, i + 200)
-        await insertUsers(trx, rows.map((r) => ({ name: r.name, name_key: nameKey(r.name), pin: null, email: r.email, phone: r.phone, transport: r.transport, mobile: 1, created_at: now })))
+        const inserted = await insertUsers(trx, rows.map((r) => ({ name: r.name, name_key: nameKey(r.name), pin: null, email: r.email, phone: r.phone, transport: r.transport, mobile: 1, created_at: now })))
+        added.push(...inserted.map((row) => row.id))
       }
       for (const [user, row] of updates) await updateUser(trx, user.id, { email: row.email, phone: row.phone, transport: row.transport })
     })
@@ -111,5 +114,7 @@ export async function importUsers(services: Services, text: string, options: { d
     const counts = `${report.added} added, ${report.updated} updated, ${unchanged} unchanged, ${problems.length} rows refused`
     services.log.info({ event: 'usersImported', file: options.file, reason: counts }, directoryMessages.usersImported(options.file ?? 'CSV', counts))
   }
+  // imported users have the mobile right and no PIN: each is sent one (send-pin-on-create)
+  await sendPinsOnCreate(services, added, 'new user')
   return report
 }

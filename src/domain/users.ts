@@ -3,10 +3,12 @@ import { findDeviceByUser } from '../db/repositories/devices.js'
 import { inTransaction } from '../db/engine.js'
 import { deleteUserById, findUserByKey, findUserByName, insertUser, listUsers, updateUser } from '../db/repositories/users.js'
 import type { User } from '../db/schema/index.js'
-import { decrypt, encrypt, type Keys } from '../secrets.js'
-import { transportNames } from '../transports/queue.js'
+import { sealPin } from './pin-seal.js'
+import { transportNames, withdrawQueued } from '../transports/queue.js'
 import { isPlainEmailAddress } from './email-address.js'
 import { InvalidInput, UserExists, UserNotFound } from './errors.js'
+import { checkNewPin } from './pin-rules.js'
+import { checkChosenPin, pinExpiresAt, pinFields } from './pins.js'
 import { lockState, unlocksAt } from './lockout.js'
 import { readPolicies } from './policy.js'
 import type { Services } from './services.js'
@@ -29,6 +31,9 @@ export interface UserView {
   readonly email: string | null
   readonly phone: string | null
   readonly hasPin: boolean
+  /** When the PIN was set (unknown for a PIN set before agentxml recorded it), and when it expires. */
+  readonly pinSetAt: number | null
+  readonly pinExpiresAt: number | undefined
   readonly mobile: boolean
   readonly failedLogins: number
   /** Set only while the user is locked: a lock past "Account lockout time" has lapsed. */
@@ -40,11 +45,6 @@ export interface UserView {
   readonly createdAt: number
   /** "local", or the user repository the user is synchronised from. */
   readonly source: string
-}
-
-export function checkPin(pin: string): string {
-  if (!/^\d{4,10}$/.test(pin)) throw new InvalidInput('a PIN is 4 to 10 digits')
-  return pin
 }
 
 export function checkTransport(input: UserInput): string {
@@ -61,44 +61,35 @@ export function checkTransport(input: UserInput): string {
   return transport
 }
 
-const pinContext = (name: string) => `pin:${name}`
+export { keysOpenPin, openPin, sealPin } from './pin-seal.js'
 
-export const sealPin = (services: Services, name: string, pin: string) => encrypt(services.keys, pin, pinContext(name))
-
-/** Whether these keys open a user's sealed PIN: a database restored with another key opens none. */
-export function keysOpenPin(keys: Keys, name: string, sealed: Buffer): boolean {
-  try {
-    decrypt(keys, sealed, pinContext(name))
-    return true
-  } catch {
-    return false
-  }
-}
-
-export function openPin(services: Services, user: User): string | undefined {
-  return user.pin ? decrypt(services.keys, user.pin, pinContext(user.name)) : undefined
-}
-
-/** Adds the user and returns the name as stored (trimmed, NFC). */
-export async function addUser(services: Services, input: UserInput): Promise<string> {
+/** Adds the user; the name as stored (trimmed, NFC) and the new row's id. */
+export async function addUserWithId(services: Services, input: UserInput): Promise<{ name: string; id: number }> {
   const name = checkUserName(input.name)
   const transport = checkTransport(input)
-  const pin = input.pin === undefined ? null : sealPin(services, name, checkPin(input.pin))
-  await inTransaction(services.db, async (trx) => {
+  const now = services.now()
+  const pin = input.pin === undefined ? null : sealPin(services, name, checkNewPin(input.pin, await readPolicies(services)))
+  const id = await inTransaction(services.db, async (trx) => {
     const existing = await findUserByKey(trx, nameKey(name))
     if (existing) throw new UserExists(name, existing.name)
-    await insertUser(trx, {
+    return insertUser(trx, {
       name,
       name_key: nameKey(name),
       pin,
+      pin_set_at: pin === null ? null : now,
       email: input.email ?? null,
       phone: input.phone ?? null,
       transport,
       mobile: 1,
-      created_at: services.now(),
+      created_at: now,
     })
   })
-  return name
+  return { name, id }
+}
+
+/** Adds the user and returns the name as stored (trimmed, NFC). */
+export async function addUser(services: Services, input: UserInput): Promise<string> {
+  return (await addUserWithId(services, input)).name
 }
 
 export async function requireUser(services: Services, name: string): Promise<User> {
@@ -107,9 +98,14 @@ export async function requireUser(services: Services, name: string): Promise<Use
   return user
 }
 
+/** Set a PIN chosen for the user: the rules of a new PIN (pin-rules.ts) and the history (pins.ts). */
 export async function setPin(services: Services, name: string, pin: string): Promise<void> {
   const user = await requireUser(services, name)
-  await updateUser(services.db, user.id, { pin: sealPin(services, user.name, checkPin(pin)) })
+  checkChosenPin(services, user, pin, await readPolicies(services))
+  await inTransaction(services.db, async (trx) => {
+    await updateUser(trx, user.id, pinFields(services, user, pin, services.now()))
+    await withdrawQueued(trx, user, 'superseded by a newer PIN', 'pin')
+  })
 }
 
 export async function unlockUser(services: Services, name: string): Promise<void> {
@@ -134,6 +130,8 @@ export async function describeUser(services: Services, name: string): Promise<Us
     email: user.email,
     phone: user.phone,
     hasPin: user.pin !== null,
+    pinSetAt: user.pin === null ? null : user.pin_set_at,
+    pinExpiresAt: pinExpiresAt(user, policies),
     mobile: user.mobile === 1,
     // a lapsed lock is cleared, with the count, by the user's next login (domain/login.ts)
     failedLogins: lock === 'lapsed' ? 0 : user.failed_logins,

@@ -16,6 +16,9 @@ const openEvents = new Set([
   'selfProvisionCrossSite',
   'selfProvisionLimited',
   'adminSignInFailed',
+  'pinResetRefused',
+  'pinLimited',
+  'pinPageRefused',
 ])
 
 /**

@@ -1,5 +1,5 @@
 /** The operations an `<AdminRequest>` may hold, as element names. */
-export const adminOperationNames = ['Create', 'Read', 'Update', 'Delete', 'Reprovision', 'Unlock'] as const
+export const adminOperationNames = ['Create', 'Read', 'Update', 'Delete', 'Reprovision', 'Unlock', 'ResetPIN'] as const
 export type AdminOperationName = (typeof adminOperationNames)[number]
 
 /** `<User name="...">` with its optional child elements; values trimmed, exactly as sent. */

@@ -15,6 +15,7 @@ export const errorCatalogue = {
   AGENT_ERROR_BAD_OTC: 'login whose OTC cannot be a mobile code for this user (wrong length, no index)',
   AGENT_ERROR_NO_SECURITY_STRINGS: 'login for a user with no device or no unused string in the current batch',
   AGENT_ERROR_NO_PIN: 'login for a user without a PIN',
+  AGENT_ERROR_PIN_EXPIRED: 'login for a user whose PIN is older than the pin-expiry-days policy (the user changes it on the Change PIN page)',
   AGENT_ERROR_USER_LOCKED: 'login for a locked user',
   AGENT_ERROR_USER_LOGIN_TRIES_EXCEEDED: 'the failed login that reaches the maximum tries (the user is now locked)',
 } as const
@@ -68,8 +69,14 @@ export class NoUserFound extends AgentError {
  * error: <reason>"; the `reason` field says which rule refused it. Never an OTC, PIN or string.
  */
 export class LoginFailure extends AgentError {
-  constructor(code: ErrorCode | undefined, user: string, reason: string, fields: Readonly<Record<string, unknown>> = {}) {
-    super(code, { event: 'loginFailed', level: 'warn', message: messages.loginFailed(user, reason), fields: { user, ...fields } })
+  constructor(
+    code: ErrorCode | undefined,
+    user: string,
+    /** The legacy text's reason ("Invalid OTC", "User locked"). */
+    readonly failure: string,
+    fields: Readonly<Record<string, unknown>> = {},
+  ) {
+    super(code, { event: 'loginFailed', level: 'warn', message: messages.loginFailed(user, failure), fields: { user, ...fields } })
   }
 }
 
@@ -101,6 +108,12 @@ export class NoSecurityStrings extends LoginFailure {
 export class NoPin extends LoginFailure {
   constructor(user: string) {
     super('AGENT_ERROR_NO_PIN', user, 'No PIN', { reason: 'the user has no PIN' })
+  }
+}
+
+export class PinExpired extends LoginFailure {
+  constructor(user: string) {
+    super('AGENT_ERROR_PIN_EXPIRED', user, 'PIN expired', { reason: 'the PIN has expired' })
   }
 }
 

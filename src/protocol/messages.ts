@@ -28,6 +28,14 @@ export const messages = {
   loginOk: (user: string) => `Login successful for user: ${user}.`,
   loginFailed: (user: string, reason: string) => `Login failed for user: ${user}, error: ${reason}`,
   requestFailed: (reason: string) => `AgentXML request failed, error: ${reason}`,
+  // the PIN lifecycle: PINsafe's line for a new user's PIN, and lines of its shape for the rest
+  pinCreated: (user: string) => `PIN created for user: ${user}`,
+  pinReset: (user: string) => `PIN reset for user: ${user}`,
+  pinChanged: (user: string) => `PIN changed for user: ${user}`,
+  pinChangeFailed: (user: string, reason: string) => `PIN change failed for user: ${user}, error: ${reason}`,
+  pinResetCodeCreated: (user: string) => `PIN reset code created for user: ${user}`,
+  pinResetFailed: (user: string, reason: string) => `PIN reset failed for user: ${user}, error: ${reason}`,
+  pinExpiryReminder: (user: string) => `PIN expiry reminder sent to user: ${user}`,
 } as const
 
 export type EventName = keyof typeof messages

@@ -16,7 +16,7 @@ main{width:100%;max-width:28rem;background:var(--card);border-radius:12px;paddin
 h1{font-size:1.5rem;line-height:1.25;margin:0 0 .75rem}
 p{margin:0 0 1rem;color:var(--muted)}
 label{display:block;font-weight:600;margin-bottom:.375rem}
-input[type=text]{width:100%;font:inherit;padding:.625rem .75rem;border:2px solid var(--border);border-radius:8px;background:var(--card);color:var(--text)}
+input[type=text],input[type=password]{width:100%;font:inherit;padding:.625rem .75rem;border:2px solid var(--border);border-radius:8px;background:var(--card);color:var(--text)}
 input[aria-invalid=true]{border-color:var(--error)}
 input:focus-visible,button:focus-visible,a:focus-visible{outline:3px solid var(--accent);outline-offset:2px}
 .field{margin-bottom:1.25rem}
@@ -40,22 +40,33 @@ export function escapeHtml(text: string): string {
 const title = 'Set up the mobile app'
 
 export function renderPage(state: PageState): string {
+  return selfServiceDocument(title, state.kind === 'problem' ? state.title : undefined, content(state) + otherPages(state))
+}
+
+/** One self-service page: its heading, the problem's name before it in the title when there is one, and its content. */
+export function selfServiceDocument(heading: string, problem: string | undefined, body: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(state.kind === 'problem' ? `${state.title} - ${title}` : title)}</title>
+<title>${escapeHtml(problem === undefined ? heading : `${problem} - ${heading}`)}</title>
 <style>${css}</style>
 </head>
 <body>
 <main>
-<h1>${title}</h1>
-${content(state)}
+<h1>${escapeHtml(heading)}</h1>
+${body}
 </main>
 </body>
 </html>
 `
+}
+
+/** The PIN pages beside provisioning, linked from its form (they say themselves when they are off). */
+function otherPages(state: PageState): string {
+  if (state.kind !== 'form') return ''
+  return '<p><a href="/reset/changepin.jsp">Change your PIN</a> · <a href="/reset/resetpin.jsp">Forgot your PIN?</a></p>\n'
 }
 
 function content(state: PageState): string {
@@ -76,7 +87,7 @@ function content(state: PageState): string {
   }
 }
 
-function notice(tone: 'ok' | 'warn', role: 'status' | 'alert', paragraphs: string[]): string {
+export function notice(tone: 'ok' | 'warn', role: 'status' | 'alert', paragraphs: string[]): string {
   return `<div class="notice${tone === 'ok' ? ' ok' : ''}" role="${role}">${paragraphs.map((p) => `<p>${p}</p>`).join('')}</div>\n`
 }
 

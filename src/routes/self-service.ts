@@ -1,26 +1,21 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import formbody from '@fastify/formbody'
-import rateLimit from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { readPolicies } from '../domain/policy.js'
 import { describeDuration } from '../domain/provision-message.js'
 import { selfProvision } from '../domain/self-provision.js'
 import type { Services } from '../domain/services.js'
-import { nameKey } from '../domain/user-names.js'
-import { normaliseAddress } from '../domain/networks.js'
-import { databaseStore } from './rate-limit-store.js'
 import { requestServices } from './request-services.js'
-import { crossSite, issueCsrf, securityHeaders, validCsrf } from './self-service-guard.js'
+import { crossSite, issueCsrf, validCsrf } from './self-service-guard.js'
 import { type PageState, renderPage } from './self-service-page.js'
+import { selfServiceBodyLimit, selfServiceLimits, selfServiceSetup } from './self-service-setup.js'
 
 /** The legacy address first; the second is the user portal's. */
 export const selfServicePaths = ['/reset/provision.jsp', '/userportal/provision'] as const
 
-/** Per client address and per user name: each at most `max` requests a window. */
-export const selfServiceLimits = { max: 5, windowMs: 15 * 60_000 }
+export { selfServiceLimits }
 /** Every confirmation takes at least this long, so timing does not tell which user names exist. */
 const minimumReplyMs = 300
-const bodyLimit = 4096
+const bodyLimit = selfServiceBodyLimit
 
 interface Form {
   username?: unknown
@@ -33,15 +28,7 @@ interface Form {
  * routes keep their raw-body parser and other plugins their own settings.
  */
 export async function selfServiceRoutes(app: FastifyInstance, { services, publicUrl }: { services: Services; publicUrl?: URL | undefined }) {
-  app.removeAllContentTypeParsers()
-  await app.register(formbody, { bodyLimit })
-  // counted in the database: the limits hold across every node and a restart
-  await app.register(rateLimit, { global: false, store: databaseStore(services, 'self-service') })
-  const { max, windowMs: timeWindow } = selfServiceLimits
-  const perAddress = app.createRateLimit({ max, timeWindow, keyGenerator: (request) => `address:${normaliseAddress(request.ip)}` })
-  const perUser = app.createRateLimit({ max, timeWindow, keyGenerator: (request) => `user:${userKey(request)}` })
-
-  app.addHook('onSend', async (request, reply) => securityHeaders(request, reply))
+  const { perAddress, perUser } = await selfServiceSetup(app, services, 'self-service')
   app.setErrorHandler((error: { statusCode?: number }, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500
     if (status === 500) requestServices(services, request).log.error({ err: error }, 'self-service page failed')
@@ -110,12 +97,6 @@ function page(reply: FastifyReply, status: number, state: PageState) {
 const actionOf = (request: FastifyRequest) => request.routeOptions.url ?? selfServicePaths[0]
 
 const echo = (value: unknown) => (typeof value === 'string' ? value.slice(0, 128) : undefined)
-
-/** Rate-limit key of the user name: the name as users are matched (case and surrounding space make no new one). */
-function userKey(request: FastifyRequest): string {
-  const { username } = (request.body ?? {}) as Form
-  return typeof username === 'string' ? nameKey(username) : ''
-}
 
 /** The rules of user names (domain/users.ts), worded for the person at the form. */
 function checkUsername(value: unknown): { name: string } | { error: string } {

@@ -1,6 +1,6 @@
 import type { Db } from '../db/index.js'
 import { insertMessage, supersedeMessages } from '../db/repositories/messages.js'
-import type { User } from '../db/schema/index.js'
+import type { MessageKind, User } from '../db/schema/index.js'
 import { NoDestination, TransportNotConfigured } from '../domain/errors.js'
 import type { Services } from '../domain/services.js'
 import { encrypt } from '../secrets.js'
@@ -13,6 +13,8 @@ export interface OutgoingMessage {
   readonly body: string
   /** When the content stops being worth sending (the code's expiry). */
   readonly expiresAt?: number
+  /** What it carries (default: a provision code); a newer message of a kind withdraws the older. */
+  readonly kind?: MessageKind
 }
 
 /** Where the user's transport sends to; throws when the user has none (nothing is queued then). */
@@ -50,6 +52,7 @@ export async function queueMessage(
     next_attempt_at: now,
     created_at: now,
     expires_at: message.expiresAt ?? null,
+    kind: message.kind ?? 'provision',
   })
 }
 
@@ -57,6 +60,6 @@ export async function queueMessage(
  * Withdraw the user's messages still waiting in the queue: they carry a code that no longer
  * works (a newer one replaced it), and sent late they would arrive after the new one.
  */
-export async function withdrawQueued(trx: Db, user: User, reason = 'superseded by a newer provision code'): Promise<number> {
-  return supersedeMessages(trx, user.name, reason)
+export async function withdrawQueued(trx: Db, user: User, reason = 'superseded by a newer provision code', kind: MessageKind = 'provision'): Promise<number> {
+  return supersedeMessages(trx, user.name, reason, kind)
 }

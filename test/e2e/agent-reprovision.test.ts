@@ -17,7 +17,7 @@ t.test('reprovision by an agent queues a message the server delivers to outbox.j
   const db = await databaseIn(t, dir)
   const server = await startServer(t, { db })
   await mustRun(['agent', 'add', 'vpn', '--secret', 'vpn-shared-secret-1'], { db })
-  await mustRun(['user', 'add', 'alice', '--email', 'alice@example.com'], { db })
+  await mustRun(['user', 'add', 'alice', '--pin', '2468', '--email', 'alice@example.com'], { db })
 
   const reply = await postXml(server.url, reprovisionXml('vpn-shared-secret-1', 'alice'))
   t.same(outcome(reply.body), { result: 'PASS', error: undefined })
@@ -55,7 +55,7 @@ t.test('a wrong agent secret is refused and queues nothing', async (t) => {
   const db = await databaseIn(t, dir)
   const server = await startServer(t, { db })
   await mustRun(['agent', 'add', 'vpn', '--secret', 'vpn-shared-secret-1'], { db, via: 'node' })
-  await mustRun(['user', 'add', 'alice'], { db, via: 'node' })
+  await mustRun(['user', 'add', 'alice', '--pin', '2468'], { db, via: 'node' })
   const reply = await postXml(server.url, reprovisionXml('not-the-secret', 'alice'))
   t.same(outcome(reply.body), { result: 'FAIL', error: 'AGENT_ERROR_AGENT_ACCESS' })
   const proxied = await postXml(server.url, reprovisionXml('vpn-shared-secret-1', 'alice'), '/proxy/AgentXML')

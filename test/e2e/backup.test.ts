@@ -29,7 +29,7 @@ function keepWriting(url: string) {
   let running = true
   const done = (async () => {
     while (running) {
-      const xml = `<AdminRequest secret="${secret}" version="3.6"><Create><User name="load-${created}"><PIN>1234</PIN></User></Create></AdminRequest>`
+      const xml = `<AdminRequest secret="${secret}" version="3.6"><Create><User name="load-${created}"><PIN>2468</PIN></User></Create></AdminRequest>`
       const reply = await postXml(url, xml, '/pinsafe/AdminXML')
       if (!reply.body.includes('<Result>PASS</Result>')) throw new Error(`Create failed: ${reply.body}`)
       created += 1

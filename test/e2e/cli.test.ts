@@ -31,7 +31,7 @@ function assertOneLineError(t: Test, result: { status: number | null; stderr: st
 t.test('through npx: errors, usage errors and --print-code reach the caller unchanged', async (t) => {
   const db = await databaseIn(t, await tempDir(t))
   const npx = { db, via: 'npx' } as const
-  await mustRun(['user', 'add', 'alice'], npx)
+  await mustRun(['user', 'add', 'alice', '--pin', '2468'], npx)
   assertOneLineError(t, await runCli(['user', 'show', 'nobody'], npx), 'user "nobody" not found')
   const usage = await runCli(['user', 'frob'], npx)
   t.equal(usage.status, 2, 'a usage error exits 2')
@@ -42,7 +42,7 @@ t.test('through npx: errors, usage errors and --print-code reach the caller unch
 
 t.test('errors a user can cause: exit 1 and one line', async (t) => {
   const db = await databaseIn(t, await tempDir(t))
-  await mustRun(['user', 'add', 'alice'], { db })
+  await mustRun(['user', 'add', 'alice', '--pin', '2468'], { db })
   assertOneLineError(t, await runCli(['user', 'show', 'nobody'], { db }), 'user "nobody" not found')
   assertOneLineError(t, await runCli(['reprovision', 'nobody', '--print-code'], { db }), 'user "nobody" not found')
   assertOneLineError(t, await runCli(['user', 'add', 'alice'], { db }), 'user "alice" already exists')
@@ -91,7 +91,7 @@ t.test('usage errors: exit 2 and one line, the reason and where the usage is', a
 t.test('--print-code prints the code alone as the last line and queues nothing', async (t) => {
   const dir = await tempDir(t)
   const db = await databaseIn(t, dir)
-  await mustRun(['user', 'add', 'alice', '--email', 'alice@example.com'], { db })
+  await mustRun(['user', 'add', 'alice', '--pin', '2468', '--email', 'alice@example.com'], { db })
   const printed = await mustRun(['reprovision', 'alice', '--print-code'], { db })
   t.match(printed.stdout, /\n[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{10}\n$/, 'the last line is the code, alone')
   t.same(printed.stdoutLines.slice(0, -1), ['Provision code created for user "alice"', 'User "alice" can now reprovision their mobile device.'])
@@ -113,13 +113,13 @@ t.test('AGENTXML_DB is honoured; init makes the database and a key file of mode 
   t.same([missing.status, missing.stderr], [1, `agentxml: no database at ${db}: start the server once (agentxml serve), or run agentxml init, to create it\n`])
   t.notOk(existsSync(join(dir, 'nested')), 'nothing was made: not the folder, not a key')
   await mustRun(['init'], { env: { AGENTXML_DB: db } })
-  await mustRun(['user', 'add', 'carol'], { env: { AGENTXML_DB: db } })
+  await mustRun(['user', 'add', 'carol', '--pin', '2468'], { env: { AGENTXML_DB: db } })
   t.ok(existsSync(db), 'the database is where AGENTXML_DB says (its folder created)')
   t.match((await mustRun(['user', 'list'], { db })).stdout, /^carol\b/m, 'and holds the user')
   const key = await stat(join(dir, 'nested', 'agentxml.key'))
   t.equal(key.mode & 0o777, 0o600, 'the key file beside it is mode 0600')
   t.match(await readFile(join(dir, 'nested', 'agentxml.key'), 'utf8'), /^[0-9a-f]{64}\n$/)
   const flagWins = await databaseIn(t, dir)
-  await mustRun(['user', 'add', 'dave'], { db: flagWins, env: { AGENTXML_DB: db } })
+  await mustRun(['user', 'add', 'dave', '--pin', '2468'], { db: flagWins, env: { AGENTXML_DB: db } })
   t.notMatch((await mustRun(['user', 'list'], { db })).stdout, /dave/, '--db wins over AGENTXML_DB')
 })

@@ -36,11 +36,15 @@ t.test('user set changes what it is given and leaves the rest', async (t) => {
   const dir = await tempDir(t)
   const db = await databaseIn(t, dir)
   const cli = (args: string[]) => mustRun(args, { db, via: 'node' })
-  t.equal((await cli(['user', 'add', 'alice', '--email', 'alice@example.com'])).stdout, 'User "alice" added\n')
+  // added without a PIN: one is made and queued to the user (send-pin-on-create), never printed
+  t.equal(
+    (await cli(['user', 'add', 'alice', '--email', 'alice@example.com'])).stdout,
+    'User "alice" added\nPIN created for user: alice\nMessage added to message queue for user: alice, destination: alice@example.com.\n',
+  )
 
   const moved = await cli(['user', 'set', 'alice', '--phone', '+44 7700 900123', '--transport', 'sms'])
   t.equal(moved.stdout, 'User "alice" updated: transport, phone\n')
-  t.match(await shown(db, 'alice'), { transport: 'sms', phone: '+44 7700 900123', email: 'alice@example.com', pin: 'not set' }, 'the address not given stays')
+  t.match(await shown(db, 'alice'), { transport: 'sms', phone: '+44 7700 900123', email: 'alice@example.com', pin: /^set on / }, 'the address not given stays')
 
   t.equal((await cli(['user', 'set', 'alice', '--no-email'])).stdout, 'User "alice" updated: email removed\n')
   t.match(await shown(db, 'alice'), { email: '-', phone: '+44 7700 900123' })
@@ -60,7 +64,7 @@ t.test('user set changes what it is given and leaves the rest', async (t) => {
   const stored = await findUserByKey(handle.db, 'alice')
   await handle.store.close()
   t.equal(openPin({ keys } as Services, stored ?? ({} as never)), '2468', 'the PIN is stored sealed and opens to what was given')
-  t.equal((await shown(db, 'alice')).pin, 'set')
+  t.match((await shown(db, 'alice')).pin, /^set on \d{4}-/)
   t.equal((await cli(['user', 'set-pin', 'alice', '1357'])).stdout, 'User "alice" updated: PIN\n', 'set-pin is the same change')
   t.equal((await cli(['user', 'set', 'alice', '--no-pin'])).stdout, 'User "alice" updated: PIN removed\n')
   t.equal((await shown(db, 'alice')).pin, 'not set')
@@ -72,6 +76,8 @@ t.test('user set changes what it is given and leaves the rest', async (t) => {
     rows.map((r) => r.message),
     [
       'User "alice" added',
+      'PIN created for user: alice',
+      'Message added to message queue for user: alice, destination: alice@example.com.',
       'User "alice" updated: transport, phone',
       'User "alice" updated: email removed',
       'User "alice" updated: email',
@@ -82,7 +88,7 @@ t.test('user set changes what it is given and leaves the rest', async (t) => {
     ],
     'every change is in the audit log, refused ones and non-changes are not',
   )
-  t.ok(rows.every((r) => r.user_name === 'alice' && /^user(Added|Updated)$/.test(r.event)))
+  t.ok(rows.every((r) => r.user_name === 'alice' && /^(user(Added|Updated)|pinCreated|messageQueued)$/.test(r.event)))
   t.notMatch(JSON.stringify(rows), /2468|1357/, 'no PIN in the audit log')
 })
 
@@ -96,7 +102,7 @@ t.test('user add refuses a user their transport cannot reach', async (t) => {
     t.same([refused.status, refused.stderr], [1, `agentxml: ${problem}\n`], `${transport} without a destination`)
   }
   t.equal((await runCli(['user', 'show', 'dave'], { db, via: 'node' })).status, 1, 'dave was not added')
-  await mustRun(['user', 'add', 'dave', '--transport', 'email', '--email', 'dave@example.com'], { db, via: 'node' })
+  await mustRun(['user', 'add', 'dave', '--pin', '2468', '--transport', 'email', '--email', 'dave@example.com'], { db, via: 'node' })
   t.match(await shown(db, 'dave'), { transport: 'email', email: 'dave@example.com' })
 })
 

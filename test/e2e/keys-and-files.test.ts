@@ -63,7 +63,7 @@ t.test('a database or outbox readable by others is made its owner only, with a w
   const dir = await tempDir(t)
   const db = join(dir, 'agentxml.db')
   await mustRun(['init'], { db, via: 'node' })
-  await mustRun(['user', 'add', 'alice'], { db, via: 'node' })
+  await mustRun(['user', 'add', 'alice', '--pin', '2468'], { db, via: 'node' })
   chmodSync(db, 0o644)
   const outbox = join(dir, 'outbox.jsonl')
   writeFileSync(outbox, '', { mode: 0o644 })

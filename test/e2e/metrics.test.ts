@@ -19,10 +19,10 @@ function sample(text: string, line: string): number | undefined {
 t.test('requests by action and result, latency, lockouts, the queue and the process', async (t) => {
   const db = await databaseIn(t, await tempDir(t))
   await mustRun(['agent', 'add', 'vpn', '--secret', 'vpn-secret-123'], { db, via: 'node' })
-  await mustRun(['user', 'add', 'alice', '--pin', '1234', '--email', 'alice@example.com'], { db, via: 'node' })
+  await mustRun(['user', 'add', 'alice', '--pin', '2468', '--email', 'alice@example.com'], { db, via: 'node' })
   await mustRun(['policy', 'set', 'max-login-tries', '2'], { db, via: 'node' })
   const code = (await mustRun(['reprovision', 'alice', '--print-code'], { db, via: 'node' })).stdoutLines.at(-1) ?? ''
-  await mustRun(['user', 'add', 'bob', '--email', 'bob@example.com'], { db, via: 'node' })
+  await mustRun(['user', 'add', 'bob', '--pin', '2468', '--email', 'bob@example.com'], { db, via: 'node' })
   await mustRun(['reprovision', 'bob'], { db, via: 'node' }) // a message in the queue
   const server = await startServer(t, { db })
   for (let i = 0; i < 3; i++) await postXml(server.url, pingXml())
@@ -31,7 +31,7 @@ t.test('requests by action and result, latency, lockouts, the queue and the proc
   const strings = (element((await postXml(server.url, stringsXml(id), '/proxy/AgentXML')).body, 'SecurityStrings') ?? '').split(';')
   // the right code of an index with its first digit changed: surely wrong
   const wrong = (index: number) => {
-    const right = deriveOtc(strings[index] ?? '', '1234', index)
+    const right = deriveOtc(strings[index] ?? '', '2468', index)
     return `${(Number(right[0]) + 1) % 10}${right.slice(1)}`
   }
   const login = (otc: string) => postXml(server.url, sasRequest(`<Secret>vpn-secret-123</Secret><Action>login</Action><Username>alice</Username><OTC>${otc}</OTC>`))

@@ -27,7 +27,7 @@ async function nthRecord(server: ServerProcess, n: number, match: (r: LogRecord)
 t.test('user → code → device → 100 security strings; a new device replaces the old', async (t) => {
   const db = await databaseIn(t, await tempDir(t))
   const server = await startServer(t, { db })
-  await mustRun(['user', 'add', 'alice', '--email', 'alice@example.com'], { db })
+  await mustRun(['user', 'add', 'alice', '--pin', '2468', '--email', 'alice@example.com'], { db })
 
   const code = await newCode('alice', db)
   t.match(code, codeShape, '--print-code prints a code of the unambiguous alphabet')
@@ -56,7 +56,7 @@ t.test('user → code → device → 100 security strings; a new device replaces
 t.test('a reused code fails with PROVISION_FAILURE and the legacy log line', async (t) => {
   const db = await databaseIn(t, await tempDir(t))
   const server = await startServer(t, { db })
-  await mustRun(['user', 'add', 'bob'], { db })
+  await mustRun(['user', 'add', 'bob', '--pin', '2468'], { db })
   const code = await newCode('bob', db)
   t.equal((await provision(server.url, 'bob', code)).result, 'PASS')
 
@@ -70,7 +70,7 @@ t.test('a reused code fails with PROVISION_FAILURE and the legacy log line', asy
 t.test('a wrong code fails and consumes the pending code', async (t) => {
   const db = await databaseIn(t, await tempDir(t))
   const server = await startServer(t, { db })
-  await mustRun(['user', 'add', 'carol'], { db })
+  await mustRun(['user', 'add', 'carol', '--pin', '2468'], { db })
   const code = await newCode('carol', db)
   const wrong = code === 'ABCDEFGHJK' ? 'KJHGFEDCBA' : 'ABCDEFGHJK'
 
@@ -91,7 +91,7 @@ t.test('a wrong code fails and consumes the pending code', async (t) => {
 t.test('an expired code fails (validity set to 10 s with npx agentxml policy set)', async (t) => {
   const db = await databaseIn(t, await tempDir(t))
   const server = await startServer(t, { db })
-  await mustRun(['user', 'add', 'dave'], { db })
+  await mustRun(['user', 'add', 'dave', '--pin', '2468'], { db })
   const set = await mustRun(['policy', 'set', 'provision-code-validity', '10'], { db })
   t.match(set.stdout, /provision-code-validity set to 10/)
   const code = await newCode('dave', db)

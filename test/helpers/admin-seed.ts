@@ -12,7 +12,7 @@ export const plainAgentSecret = 'plain-agent-secret'
 /**
  * The world every AdminXML fixture runs against (on the fixed test clock):
  * - agent "portal" (admin agent) and agent "vpn" (not an admin agent), both from loopback;
- * - alice: outbox to alice@example.com, PIN 1234, an iOS device, a pending code (12:10 UTC);
+ * - alice: outbox to alice@example.com, PIN 2468, an iOS device, a pending code (12:10 UTC);
  * - carol: locked after 5 failed logins;
  * - dave: the email transport but no address (made past the add rules, which refuse it now, as a
  *   database from before them may hold).
@@ -20,7 +20,7 @@ export const plainAgentSecret = 'plain-agent-secret'
 export async function seedAdminWorld(services: Services): Promise<void> {
   await addAgent(services, { name: 'portal', secret: adminAgentSecret, admin: true })
   await addAgent(services, { name: 'vpn', secret: plainAgentSecret })
-  const alice = await seedUser(services, { name: 'alice', pin: '1234' })
+  const alice = await seedUser(services, { name: 'alice', pin: '2468' })
   await insertDevice(services, alice.id, hashProvisionId(services, '0123456789abcdef0123456789abcdef'), 'iOS 17.5')
   await seedCode(services, 'alice', 'K7QF2M9XWD')
   const carol = await seedUser(services, { name: 'carol' })

@@ -2,6 +2,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { insertAdmin } from '../../src/db/repositories/admins.js'
 import { hashPassword } from '../../src/domain/passwords.js'
 import type { Services } from '../../src/domain/services.js'
+import { build } from './build.js'
 
 export const adminPassword = 'correct horse battery staple'
 
@@ -92,4 +93,13 @@ export function visibleText(body: string): string {
     .replace(/&amp;/g, '&')
     .replace(/\s+/g, ' ')
     .trim()
+}
+
+/** The app on a fresh database, with an administrator signed in to the console. */
+export async function signedIn(t: Parameters<typeof build>[0], options: Parameters<typeof build>[1] = {}) {
+  const built = await build(t, options)
+  await seedAdmin(built.services)
+  const client = new ConsoleClient(built.app)
+  await client.signIn()
+  return { ...built, client }
 }

@@ -119,6 +119,12 @@ export function postgresStore(pool: pg.Pool, options: { close: () => Promise<voi
                 ON CONFLICT DO NOTHING`),
             setFailures: (userId, failedLogins, lockedAt) =>
               void writes.push(sql`UPDATE users SET failed_logins = ${failedLogins}, locked_at = ${lockedAt} WHERE id = ${userId}`),
+            setPin(userId, pin) {
+              writes.push(sql`UPDATE users SET pin = ${pin.pin}, pin_set_at = ${pin.pin_set_at}, pin_history = ${pin.pin_history}, pin_reminded_at = NULL WHERE id = ${userId}`)
+              // a message with an older PIN still queued is withdrawn (transports/queue.ts withdrawQueued)
+              writes.push(sql`UPDATE messages SET status = 'failed', body = NULL, claimed_until = NULL, last_error = 'superseded by a newer PIN'
+                WHERE user_name = (SELECT name FROM users WHERE id = ${userId}) AND status = 'queued' AND kind = 'pin'`)
+            },
           }),
       ),
 

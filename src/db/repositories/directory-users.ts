@@ -30,9 +30,10 @@ export async function pageSyncedUsers(db: Db, afterId: number, limit: number): P
     .execute()
 }
 
-/** Many users in one statement (the caller keeps a batch well under the engines' parameter limits). */
-export async function insertUsers(db: Db, users: readonly Insertable<UsersTable>[]): Promise<void> {
-  if (users.length > 0) await db.insertInto('users').values([...users]).execute()
+/** Many users in one statement (the caller keeps a batch well under the engines' parameter limits); their ids, with their mobile right. */
+export async function insertUsers(db: Db, users: readonly Insertable<UsersTable>[]): Promise<{ id: number; mobile: number }[]> {
+  if (users.length === 0) return []
+  return db.insertInto('users').values([...users]).returning(['id', 'mobile']).execute()
 }
 
 export async function updateDirectoryUser(db: Db, id: number, repositoryId: number, changes: DirectoryUserChanges): Promise<void> {

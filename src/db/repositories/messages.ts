@@ -1,7 +1,7 @@
 import type { ExpressionBuilder, Insertable } from 'kysely'
 import { engineOf } from '../engine.js'
 import type { Database, Db } from '../index.js'
-import type { Message, MessageStatus } from '../schema/index.js'
+import type { Message, MessageKind, MessageStatus } from '../schema/index.js'
 import type { MessagesTable } from '../schema/messages.js'
 
 export async function insertMessage(db: Db, message: Insertable<MessagesTable>): Promise<number> {
@@ -89,13 +89,14 @@ export async function markFailed(db: Db, claim: Claim, reason: string, dropBody 
   return result.numUpdatedRows > 0n
 }
 
-/** Fail a user's still-queued messages (their code was replaced); returns how many. */
-export async function supersedeMessages(db: Db, userName: string, reason: string): Promise<number> {
+/** Fail a user's still-queued messages of one kind (their code or PIN was replaced); returns how many. */
+export async function supersedeMessages(db: Db, userName: string, reason: string, kind: MessageKind = 'provision'): Promise<number> {
   const result = await db
     .updateTable('messages')
     .set({ status: 'failed', body: null, claimed_until: null, last_error: reason })
     .where('user_name', '=', userName)
     .where('status', '=', 'queued')
+    .where('kind', '=', kind)
     .executeTakeFirst()
   return Number(result.numUpdatedRows)
 }

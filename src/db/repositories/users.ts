@@ -51,3 +51,30 @@ export async function listUsers(db: Db, options: { search?: string; limit?: numb
   if (options.limit !== undefined) query = query.limit(options.limit)
   return query.execute()
 }
+
+/** Of these users, those with the mobile right and no PIN, their rows locked (PostgreSQL) until the transaction ends. */
+export async function lockUsersWithoutPin(trx: Db, ids: readonly number[]): Promise<User[]> {
+  if (ids.length === 0) return []
+  return forUpdate(trx, trx.selectFrom('users').selectAll().where('id', 'in', [...ids]).where('pin', 'is', null).where('mobile', '=', 1).orderBy('id')).execute()
+}
+
+/** Ids of users with the mobile right and no PIN, above `afterId`, by id (a page at a time); of one repository when given. */
+export async function pageUsersWithoutPin(db: Db, afterId: number, limit: number, repositoryId?: number): Promise<number[]> {
+  let query = db.selectFrom('users').select('id').where('id', '>', afterId).where('pin', 'is', null).where('mobile', '=', 1).where('removed_at', 'is', null)
+  if (repositoryId !== undefined) query = query.where('repository_id', '=', repositoryId)
+  return (await query.orderBy('id').limit(limit).execute()).map((row) => row.id)
+}
+
+/** Users with the mobile right whose PIN was set at or before `setBefore` and who have not been reminded since (a page of them). */
+export async function usersToRemind(db: Db, setBefore: number, limit: number): Promise<User[]> {
+  return db
+    .selectFrom('users')
+    .selectAll()
+    .where('pin', 'is not', null)
+    .where('mobile', '=', 1)
+    .where('pin_set_at', '<=', setBefore)
+    .where('pin_reminded_at', 'is', null)
+    .orderBy('id')
+    .limit(limit)
+    .execute()
+}

@@ -5,6 +5,7 @@ import type { AuditLogTable } from './audit-log.js'
 import type { DevicesTable } from './devices.js'
 import type { MessagesTable } from './messages.js'
 import type { MetaTable } from './meta.js'
+import type { PinResetCodesTable } from './pin-reset-codes.js'
 import type { PoliciesTable } from './policies.js'
 import type { ProvisionCodesTable } from './provision-codes.js'
 import type { RateLimitsTable } from './rate-limits.js'
@@ -30,6 +31,7 @@ export interface Database {
   settings_version: { version: number }
   repositories: RepositoriesTable
   sync_runs: SyncRunsTable
+  pin_reset_codes: PinResetCodesTable
 }
 
 export type { Admin } from './admins.js'
@@ -37,7 +39,8 @@ export type { AdminSession } from './admin-sessions.js'
 export type { Agent } from './agents.js'
 export type { AuditEntry, AuditOutcome, NewAuditEntry } from './audit-log.js'
 export type { Device } from './devices.js'
-export type { Message, MessageStatus } from './messages.js'
+export type { Message, MessageKind, MessageStatus } from './messages.js'
+export type { PinResetCode } from './pin-reset-codes.js'
 export type { ProvisionCode } from './provision-codes.js'
 export type { Repository, RepositoryPreset } from './repositories.js'
 export type { StringBatch } from './string-batches.js'

@@ -23,6 +23,12 @@ export interface UsersTable {
   directory_disabled: Generated<number>
   /** When the user's entry disappeared from the directory; deleted after the grace period. */
   removed_at: Generated<number | null>
+  /** When the PIN was last set (by anyone); null while there is none. Expiry counts from it. */
+  pin_set_at: Generated<number | null>
+  /** Keyed hashes of the user's previous PINs, newest first, 32 bytes each (domain/pin-history.ts); never the PINs. */
+  pin_history: Generated<Buffer | null>
+  /** When the user was last reminded that their PIN expires; cleared when the PIN changes. */
+  pin_reminded_at: Generated<number | null>
 }
 
 export type User = Selectable<UsersTable>

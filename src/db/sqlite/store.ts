@@ -96,6 +96,10 @@ export function sqliteStore(options: {
             void sql.run('INSERT INTO used_strings (batch_id, idx, used_at) SELECT id, ?, ? FROM string_batches WHERE id = ? ON CONFLICT DO NOTHING', [index, now, batchId]),
           setFailures: (userId, failedLogins, lockedAt) =>
             void sql.run('UPDATE users SET failed_logins = ?, locked_at = ? WHERE id = ?', [failedLogins, lockedAt, userId]),
+          setPin(userId, pin) {
+            sql.run('UPDATE users SET pin = ?, pin_set_at = ?, pin_history = ?, pin_reminded_at = NULL WHERE id = ?', [pin.pin, pin.pin_set_at, pin.pin_history, userId])
+            sql.run(withdrawPinMessages, [userId])
+          },
         })
       }),
 
@@ -135,6 +139,10 @@ const hitStatement = `INSERT INTO rate_limits (key, hits, reset_at) VALUES (?, 1
   hits = CASE WHEN rate_limits.reset_at <= ? THEN 1 ELSE rate_limits.hits + 1 END,
   reset_at = CASE WHEN rate_limits.reset_at <= ? THEN excluded.reset_at ELSE rate_limits.reset_at END
   RETURNING hits`
+
+/** A new PIN withdraws a message with an older one still queued (transports/queue.ts withdrawQueued, for one kind). */
+const withdrawPinMessages = `UPDATE messages SET status = 'failed', body = NULL, claimed_until = NULL, last_error = 'superseded by a newer PIN'
+  WHERE user_name = (SELECT name FROM users WHERE id = ?) AND status = 'queued' AND kind = 'pin'`
 
 type LoginRow = User & { device_id: number | null; batch_id: number | null; batch_strings: Buffer | null }
 

@@ -15,6 +15,7 @@ export const policyGroups: readonly (readonly [string, readonly PolicyKey[]])[] 
   ['Self-Reset', ['self-provision', 'provision-code-validity', 'provision-code-numeric', 'log-device-info', 'provision-attempts-per-user', 'provision-attempts-per-address']],
   ['Mobile client', ['security-string-type']],
   ['Login', ['max-login-tries', 'lockout-time']],
+  ['PIN', ['send-pin-on-create', 'pin-length', 'pin-history', 'pin-expiry-days', 'pin-expiry-reminder-days', 'self-change-pin', 'self-reset-pin', 'pin-reset-code-validity']],
 ]
 
 const yesNo = [

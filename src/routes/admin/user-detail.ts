@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { ConsoleSession } from '../../domain/admin-sessions.js'
 import { DomainError, UserNotFound } from '../../domain/errors.js'
+import { resetPin } from '../../domain/pin-issue.js'
 import type { Services } from '../../domain/services.js'
 import { removeUser, reprovisionUser, unlockUserAccount } from '../../domain/user-admin.js'
 import { describeUser, type UserView } from '../../domain/users.js'
@@ -14,6 +15,7 @@ const notices: Record<string, (name: string) => string> = {
   added: (name) => `User "${name}" added.`,
   reprovisioned: (name) => `A new provision code for "${name}" was created and queued to their transport. It is never shown here.`,
   unlocked: (name) => `User "${name}" unlocked.`,
+  pinReset: (name) => `A new PIN for "${name}" replaced the old one and was queued to their transport. It is never shown here.`,
   updated: (name) => `User "${name}" updated.`,
 }
 
@@ -26,12 +28,19 @@ function details(user: UserView) {
 <dt>Transport</dt><dd>${user.transport}</dd>
 <dt>Email address</dt><dd>${user.email ?? '—'}</dd>
 <dt>Phone number</dt><dd>${user.phone ?? '—'}</dd>
-<dt>PIN</dt><dd>${user.hasPin ? 'set' : 'not set'}</dd>
+<dt>PIN</dt><dd>${pinStatus(user)}</dd>
 <dt>Mobile client</dt><dd>${user.mobile ? 'allowed' : 'not allowed'}</dd>
 <dt>Lock state</dt><dd>${lock} <span class="muted">(${user.failedLogins} failed logins)</span></dd>
 <dt>Device</dt><dd>${user.device ? html`bound ${formatTime(user.device.boundAt)}${user.device.deviceOs ? html`, DeviceOS <strong>${user.device.deviceOs}</strong>` : ''}` : 'no device provisioned'}</dd>
 <dt>Pending provision code</dt><dd>${user.pendingCodeExpiresAt ? html`expires ${formatTime(user.pendingCodeExpiresAt)}` : 'none'}</dd>
 <dt>Created</dt><dd>${formatTime(user.createdAt)}</dd></dl>`
+}
+
+/** "set on DATE, expires DATE", "not set". */
+function pinStatus(user: UserView): string {
+  if (!user.hasPin) return 'not set'
+  const set = user.pinSetAt === null ? 'set' : `set on ${formatTime(user.pinSetAt)}`
+  return user.pinExpiresAt === undefined ? set : `${set}, expires ${formatTime(user.pinExpiresAt)}`
 }
 
 function userPage(session: ConsoleSession, user: UserView, info?: string, problem?: string) {
@@ -41,6 +50,7 @@ ${notice(info)}${errorBox(problem)}
 <section class="panel">${details(user)}
 <div class="actions">
 <form method="post" action="/admin/user/reprovision">${csrf}<input type="hidden" name="name" value="${user.name}"><button type="submit">Reprovision</button></form>
+<form method="post" action="/admin/user/reset-pin">${csrf}<input type="hidden" name="name" value="${user.name}"><button type="submit" class="secondary">Reset PIN</button></form>
 ${user.lockedAt ? html`<form method="post" action="/admin/user/unlock">${csrf}<input type="hidden" name="name" value="${user.name}"><button type="submit" class="secondary">Unlock</button></form>` : ''}
 <a class="button secondary" href="${withQuery('/admin/user/edit', { name: user.name })}">Edit…</a>
 <a class="button secondary" href="${withQuery('/admin/user/delete', { name: user.name })}">Delete…</a>
@@ -53,7 +63,7 @@ function notFound(reply: FastifyReply, session: ConsoleSession, name: string) {
   return send(reply, 404, page({ title: 'User not found', session, section: 'users', body }))
 }
 
-/** One user's page and its buttons: Reprovision, Unlock, Delete. */
+/** One user's page and its buttons: Reprovision, Reset PIN, Unlock, Delete. */
 export async function userDetailRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const show = async (request: FastifyRequest, reply: FastifyReply, name: string, status: number, info?: string, problem?: string) => {
     const session = requireSession(request)
@@ -84,6 +94,7 @@ export async function userDetailRoutes(app: FastifyInstance, { services }: { ser
       return reply.redirect(withQuery('/admin/user', { name, [done]: '1' }), 303)
     })
   action('/user/reprovision', 'reprovisioned', reprovisionUser)
+  action('/user/reset-pin', 'pinReset', (scoped, name) => resetPin(scoped, name, { print: false }))
   // only a lock in force is lifted: a lapsed one is already gone for the user (domain/lockout.ts)
   action('/user/unlock', 'unlocked', async (scoped, name) => {
     if ((await describeUser(scoped, name)).lockedAt === null) throw new DomainError(`user "${name}" is not locked`)

@@ -40,7 +40,7 @@ ${textField({ name: 'name', label: 'User name', value: v.name, required: true, a
 ${selectField({ name: 'transport', label: 'Transport', value: v.transport || 'outbox', options: transportNames.map((t) => [t, t]), hint: 'How provision codes reach the user: outbox writes them to outbox.jsonl on the server.' })}
 ${textField({ name: 'email', label: 'Email address', value: v.email, inputmode: 'email', autocomplete: 'off' })}
 ${textField({ name: 'phone', label: 'Phone number', value: v.phone, inputmode: 'tel', autocomplete: 'off' })}
-${textField({ name: 'pin', label: 'PIN', type: 'password', inputmode: 'numeric', autocomplete: 'new-password', hint: '4 to 10 digits; leave empty to set it later (Edit, on the user’s page).' })}
+${textField({ name: 'pin', label: 'PIN', type: 'password', inputmode: 'numeric', autocomplete: 'new-password', hint: '4 to 10 digits, not easy to guess; leave empty to send the user a random PIN by their transport (policy “Send a PIN to new mobile users”).' })}
 <div class="actions"><button type="submit">Add user</button><a class="button secondary" href="/admin/users">Cancel</a></div></form>`
 }
 

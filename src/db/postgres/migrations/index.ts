@@ -5,6 +5,7 @@ import * as admin from './003-admin.js'
 import * as settingsVersion from './004-settings-version.js'
 import * as nodes from './005-nodes.js'
 import * as repositories from './006-repositories.js'
+import * as pins from './007-pins.js'
 
 /**
  * PostgreSQL's numbered migrations: the same names and the same schema as SQLite's
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '004-settings-version': settingsVersion,
   '005-nodes': nodes,
   '006-repositories': repositories,
+  '007-pins': pins,
 }
 
 export const migrationProvider: MigrationProvider = {

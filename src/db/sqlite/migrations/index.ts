@@ -5,6 +5,7 @@ import * as admin from './003-admin.js'
 import * as settingsVersion from './004-settings-version.js'
 import * as nodes from './005-nodes.js'
 import * as repositories from './006-repositories.js'
+import * as pins from './007-pins.js'
 
 /**
  * SQLite's numbered migrations, registered in code so the compiled server needs no migration
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '004-settings-version': settingsVersion,
   '005-nodes': nodes,
   '006-repositories': repositories,
+  '007-pins': pins,
 }
 
 export const migrationProvider: MigrationProvider = {
