@@ -25,8 +25,8 @@ async function reply(app: FastifyInstance, xml: string, path?: string) {
   return { body, result: element(body, 'Result'), error: element(body, 'Error') }
 }
 
-async function setup(t: Test, options: { checkPassword: boolean }) {
-  const slapd = await startDirectory()
+async function setup(t: Test, options: { checkPassword: boolean; logOperations?: boolean }) {
+  const slapd = await startDirectory({ logOperations: options.logOperations === true })
   t.teardown(() => slapd.close())
   const built = await build(t)
   await addAgent(built.services, { name: 'portal', secret: agentSecret, networks: ['127.0.0.1/32'], checkPassword: options.checkPassword })
@@ -97,6 +97,30 @@ t.test('password checking: right code and password PASS; a wrong password FAILs 
   for (const secret of [alicePassword, 'not-her-password']) {
     t.notOk(lines.some((line) => line.includes(secret)), `no log line contains "${secret}"`)
   }
+})
+
+t.test('password checking binds as the user only for a right code: never for a wrong or malformed code, a locked or an unknown user', { skip: slapdSkip }, async (t) => {
+  const built = await setup(t, { checkPassword: true, logOperations: true })
+  const { app, services, slapd } = built
+  await syncRepository(services, 'corp', { trigger: 'command' })
+  await setPin(services, 'alice', '2468')
+  const { strings } = await provisionThroughQueue(built, 'alice')
+  const aliceDn = (await userNamed(services, 'alice'))?.directory_dn ?? ''
+  const aliceBinds = () => slapd.binds().filter((dn) => dn.toLowerCase() === aliceDn.toLowerCase()).length
+  const login = (user: string, otc: string, password: string) => reply(app, agentXml('login', user, `<OTC>${otc}</OTC><Password>${password}</Password>`))
+  const right = (index: number) => deriveOtc(strings[index] ?? '', '2468', index, 'modern')
+  const wrong = (index: number) => `${right(index).slice(0, 3)}${(Number(right(index)[3]) + 1) % 10}${right(index).slice(4)}`
+  for (let n = 1; n <= 3; n++) t.match(await login('alice', wrong(n), `guess${n}`), { result: 'FAIL', error: undefined }, `wrong code ${n}`)
+  t.match(await login('alice', '12', 'guess4'), { error: 'AGENT_ERROR_BAD_OTC' }, 'a code that cannot be one')
+  t.equal(aliceBinds(), 0, 'no bind for a code that is not right')
+  t.equal((await userNamed(services, 'alice'))?.locked_at, null)
+  t.match(await login('nobody', right(10), alicePassword), { result: 'FAIL', error: undefined }, 'an unknown user')
+  t.equal(aliceBinds(), 0, 'no bind for an unknown user')
+  // the fifth counted failure, so alice is locked (max-login-tries 5): a right code, a wrong password
+  t.match(await login('alice', right(11), 'guess5'), { error: 'AGENT_ERROR_USER_LOGIN_TRIES_EXCEEDED' })
+  t.equal(aliceBinds(), 1, 'one bind: the code was right')
+  for (const index of [12, 13, 14]) t.match(await login('alice', right(index), alicePassword), { error: 'AGENT_ERROR_USER_LOCKED' }, 'locked')
+  t.equal(aliceBinds(), 1, 'no bind while locked, not even with the right code and password')
 })
 
 t.test('a directory that cannot be reached fails the login without burning or counting', { skip: slapdSkip }, async (t) => {

@@ -31,8 +31,11 @@ export interface LoginRequest {
 export type Authorise = (settings: Settings) => Agent
 
 /**
- * The agent wants the user's directory password checked and it was not: nothing was written.
- * The caller checks it (a bind to the directory, which cannot wait inside a unit) and tries again.
+ * The agent wants the user's directory password checked, the code is right, and the password
+ * was not checked yet: nothing was written. The caller checks it (a bind to the directory, which
+ * cannot wait inside a unit) and tries again. Asked only when the code is right: a locked or
+ * unknown user, or a code that is not right, never costs a bind, so nobody at a portal can drive
+ * a user's bad-password count in the directory (Active Directory's lockout) with guesses.
  */
 export class DirectoryPasswordNeeded extends Error {}
 
@@ -44,6 +47,8 @@ interface Attempt {
   readonly policies: Policies
   /** A right code still fails: the directory password was wrong. */
   readonly wrongPassword: boolean
+  /** A right code needs the directory password checked first (DirectoryPasswordNeeded). */
+  readonly passwordUnchecked: boolean
   readonly allowExpiredPin: boolean
 }
 
@@ -81,9 +86,16 @@ export async function checkCode<T>(
 ): Promise<{ user: string; value: T }> {
   const outcome = await services.store.login<LoginFailure | { user: string; value: T }>(nameKey(request.user), (view, writes) => {
     const agent = authorise?.(view.settings)
-    if (agent?.check_password === 1 && request.directoryPassword === undefined) throw new DirectoryPasswordNeeded()
-    const wrongPassword = agent?.check_password === 1 && request.directoryPassword === 'wrong'
-    const attempt: Attempt = { services, writes, now: services.now(), policies: policiesFrom(view.settings), wrongPassword, allowExpiredPin: request.allowExpiredPin === true }
+    const checksPassword = agent?.check_password === 1
+    const attempt: Attempt = {
+      services,
+      writes,
+      now: services.now(),
+      policies: policiesFrom(view.settings),
+      wrongPassword: checksPassword && request.directoryPassword === 'wrong',
+      passwordUnchecked: checksPassword && request.directoryPassword === undefined,
+      allowExpiredPin: request.allowExpiredPin === true,
+    }
     const checked = view.user ? checkUser(attempt, view, view.user, request.otc) : checkUnknown(attempt, request)
     return checked instanceof LoginFailure ? checked : { user: checked.name, value: then(checked, writes) }
   })
@@ -114,6 +126,8 @@ function checkUser(attempt: Attempt, view: LoginView, stored: User, otc: string)
   if (!fresh && batch.usedCount() >= lastIndex) return new NoSecurityStrings(user.name, 'every string of the batch used')
   if (!presented) return counted(attempt, user, 'not a mobile code for this user', (fields) => new BadOtc(user.name, fields))
   const presentedVerdict = presentString(attempt, batch, pin, presented, fresh)
+  // thrown, so the unit writes nothing: the burn and the count come with the password's outcome
+  if (presentedVerdict === 'ok' && attempt.passwordUnchecked) throw new DirectoryPasswordNeeded()
   // a right code with a wrong directory password is a wrong code: burnt, counted, plain FAIL
   const verdict = presentedVerdict === 'ok' && attempt.wrongPassword ? 'wrong password' : presentedVerdict
   if (verdict !== 'ok') return counted(attempt, user, verdict, (fields) => new InvalidOtc(user.name, verdict, fields))

@@ -18,8 +18,8 @@ export const people: readonly Person[] = [
 ]
 export const mobileMembers = ['alice', 'bob', 'carol']
 
-export async function startDirectory(): Promise<Slapd> {
-  const slapd = await startSlapd({ sizeLimit: 5 })
+export async function startDirectory(options: { logOperations?: boolean } = {}): Promise<Slapd> {
+  const slapd = await startSlapd({ sizeLimit: 5, ...options })
   await slapd.add(people.map(personLdif).join('') + groupLdif('staff', people.map((p) => p.uid)) + groupLdif('mobile', mobileMembers))
   return slapd
 }

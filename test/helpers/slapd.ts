@@ -36,6 +36,8 @@ export interface SlapdOptions {
   readonly sizeLimit?: number
   /** LDIF loaded with slapadd before the first start (fast: for large directories). */
   readonly bulkLdif?: string
+  /** Log every operation (slapd's `stats` level) for `binds()`. */
+  readonly logOperations?: boolean
 }
 
 export interface Slapd {
@@ -54,6 +56,8 @@ export interface Slapd {
   start(): Promise<void>
   /** Stop and remove the folder. */
   close(): Promise<void>
+  /** The DNs of the binds slapd has logged so far (only with `logOperations`). */
+  binds(): string[]
 }
 
 /** A schema for test entries shaped like Active Directory's (sAMAccountName, userAccountControl). */
@@ -157,11 +161,16 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
   let url = `ldap://127.0.0.1:${port}`
   let tlsUrl = `ldaps://127.0.0.1:${tlsPort}`
   let child: ChildProcess | undefined
+  const logged: string[] = []
 
   const start = async () => {
     const output: string[] = []
-    const spawned = spawn(slapdBinary, ['-f', confFile, '-h', `${url}/ ${tlsUrl}/`, '-d', '0'], { stdio: ['ignore', 'ignore', 'pipe'] })
-    spawned.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()))
+    const level = options.logOperations ? '256' : '0'
+    const spawned = spawn(slapdBinary, ['-f', confFile, '-h', `${url}/ ${tlsUrl}/`, '-d', level], { stdio: ['ignore', 'ignore', 'pipe'] })
+    spawned.stderr?.on('data', (chunk: Buffer) => {
+      output.push(chunk.toString())
+      if (options.logOperations) logged.push(chunk.toString())
+    })
     child = spawned
     for (let waited = 0; !(await accepts(port)) || !(await accepts(tlsPort)); waited += 50) {
       if (spawned.exitCode !== null || waited > 15_000) throw new SlapdStartError(`slapd did not start: ${output.join('')}`, spawned.exitCode !== null)
@@ -213,6 +222,7 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
     search: (searchBase, filter, attributes = []) => tool('ldapsearch', ['-LLL', '-b', searchBase, filter, ...attributes]),
     stop,
     start,
+    binds: () => [...logged.join('').matchAll(/ BIND dn="([^"]*)"/g)].map((match) => match[1] ?? ''),
     close: async () => {
       await stop()
       rmSync(dir, { recursive: true, force: true })
