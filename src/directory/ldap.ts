@@ -1,3 +1,5 @@
+import { isIP } from 'node:net'
+import { checkServerIdentity, type PeerCertificate } from 'node:tls'
 import { Client, InvalidCredentialsError } from 'ldapts'
 
 /**
@@ -38,7 +40,21 @@ const defaultTimeout = 10_000
 /** Entries a page of a search: each page is parsed in one go, so a small one keeps requests flowing during a sync. */
 export const entriesPerPage = 100
 
-const tlsOptions = (target: DirectoryTarget) => ({ ...(target.caPem ? { ca: target.caPem } : {}), minVersion: 'TLSv1.2' as const })
+/** The URL's host as a certificate names it: an IPv6 literal without its brackets. */
+const hostOf = (url: string) => new URL(url).hostname.replace(/^\[(.*)\]$/, '$1')
+
+function tlsOptions(target: DirectoryTarget) {
+  const host = hostOf(target.url)
+  return {
+    ...(target.caPem ? { ca: target.caPem } : {}),
+    minVersion: 'TLSv1.2' as const,
+    // ldapts' startTLS() names no host, and node then checks the certificate of an IP address
+    // against "localhost": the URL's host is checked, always
+    checkServerIdentity: (_name: string, cert: PeerCertificate) => checkServerIdentity(host, cert),
+    // SNI carries host names only, never an address (RFC 6066 §3)
+    ...(isIP(host) ? {} : { servername: host }),
+  }
+}
 
 function client(target: DirectoryTarget): Client {
   const timeout = target.timeoutMs ?? defaultTimeout

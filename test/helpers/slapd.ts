@@ -38,6 +38,8 @@ export interface SlapdOptions {
   readonly bulkLdif?: string
   /** Log every operation (slapd's `stats` level) for `binds()`. */
   readonly logOperations?: boolean
+  /** The names the TLS certificate is for; default CN=localhost with IP:127.0.0.1 and DNS:localhost. */
+  readonly certificate?: { readonly subject: string; readonly altNames: string }
 }
 
 export interface Slapd {
@@ -140,10 +142,12 @@ function accepts(port: number): Promise<boolean> {
   })
 }
 
-async function makeCertificate(dir: string): Promise<void> {
+const defaultCertificate = { subject: '/CN=localhost', altNames: 'IP:127.0.0.1,DNS:localhost' }
+
+async function makeCertificate(dir: string, names = defaultCertificate): Promise<void> {
   await run('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=localhost',
-    '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', names.subject,
+    '-addext', `subjectAltName=${names.altNames}`,
     '-keyout', join(dir, 'server.key'), '-out', join(dir, 'server.crt'),
   ])
 }
@@ -154,7 +158,7 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
   writeFileSync(join(dir, 'ad-test.schema'), adSchema)
   const confFile = join(dir, 'slapd.conf')
   writeFileSync(confFile, config(dir, options.sizeLimit ?? 20))
-  await makeCertificate(dir)
+  await makeCertificate(dir, options.certificate)
   writeFileSync(join(dir, 'base.ldif'), `${base}\n${options.bulkLdif ?? ''}`)
   await run('slapadd', ['-q', '-f', confFile, '-l', join(dir, 'base.ldif')], { maxBuffer: 1 << 26 })
   let [port, tlsPort] = [await freePort(), await freePort()]
