@@ -4,7 +4,7 @@ import { sql } from 'kysely'
 import t from 'tap'
 import { openDatabase } from '../src/db/index.js'
 import { mobileMembers, people, startDirectory } from './helpers/directory.js'
-import { groupDn, peopleDn, serviceDn, servicePassword, slapdSkip } from './helpers/slapd.js'
+import { groupDn, peopleDn, rootDn, serviceDn, servicePassword, slapdSkip } from './helpers/slapd.js'
 import { runCli } from './e2e/helpers/cli.js'
 import { databaseIn, tempDir } from './e2e/helpers/paths.js'
 import { testEngine } from './helpers/database.js'
@@ -123,4 +123,34 @@ t.test('the server synchronises a repository when it starts and then on its inte
   await server.stop()
   const list = await cli(['user', 'list'], db)
   for (const member of mobileMembers) t.match(list.stdout, member)
+})
+
+t.test('repository set: a new URL, StartTLS setting, CA or bind DN needs the bind password again, in one line', { skip: slapdSkip }, async (t) => {
+  const slapd = await startDirectory()
+  t.teardown(() => slapd.close())
+  const dir = await tempDir(t)
+  const db = await databaseIn(t, dir)
+  const env = { AGENTXML_BIND_PASSWORD: servicePassword }
+  const added = await cli(
+    ['repository', 'add', 'corp', '--type', 'ldap', '--preset', 'openldap', '--url', slapd.tlsUrl, '--ca', slapd.caFile, '--bind-dn', serviceDn, '--base-dn', peopleDn, '--interval', '0'],
+    db,
+    env,
+  )
+  t.equal(added.status, 0, added.stderr)
+  const before = (await cli(['repository', 'show', 'corp'], db)).stdout
+
+  const moved = await cli(['repository', 'set', 'corp', '--url', 'ldaps://127.0.0.1:1', '--interval', '5'], db)
+  t.equal(moved.status, 1)
+  t.equal(moved.stderr, 'agentxml: changing the URL needs the bind password again: --bind-password-file FILE or AGENTXML_BIND_PASSWORD\n')
+  const both = await cli(['repository', 'set', 'corp', '--ca', '', '--bind-dn', rootDn], db)
+  t.equal(both.stderr, 'agentxml: changing the CA and the bind DN needs the bind password again: --bind-password-file FILE or AGENTXML_BIND_PASSWORD\n')
+  t.equal((await cli(['repository', 'show', 'corp'], db)).stdout, before, 'nothing changed')
+
+  const same = await cli(['repository', 'set', 'corp', '--url', slapd.tlsUrl, '--ca', slapd.caFile, '--interval', '5'], db)
+  t.equal(same.status, 0, `the URL and CA it has are no change: ${same.stderr}`)
+  const passwordFile = join(dir, 'bind-password')
+  writeFileSync(passwordFile, `${servicePassword}\n`, { mode: 0o600 })
+  const given = await cli(['repository', 'set', 'corp', '--url', 'ldaps://127.0.0.1:1', '--bind-password-file', passwordFile], db)
+  t.equal(given.status, 0, given.stderr)
+  t.match((await cli(['repository', 'show', 'corp'], db)).stdout, /url\s+ldaps:\/\/127\.0\.0\.1:1\n/, 'with the password, it changes')
 })

@@ -1,9 +1,10 @@
+import { createServer } from 'node:net'
 import t from 'tap'
 import { requireRepository } from '../src/domain/repositories.js'
 import { ConsoleClient, seedAdmin, visibleText } from './helpers/admin.js'
 import { build } from './helpers/build.js'
 import { people, startDirectory } from './helpers/directory.js'
-import { groupDn, peopleDn, serviceDn, servicePassword, slapdSkip } from './helpers/slapd.js'
+import { groupDn, peopleDn, readText, rootDn, serviceDn, servicePassword, slapdSkip } from './helpers/slapd.js'
 
 t.setTimeout(300_000)
 
@@ -56,4 +57,59 @@ t.test('the Repositories page: add, Sync now, last sync and counts, errors, edit
   t.match(repository, { interval_minutes: 15, filter: '(uid=*)' })
   const again = await client.post('/admin/repositories/sync', { name: 'corp', back: 'detail', dryRun: 'yes' })
   t.match(visibleText(again.body), 'Dry run, nothing was changed', 'an empty password field kept the stored one')
+})
+
+t.test('a new URL, StartTLS setting, CA or bind DN needs the bind password again: the sealed one never goes elsewhere', { skip: slapdSkip }, async (t) => {
+  const slapd = await startDirectory()
+  t.teardown(() => slapd.close())
+  // an administrator's own listener: it must never be asked for the service account's password
+  let connections = 0
+  const listener = createServer((socket) => {
+    connections++
+    socket.destroy()
+  })
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise((resolve) => listener.close(resolve)))
+  const address = listener.address()
+  const port = typeof address === 'object' && address ? address.port : 0
+  const { app, services } = await build(t)
+  await seedAdmin(services)
+  const client = new ConsoleClient(app)
+  await client.signIn()
+  await client.get('/admin/repositories')
+  const caPem = readText(slapd.caFile)
+  const form = {
+    name: 'corp', preset: 'openldap', url: slapd.url, startTls: 'yes', ca: caPem, bindDn: serviceDn, bindPassword: servicePassword, baseDn: peopleDn,
+    groups: groupDn('staff'), mobileGroup: '', transport: 'outbox', interval: '0', graceDays: '3', maxRemoval: '20',
+  }
+  t.equal((await client.post('/admin/repositories', form)).statusCode, 303)
+  const stored = await requireRepository(services, 'corp')
+  const edit = { ...form, original: 'corp', bindPassword: '' }
+
+  const changes: [string, Record<string, string>][] = [
+    ['the URL', { url: `ldap://127.0.0.1:${port}` }],
+    ['the StartTLS setting', { startTls: '' }],
+    ['the CA', { ca: '' }],
+    ['the bind DN', { bindDn: rootDn }],
+    ['the URL and the CA', { url: `ldap://127.0.0.1:${port}`, ca: '' }],
+  ]
+  for (const [what, change] of changes) {
+    const refused = await client.post('/admin/repository', { ...edit, ...change, interval: '5' })
+    t.equal(refused.statusCode, 400, `${what}: refused`)
+    t.match(visibleText(refused.body), `Nothing was changed: changing ${what} needs the bind password again.`)
+    t.match(refused.body, new RegExp(`<div class="field-error" id="f-bindPassword-error">Changing ${what} needs the bind password again.</div>`), 'beside the password field')
+    t.match(refused.body, 'aria-describedby="f-bindPassword-hint f-bindPassword-error"')
+    t.same(await requireRepository(services, 'corp'), stored, `${what}: nothing changed, not even the interval`)
+  }
+  const synced = await client.post('/admin/repositories/sync', { name: 'corp', back: 'detail' })
+  t.match(visibleText(synced.body), 'Synchronised:', 'Sync now still goes to the directory')
+  t.equal(connections, 0, 'and the listener was never contacted')
+
+  const crlf = await client.post('/admin/repository', { ...edit, ca: caPem.replace(/\n/g, '\r\n'), interval: '15' })
+  t.equal(crlf.statusCode, 303, 'the same CA sent back as a browser sends a textarea (CRLF) is no change; other settings need no password')
+  t.equal((await requireRepository(services, 'corp')).interval_minutes, 15)
+
+  const moved = await client.post('/admin/repository', { ...edit, url: `ldap://127.0.0.1:${port}`, bindPassword: servicePassword })
+  t.equal(moved.statusCode, 303, 'with the password, the URL changes')
+  t.equal((await requireRepository(services, 'corp')).url, `ldap://127.0.0.1:${port}`)
 })

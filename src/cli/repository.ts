@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import type { RepositoryPreset } from '../db/schema/index.js'
 import { syncRepository } from '../domain/directory-sync.js'
-import { addRepository, changeRepository, describeRepository, removeRepository, repositoryList, type RepositorySettings } from '../domain/repositories.js'
+import { addRepository, BindPasswordNeeded, changeRepository, describeRepository, removeRepository, repositoryList, type RepositorySettings } from '../domain/repositories.js'
 import { AlreadyReported, CliError, type Command, dbHelp, formatTime, type Io, parse, positional, print, table, UsageError, withServices } from './shared.js'
 
 const options = {
@@ -79,6 +79,16 @@ function settingsOf(values: Values, io: Io): RepositorySettings {
   }
 }
 
+/** The domain's refusal in the command's words: which options give the password. */
+async function change(services: Parameters<typeof changeRepository>[0], name: string, settings: RepositorySettings): Promise<void> {
+  try {
+    await changeRepository(services, name, settings)
+  } catch (err) {
+    if (err instanceof BindPasswordNeeded) throw new CliError(`${err.message}: --bind-password-file FILE or AGENTXML_BIND_PASSWORD`)
+    throw err
+  }
+}
+
 const usage = `Usage: agentxml repository <command> ...
 
 User repositories: LDAP directories (Active Directory, OpenLDAP) whose entries become users,
@@ -96,8 +106,9 @@ synchronised by the server on each repository's interval and on demand.
   repository sync NAME [--dry-run] [--force]
 
 The bind password comes from --bind-password-file or AGENTXML_BIND_PASSWORD, never from the
-command line; it is sealed with the master key and never shown. A sync that would remove more
-than --max-removal percent of a repository's users stops and changes nothing (--force syncs
+command line; it is sealed with the master key and never shown. A set that changes --url,
+--start-tls, --ca or --bind-dn needs it again. A sync that would remove more than
+--max-removal percent of a repository's users stops and changes nothing (--force syncs
 anyway); a removed entry's user is kept for --grace-days before it is deleted.
 ${dbHelp}
 `
@@ -119,7 +130,7 @@ async function repositoryCommand(args: readonly string[], io: Io): Promise<void>
       case 'add':
         return addRepository(services, { ...settingsOf(values, io), name: name() })
       case 'set':
-        return changeRepository(services, name(), settingsOf(values, io))
+        return change(services, name(), settingsOf(values, io))
       case 'list': {
         const rows = (await repositoryList(services)).map(({ repository: r, users, runs }) => {
           const last = runs[0]

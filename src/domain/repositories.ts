@@ -14,10 +14,10 @@ import { presets } from '../directory/presets.js'
 import { decrypt, encrypt } from '../secrets.js'
 import { directoryMessages } from './directory-messages.js'
 import { DomainError } from './errors.js'
-import { checkRepositorySettings, type RepositorySettings } from './repository-settings.js'
+import { BindPasswordNeeded, checkRepositorySettings, type RepositorySettings } from './repository-settings.js'
 import type { Services } from './services.js'
 
-export type { RepositorySettings }
+export { BindPasswordNeeded, type RepositorySettings }
 
 export class RepositoryNotFound extends DomainError {
   constructor(readonly repository: string) {
@@ -87,7 +87,10 @@ export async function addRepository(services: Services, settings: RepositorySett
   services.log.info({ repository: name, event: 'repositoryAdded' }, directoryMessages.repositoryAdded(name))
 }
 
-/** Change what is given and leave the rest; a bind password is sealed again. */
+/**
+ * Change what is given and leave the rest; a bind password is sealed again. A new URL, StartTLS
+ * setting, CA or bind DN without the bind password changes nothing (BindPasswordNeeded).
+ */
 export async function changeRepository(services: Services, name: string, settings: RepositorySettings): Promise<void> {
   const repository = await requireRepository(services, name)
   const checked = checkRepositorySettings(settings, repository)

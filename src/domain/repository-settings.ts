@@ -27,6 +27,33 @@ export interface RepositorySettings {
   readonly maxRemovalPercent?: number | undefined
 }
 
+/**
+ * The sealed bind password is sent only where it was given for: a change of the URL, StartTLS,
+ * the CA or the bind DN needs it again, as a browser asks before it sends a saved password to
+ * another site (else whoever may edit a repository could point it at a listener of their own).
+ */
+export class BindPasswordNeeded extends InvalidInput {
+  constructor(readonly changed: readonly string[]) {
+    super(`changing ${listed(changed.map((what) => `the ${what}`))} needs the bind password again`)
+  }
+}
+
+const listed = (items: readonly string[]) => (items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`)
+
+/** PEM as typed, pasted or sent by a browser's form (CRLF): the same certificates compare equal. */
+const pemText = (pem: string) => pem.replace(/\r\n?/g, '\n').trim()
+
+/** What of where and as whom the repository binds the checked settings change (URL, StartTLS, CA, bind DN). */
+function connectionChanges(s: RepositorySettings, existing: Repository): string[] {
+  const changes: [boolean, string][] = [
+    [s.url !== undefined && s.url !== existing.url, 'URL'],
+    [s.startTls !== undefined && s.startTls !== (existing.start_tls === 1), 'StartTLS setting'],
+    [s.caPem !== undefined && pemText(s.caPem) !== pemText(existing.ca_pem ?? ''), 'CA'],
+    [s.bindDn !== undefined && s.bindDn !== existing.bind_dn, 'bind DN'],
+  ]
+  return changes.filter(([changed]) => changed).map(([, what]) => what)
+}
+
 const attributeName = /^[A-Za-z][A-Za-z0-9-]{0,63}$/
 
 function checkName(name: string): string {
@@ -83,7 +110,10 @@ function checkCa(pem: string): string {
   return pem
 }
 
-/** Validated settings; a new repository (`existing` undefined) must name its URL, bind DN and base DN. */
+/**
+ * Validated settings; a new repository (`existing` undefined) must name its URL, bind DN and base
+ * DN, and a change of an existing one's connection must carry the bind password (BindPasswordNeeded).
+ */
 export function checkRepositorySettings(settings: RepositorySettings, existing: Repository | undefined): RepositorySettings {
   const s = settings
   if (!existing) {
@@ -101,7 +131,7 @@ export function checkRepositorySettings(settings: RepositorySettings, existing: 
   if (s.bindPassword !== undefined && (s.bindPassword === '' || s.bindPassword.length > 1024)) {
     throw new InvalidInput('the bind password must be 1 to 1024 characters')
   }
-  return {
+  const checked: RepositorySettings = {
     name: s.name === undefined ? undefined : checkName(s.name),
     preset: s.preset,
     url,
@@ -121,4 +151,9 @@ export function checkRepositorySettings(settings: RepositorySettings, existing: 
     graceDays: s.graceDays === undefined ? undefined : checkRange(s.graceDays, 0, 365, 'the grace period (days)'),
     maxRemovalPercent: s.maxRemovalPercent === undefined ? undefined : checkRange(s.maxRemovalPercent, 1, 100, 'the largest share a sync may remove (percent)'),
   }
+  if (existing && checked.bindPassword === undefined) {
+    const changed = connectionChanges(checked, existing)
+    if (changed.length > 0) throw new BindPasswordNeeded(changed)
+  }
+  return checked
 }

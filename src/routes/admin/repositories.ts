@@ -3,7 +3,7 @@ import type { SyncRun } from '../../db/schema/index.js'
 import type { ConsoleSession } from '../../domain/admin-sessions.js'
 import { countsOf, syncRepository } from '../../domain/directory-sync.js'
 import { DomainError } from '../../domain/errors.js'
-import { addRepository, changeRepository, describeRepository, RepositoryNotFound, repositoryList, type RepositoryView } from '../../domain/repositories.js'
+import { addRepository, BindPasswordNeeded, changeRepository, describeRepository, RepositoryNotFound, repositoryList, type RepositoryView } from '../../domain/repositories.js'
 import type { Services } from '../../domain/services.js'
 import { badge, capitalise, csrfField, errorBox, formValue, notice, withQuery } from './components.js'
 import { formatTime, type Html, html } from './html.js'
@@ -53,22 +53,33 @@ function runsTable(runs: readonly SyncRun[]): Html {
 <tbody>${runs.length ? runs.map((run) => html`<tr><td>${formatTime(run.started_at)}</td><td>${run.trigger}</td><td>${statusBadge(run)}${run.error ? html`<div class="field-error">${run.error}</div>` : ''}</td><td>${counts(run)}</td></tr>`) : html`<tr><td colspan="4" class="muted">Never synchronised.</td></tr>`}</tbody></table>`
 }
 
-function detailPage(session: ConsoleSession, view: RepositoryView, top: Html | '', form?: FormValues, problem?: string) {
+/** Why a change was refused: the message, and the password field's own error when it is about the password. */
+interface Problem {
+  readonly message: string
+  readonly password?: string
+}
+
+function problemOf(err: DomainError): Problem {
+  const message = capitalise(err.message)
+  return err instanceof BindPasswordNeeded ? { message: `Nothing was changed: ${err.message}.`, password: `${message}.` } : { message }
+}
+
+function detailPage(session: ConsoleSession, view: RepositoryView, top: Html | '', form?: FormValues, problem?: Problem) {
   const { repository: r, users } = view
   const body = html`<p><a href="/admin/repositories">← User repositories</a></p><h1>Repository ${r.name}</h1>${top}
 <section class="panel"><dl class="details"><dt>URL</dt><dd>${r.url}${r.start_tls ? ' with StartTLS' : ''}</dd><dt>Base DN</dt><dd>${r.base_dn}</dd>
 <dt>Filter</dt><dd><code>${r.filter}</code></dd><dt>Users</dt><dd>${users.total}${users.removed ? ` (${users.removed} marked removed)` : ''}</dd></dl>
 ${syncButtons(session, r.name, 'detail')}</section>
 <h2>Recent synchronisations</h2>${runsTable(view.runs)}
-<h2 id="edit">Settings</h2>${errorBox(problem)}
-<form method="post" action="/admin/repository" class="panel">${csrfField(session)}${repositoryFields(form ?? valuesOf(r), true)}
+<h2 id="edit">Settings</h2>${errorBox(problem?.message)}
+<form method="post" action="/admin/repository" class="panel">${csrfField(session)}${repositoryFields(form ?? valuesOf(r), true, problem?.password)}
 <div class="actions"><button type="submit">Save settings</button></div></form>`
   return page({ title: `Repository ${r.name}`, session, section: 'repositories', body })
 }
 
 /** The Repositories pages: list with last sync, counts and errors; Sync now; add; each one's runs and settings. */
 export async function repositoryRoutes(app: FastifyInstance, { services }: { services: Services }) {
-  const showDetail = async (request: FastifyRequest, reply: FastifyReply, name: string, status: number, top: Html | '', form?: FormValues, problem?: string) => {
+  const showDetail = async (request: FastifyRequest, reply: FastifyReply, name: string, status: number, top: Html | '', form?: FormValues, problem?: Problem) => {
     const session = requireSession(request)
     try {
       return send(reply, status, detailPage(session, await describeRepository(services, name), top, form, problem))
@@ -107,7 +118,7 @@ export async function repositoryRoutes(app: FastifyInstance, { services }: { ser
       await changeRepository(consoleServices(services, request), original, settingsFrom(values, true))
     } catch (err) {
       if (!(err instanceof DomainError)) throw err
-      return showDetail(request, reply, original, 400, '', values, capitalise(err.message))
+      return showDetail(request, reply, original, 400, '', values, problemOf(err))
     }
     return reply.redirect(withQuery('/admin/repository', { name: values.name || original, saved: '1' }), 303)
   })

@@ -5,7 +5,10 @@ import { transportNames } from '../../transports/queue.js'
 import { formValue, selectField, textField } from './components.js'
 import { type Html, html } from './html.js'
 
-/** The add and edit form of a repository: the same fields; on edit an empty password keeps the sealed one. */
+/**
+ * The add and edit form of a repository: the same fields. On edit an empty password keeps the
+ * sealed one, unless the URL, StartTLS, CA or bind DN change (the domain then asks for it again).
+ */
 
 export type FormValues = Readonly<Record<string, string>>
 
@@ -61,7 +64,8 @@ function area(name: string, label: string, value: string | undefined, hint: stri
 <div class="hint" id="f-${name}-hint">${hint}</div></div>`
 }
 
-export function repositoryFields(v: FormValues, editing: boolean): Html {
+/** `passwordError`: why the bind password must be typed (again), shown beneath its field. */
+export function repositoryFields(v: FormValues, editing: boolean, passwordError?: string): Html {
   const preset = presets[(v.preset as RepositoryPreset) || 'ad'] ?? presets.ad
   return html`${editing ? html`<input type="hidden" name="original" value="${v.name}">` : ''}
 ${textField({ name: 'name', label: 'Repository name', value: v.name, required: true, autocomplete: 'off' })}
@@ -70,7 +74,7 @@ ${textField({ name: 'url', label: 'URL', value: v.url, required: true, hint: 'ld
 <div class="field"><label class="check"><input type="checkbox" name="startTls" value="yes"${v.startTls === 'yes' ? html` checked` : ''}> Upgrade an ldap:// connection with StartTLS</label></div>
 ${area('ca', 'CA certificates (PEM)', v.ca, 'The certificates the directory\'s TLS certificate must chain to. Empty: the system\'s.')}
 ${textField({ name: 'bindDn', label: 'Bind DN', value: v.bindDn, required: true, autocomplete: 'off' })}
-${textField({ name: 'bindPassword', label: 'Bind password', type: 'password', autocomplete: 'new-password', hint: editing ? 'Empty: keep the one stored. It is sealed and never shown.' : 'Sealed with the master key and never shown again.' })}
+${textField({ name: 'bindPassword', label: 'Bind password', type: 'password', autocomplete: 'new-password', error: passwordError, hint: editing ? 'Empty: keep the one stored, which is sealed and never shown. A new URL, StartTLS setting, CA or bind DN needs it typed again.' : 'Sealed with the master key and never shown again.' })}
 ${textField({ name: 'baseDn', label: 'Base DN', value: v.baseDn, required: true })}
 ${textField({ name: 'filter', label: 'Filter', value: v.filter, hint: `Empty: ${preset.filter}` })}
 ${textField({ name: 'usernameAttr', label: 'User name attribute', value: v.usernameAttr, hint: `Empty: ${preset.usernameAttr}` })}
