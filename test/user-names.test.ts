@@ -1,6 +1,6 @@
 import t from 'tap'
 import { InvalidInput } from '../src/domain/errors.js'
-import { checkUserName, maxUserNameLength, nameKey, shownName } from '../src/domain/user-names.js'
+import { checkUserName, maxUserNameLength, nameKey, notAUserName, shownName } from '../src/domain/user-names.js'
 import { addUser, userList } from '../src/domain/users.js'
 import { adminAgentSecret } from './helpers/admin-seed.js'
 import { build, post } from './helpers/build.js'
@@ -67,6 +67,14 @@ t.test('a refusal is an InvalidInput and never quotes an over-long name whole', 
   t.equal(shownName('alice'), 'alice')
   t.equal(shownName(long), `${'x'.repeat(64)}… (65000 characters)`)
   t.equal(shownName(`${'x'.repeat(63)}😀${'y'.repeat(100)}`), `${'x'.repeat(63)}… (164 characters)`, 'never half a surrogate pair')
+})
+
+t.test('notAUserName: what is answered as an unknown user without a look-up', async (t) => {
+  t.equal(notAUserName('alice'), undefined)
+  t.equal(notAUserName('z'.repeat(128)), undefined)
+  t.equal(notAUserName('z'.repeat(129)), 'user name longer than 128 characters')
+  t.equal(notAUserName('a\u0000b'), 'name holds U+0000')
+  refused(t, 'a\u0000b', /U\+0000 is a control/, 'and no such name is ever created')
 })
 
 t.test('nameKey matches case-insensitively, after NFC', async (t) => {

@@ -1,7 +1,7 @@
 import { checkDirectoryPassword } from '../domain/directory-password.js'
 import { DirectoryPasswordNeeded, verifyLogin } from '../domain/login.js'
 import type { Services } from '../domain/services.js'
-import { shownName, tooLongForAUser, tooLongReason } from '../domain/user-names.js'
+import { notAUserName, shownName } from '../domain/user-names.js'
 import { AgentAccessDenied, GeneralError, LoginFailure, NoOtc } from '../protocol/errors.js'
 import type { AgentRequest } from '../protocol/types.js'
 import type { Action } from './action.js'
@@ -21,7 +21,8 @@ function assertUsername(request: AgentRequest): string {
   // no name is no user: the same plain FAIL as an unknown one (docs/protocol.md §6)
   if (!user) throw new LoginFailure(undefined, '', 'User not found', { reason: 'no Username' })
   // no user has such a name: the same plain FAIL, without the look-up, logged truncated
-  if (tooLongForAUser(user)) throw new LoginFailure(undefined, shownName(user), 'User not found', { reason: tooLongReason })
+  const unfit = notAUserName(user)
+  if (unfit) throw new LoginFailure(undefined, shownName(user), 'User not found', { reason: unfit })
   return user
 }
 
@@ -47,7 +48,7 @@ export const login: Action = {
   async run({ services, request, authorise }) {
     const check = authorise ?? refuse
     const { OTC, Username } = request.fields
-    if (!OTC || !Username || tooLongForAUser(Username)) {
+    if (!OTC || !Username || notAUserName(Username)) {
       // the agent first, as for every agent action; a login that gets as far as its unit has it checked there
       check(await services.store.settings())
     }

@@ -1,5 +1,5 @@
 import { provisionDevice } from '../domain/provisioning.js'
-import { shownName, tooLongForAUser, tooLongReason } from '../domain/user-names.js'
+import { notAUserName, shownName } from '../domain/user-names.js'
 import { ProvisionFailure } from '../protocol/errors.js'
 import { messages } from '../protocol/messages.js'
 import type { AgentRequest } from '../protocol/types.js'
@@ -9,10 +9,11 @@ function assertProvisionFields(request: AgentRequest): { user: string; code: str
   const user = request.fields.Username
   const code = request.fields.ProvisionCode
   if (!user) throw new ProvisionFailure({ level: 'warn', message: messages.requestFailed('provision without Username') })
-  if (tooLongForAUser(user)) {
+  const unfit = notAUserName(user)
+  if (unfit) {
     // no user has such a name: refused as an unknown user, before it is looked up or logged whole
     const shown = shownName(user)
-    throw new ProvisionFailure({ event: 'noAuthMethod', level: 'warn', message: messages.noAuthMethod(shown), fields: { user: shown, reason: tooLongReason } })
+    throw new ProvisionFailure({ event: 'noAuthMethod', level: 'warn', message: messages.noAuthMethod(shown), fields: { user: shown, reason: unfit } })
   }
   if (!code) {
     throw new ProvisionFailure({ event: 'provisionFailed', level: 'warn', message: messages.provisionFailed(user), fields: { user, reason: 'no ProvisionCode' } })

@@ -1,6 +1,6 @@
 import { UserNotFound } from '../domain/errors.js'
 import { createProvisionCode } from '../domain/provision-code.js'
-import { shownName, tooLongForAUser, tooLongReason } from '../domain/user-names.js'
+import { notAUserName, shownName } from '../domain/user-names.js'
 import { AgentAccessDenied, NoUserFound } from '../protocol/errors.js'
 import { messages } from '../protocol/messages.js'
 import type { Action } from './action.js'
@@ -16,7 +16,8 @@ export const reprovision: Action = {
     authorise(await services.store.settings())
     const user = request.fields.Username
     if (!user) throw unknownUser('')
-    if (tooLongForAUser(user)) throw unknownUser(shownName(user), tooLongReason)
+    const unfit = notAUserName(user)
+    if (unfit) throw unknownUser(shownName(user), unfit)
     try {
       // the code goes to the user's transport, never into the reply
       await createProvisionCode(services, user, { deliver: true })

@@ -40,9 +40,11 @@ export interface AdminView {
   readonly createdAt: number
 }
 
+const adminName = /^[\p{L}\p{N}._@-]{1,64}$/u
+
 export function checkAdminName(name: string): string {
   const trimmed = name.trim()
-  if (!/^[\p{L}\p{N}._@-]{1,64}$/u.test(trimmed)) {
+  if (!adminName.test(trimmed)) {
     throw new InvalidInput(`administrator name "${name}" is not allowed (1 to 64 letters, digits, . _ @ -)`)
   }
   return trimmed
@@ -128,17 +130,18 @@ async function checkSignIn(
   fail: (reason: string) => undefined,
 ): Promise<Admin | undefined> {
   const { log } = services
-  const shown = name.trim().slice(0, 64)
   const { perAccount, perAddress, windowMs } = signInLimits
-  const accountKey = `admin-sign-in:account:${shown}`
+  // a name no administrator can have (too long, a U+0000, any other character the rule refuses)
+  // is no account: it is counted by address only and not looked up, and fails as an unknown one
+  const account = adminName.test(name.trim()) ? name.trim() : undefined
   // the try is counted before the password is checked, in one statement each
   const [byAddress, byAccount] = await Promise.all([
     hitRateLimit(services.db, `admin-sign-in:address:${address}`, windowMs, services.now()),
-    hitRateLimit(services.db, accountKey, windowMs, services.now()),
+    account === undefined ? undefined : hitRateLimit(services.db, `admin-sign-in:account:${account}`, windowMs, services.now()),
   ])
   if (byAddress.hits > perAddress) return fail('too many tries from this address')
-  if (byAccount.hits > perAccount) return fail('too many tries for this account')
-  const admin = name.length <= 64 ? await findAdminByName(services.db, name.trim()) : undefined
+  if (byAccount && byAccount.hits > perAccount) return fail('too many tries for this account')
+  const admin = account === undefined ? undefined : await findAdminByName(services.db, account)
   const matches = await verifyPassword(password, admin?.password_hash ?? decoyHash)
   if (!admin) return fail('unknown administrator')
   const now = services.now()
@@ -153,7 +156,7 @@ async function checkSignIn(
     return undefined
   }
   await updateAdmin(services.db, admin.id, { failed_signins: 0, locked_until: null })
-  await clearRateLimit(services.db, accountKey)
+  await clearRateLimit(services.db, `admin-sign-in:account:${admin.name}`)
   log.info({ admin: admin.name, event: 'adminSignIn' }, adminMessages.adminSignIn(admin.name))
   return admin
 }

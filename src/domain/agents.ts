@@ -4,6 +4,7 @@ import type { Keys } from '../secrets.js'
 import { keyedHash, safeEqual } from '../secrets.js'
 import { DomainError, InvalidInput } from './errors.js'
 import { loopbackNetworks, matcher, parseNetwork } from './networks.js'
+import { holdsNul } from './nul.js'
 import type { Services } from './services.js'
 
 export interface AgentInput {
@@ -73,7 +74,7 @@ export interface AgentChanges {
 
 /** Change what is given, validated before anything is written; returns the names of what changed. */
 export async function changeAgent(services: Services, name: string, changes: AgentChanges): Promise<string[]> {
-  const agent = await findAgentByName(services.db, name.trim())
+  const agent = holdsNul(name) ? undefined : await findAgentByName(services.db, name.trim())
   if (!agent) throw new DomainError(`agent "${name}" not found`)
   const secret = changes.secret === undefined ? undefined : checkAgentSecret(changes.secret)
   const networks = changes.networks === undefined ? undefined : JSON.stringify(agentNetworks(changes.networks))
@@ -91,7 +92,7 @@ export async function changeAgent(services: Services, name: string, changes: Age
 }
 
 export async function deleteAgent(services: Services, name: string): Promise<void> {
-  if (!(await deleteAgentByName(services.db, name))) throw new DomainError(`agent "${name}" not found`)
+  if (holdsNul(name) || !(await deleteAgentByName(services.db, name))) throw new DomainError(`agent "${name}" not found`)
 }
 
 export async function agentList(services: Services): Promise<AgentView[]> {

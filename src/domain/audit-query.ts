@@ -5,6 +5,7 @@ import {
   listAuditEntries,
 } from '../db/repositories/audit-log.js'
 import type { AuditEntry, AuditOutcome } from '../db/schema/index.js'
+import { oneLine } from '../logging/one-line.js'
 import { auditEventId } from './audit-events.js'
 import { normaliseAddress } from './networks.js'
 import type { Services } from './services.js'
@@ -87,11 +88,14 @@ export function checkAuditFilter(input: AuditFilterInput, now: number): CheckedA
   }
   const event = given(input.event)
   const source = given(input.source)
+  const user = given(input.user)
+  // text compared as the audit log stores it, controls escaped (audit.ts): a name tried with one
+  // in it is found by that name, and no U+0000 reaches the database (domain/nul.ts)
   const filter: AuditFilter = {
-    user: given(input.user),
-    event: event === undefined ? undefined : auditEventId(event),
+    user: user === undefined ? undefined : oneLine(user),
+    event: event === undefined ? undefined : oneLine(auditEventId(event)),
     outcome: outcome as AuditOutcome | undefined,
-    source: source === undefined ? undefined : normaliseAddress(source),
+    source: source === undefined ? undefined : oneLine(normaliseAddress(source)),
     since,
     until,
   }

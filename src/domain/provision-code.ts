@@ -6,6 +6,7 @@ import { messages } from '../protocol/messages.js'
 import { type Keys, keyedHash, randomString } from '../secrets.js'
 import { deliverableDestination, queueMessage, withdrawQueued } from '../transports/queue.js'
 import { NoDestination, TransportNotConfigured, UserNotFound } from './errors.js'
+import { holdsNul } from './nul.js'
 import { readPolicies } from './policy.js'
 import { defaultTemplate, provisionMessage } from './provision-message.js'
 import type { Services } from './services.js'
@@ -51,7 +52,7 @@ export async function createProvisionCode(
 ): Promise<CreatedCode> {
   const { db, log } = services
   const policies = await readPolicies(services)
-  const found = await findUserByKey(db, nameKey(userName))
+  const found = holdsNul(userName) ? undefined : await findUserByKey(db, nameKey(userName))
   if (!found) throw new UserNotFound(userName)
   const destination = options.deliver ? await assertDeliverable(services, found) : undefined
   const code = randomString(policies['provision-code-numeric'] ? '0123456789' : codeAlphabet, codeLength)

@@ -14,6 +14,7 @@ import { presets } from '../directory/presets.js'
 import { decrypt, encrypt } from '../secrets.js'
 import { directoryMessages } from './directory-messages.js'
 import { DomainError } from './errors.js'
+import { holdsNul } from './nul.js'
 import { BindPasswordNeeded, checkRepositorySettings, type RepositorySettings } from './repository-settings.js'
 import type { Services } from './services.js'
 
@@ -45,7 +46,7 @@ export function openBindPassword(services: Services, repository: Repository): st
 }
 
 export async function requireRepository(services: Services, name: string): Promise<Repository> {
-  const repository = await findRepositoryByName(services.db, name)
+  const repository = holdsNul(name) ? undefined : await findRepositoryByName(services.db, name)
   if (!repository) throw new RepositoryNotFound(name)
   return repository
 }

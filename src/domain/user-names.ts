@@ -1,4 +1,5 @@
 import { InvalidInput } from './errors.js'
+import { holdsNul, nulReason } from './nul.js'
 
 /**
  * The rules of user names. Two names a person cannot tell apart must not be two users: the
@@ -28,6 +29,17 @@ export const tooLongForAUser = (name: string): boolean => name.length > maxUserN
 
 /** Why a name longer than any user's was refused (the log's `reason`). */
 export const tooLongReason = `user name longer than ${maxUserNameLength} characters`
+
+/**
+ * Why `name` cannot be any user's (the log's `reason`), or undefined when it could be: longer
+ * than any user name, or holding U+0000 (nul.ts). Such a name is answered as an unknown user's
+ * without being looked up.
+ */
+export function notAUserName(name: string): string | undefined {
+  if (tooLongForAUser(name)) return tooLongReason
+  if (holdsNul(name)) return nulReason
+  return undefined
+}
 
 /** A name as a log line or a message quotes it: whole when it could be a user's, else its first 64 characters and its length. */
 export function shownName(name: string): string {

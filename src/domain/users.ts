@@ -12,6 +12,7 @@ import { checkChosenPin, pinExpiresAt, pinFields } from './pins.js'
 import { lockState, unlocksAt } from './lockout.js'
 import { readPolicies } from './policy.js'
 import type { Services } from './services.js'
+import { holdsNul } from './nul.js'
 import { checkUserName, nameKey } from './user-names.js'
 
 export { checkUserName }
@@ -93,7 +94,7 @@ export async function addUser(services: Services, input: UserInput): Promise<str
 }
 
 export async function requireUser(services: Services, name: string): Promise<User> {
-  const user = await findUserByName(services.db, name.trim(), nameKey(name))
+  const user = holdsNul(name) ? undefined : await findUserByName(services.db, name.trim(), nameKey(name))
   if (!user) throw new UserNotFound(name)
   return user
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Services } from '../domain/services.js'
 import { tokenIndex } from '../domain/token-index.js'
-import { shownName, tooLongForAUser, tooLongReason } from '../domain/user-names.js'
+import { notAUserName, shownName } from '../domain/user-names.js'
 import { messages } from '../protocol/messages.js'
 import { contexts } from '../protocol/types.js'
 import { requestServices } from './request-services.js'
@@ -14,10 +14,11 @@ export async function tokenIndexRoutes(app: FastifyInstance, { services }: { ser
       reply.raw.once('finish', () => services.metrics?.request('tokenindex', 'PASS', '', (performance.now() - started) / 1000))
       const { username } = request.query
       const name = typeof username === 'string' ? username.trim() : ''
-      if (tooLongForAUser(name)) {
+      const unfit = notAUserName(name)
+      if (unfit) {
         // no user has such a name: 0, as for any unknown user, without the look-up and logged truncated
         const shown = shownName(name)
-        requestServices(services, request).log.info({ user: shown, event: 'tokenIndex', reason: tooLongReason }, messages.tokenIndex(shown))
+        requestServices(services, request).log.info({ user: shown, event: 'tokenIndex', reason: unfit }, messages.tokenIndex(shown))
         return reply.type('text/plain; charset=UTF-8').send('0')
       }
       const index = name ? await tokenIndex(requestServices(services, request), name) : 0

@@ -3,6 +3,7 @@ import { countUsers, type DirectoryEntry, pageUsers } from '../../db/repositorie
 import { DomainError } from '../../domain/errors.js'
 import type { Services } from '../../domain/services.js'
 import { lockedNow } from '../../domain/lockout.js'
+import { holdsNul } from '../../domain/nul.js'
 import { readPolicies } from '../../domain/policy.js'
 import { createUser } from '../../domain/user-admin.js'
 import { transportNames } from '../../transports/queue.js'
@@ -50,10 +51,10 @@ export async function userRoutes(app: FastifyInstance, { services }: { services:
     const session = requireSession(request)
     const search = formValue(request.query, 'q').trim()
     const current = pageNumber(formValue(request.query, 'page'))
-    const [users, total] = await Promise.all([
-      pageUsers(services.db, search, usersPerPage, (current - 1) * usersPerPage),
-      countUsers(services.db, search),
-    ])
+    // a search holding U+0000 matches no stored text (domain/nul.ts)
+    const [users, total] = holdsNul(search)
+      ? [[], 0]
+      : await Promise.all([pageUsers(services.db, search, usersPerPage, (current - 1) * usersPerPage), countUsers(services.db, search)])
     const added = formValue(request.query, 'added')
     const deleted = formValue(request.query, 'deleted')
     const now = services.now()
