@@ -6,6 +6,7 @@ import t from 'tap'
 import { openDatabase } from '../src/db/index.js'
 import { findAdminByName, updateAdmin } from '../src/db/repositories/admins.js'
 import { verifyPassword } from '../src/domain/passwords.js'
+import { startServerProcess } from './helpers/processes.js'
 
 // scrypt and child processes are slow on a busy machine: more than tap's default per file
 t.setTimeout(600_000)
@@ -79,6 +80,28 @@ t.test('set-password changes the password and lifts a lockout; delete removes', 
   const gone = run(['admin', 'delete', 'root'])
   t.equal(gone.status, 1)
   t.equal(gone.stderr, 'agentxml: administrator "root" not found\n')
+})
+
+t.test("set-password lifts the account's sign-in limit: the administrator signs in at once", async (t) => {
+  const { db, run } = setup(t)
+  t.equal(run(['admin', 'add', 'root'], 'first long password\n').status, 0)
+  const server = await startServerProcess(['--db', db])
+  t.teardown(() => server.stop())
+  const signIn = async (password: string) => {
+    const form = await fetch(`${server.url}/admin/sign-in`)
+    const cookie = form.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ')
+    const csrf = /name="csrf" value="([^"]*)"/.exec(await form.text())?.[1] ?? ''
+    const headers = { cookie, 'content-type': 'application/x-www-form-urlencoded' }
+    const body = new URLSearchParams({ csrf, name: 'root', password }).toString()
+    return (await fetch(`${server.url}/admin/sign-in`, { method: 'POST', redirect: 'manual', headers, body })).status
+  }
+  // five tries per account in 15 minutes: the sixth is refused before its password is checked
+  for (let i = 0; i < 6; i++) t.equal(await signIn(`wrong guess number ${i}`), 403)
+  await server.waitFor((record) => (record as { reason?: string }).reason === 'too many tries for this account')
+
+  const set = run(['admin', 'set-password', 'root'], 'second long password\n')
+  t.equal(set.status, 0, set.stderr)
+  t.equal(await signIn('second long password'), 303, 'signed in with the new password at once')
 })
 
 t.test('usage errors exit 2', async (t) => {

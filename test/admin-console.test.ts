@@ -105,6 +105,18 @@ t.test('a new password lifts the lockout and ends every session', async (t) => {
   t.equal((await client.signIn('root', 'another long password')).statusCode, 303)
 })
 
+t.test("a new password lifts the account's sign-in limit: the administrator signs in at once", async (t) => {
+  const { app, services, logs } = await build(t)
+  await seedAdmin(services)
+  // the limit is per account name, whatever the address: six tries from six addresses use it up
+  for (let i = 0; i < 6; i++) await new ConsoleClient(app, { remoteAddress: `198.51.100.${i}` }).signIn('root', `a wrong guess ${i}`)
+  t.equal(logs.at(-1)?.reason, 'too many tries for this account')
+  await setAdminPassword(services, 'root', 'another long password')
+  const client = new ConsoleClient(app, { remoteAddress: '192.0.2.10' })
+  const reply = await client.signIn('root', 'another long password')
+  t.equal(reply.statusCode, 303, `signed in (${String(logs.at(-1)?.reason ?? logs.at(-1)?.msg)})`)
+})
+
 t.test('one address failing over and over is turned away before the password is checked', async (t) => {
   const { app, services, logs } = await build(t)
   await seedAdmin(services)

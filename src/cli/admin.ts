@@ -6,7 +6,8 @@ const usage = `Usage: agentxml admin <command> ...
 
   admin add NAME            a console administrator; asks for the password twice (echo off),
                             or reads the first line of standard input when it is not a terminal
-  admin set-password NAME   a new password; also lifts a lockout and ends NAME's sessions
+  admin set-password NAME   a new password; also lifts a lockout and the sign-in limit, and
+                            ends NAME's sessions
   admin list
   admin delete NAME
 Passwords have at least 12 characters. The console is /admin on the server.

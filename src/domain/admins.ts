@@ -24,6 +24,9 @@ export const lockoutMinutes = 15
  */
 export const signInLimits = { perAccount: 5, perAddress: 20, windowMs: 15 * 60_000 } as const
 
+/** The count of an account's tries (perAccount): cleared by a sign-in that passes and by a new password. */
+const accountLimitKey = (name: string) => `admin-sign-in:account:${name}`
+
 /**
  * Password checks (scrypt, 32 MiB, 100-400 ms each) running now in this process. One at a time
  * per account and per address, and two in all, so that a burst of sign-ins can neither test
@@ -70,11 +73,15 @@ export async function addAdmin(services: Services, name: string, password: strin
   services.log.info({ target: checked, event: 'adminAdded' }, adminMessages.adminAdded(checked))
 }
 
-/** A new password also lifts a lockout and ends every session of that administrator. */
+/**
+ * A new password also lifts a lockout and the account's sign-in limit, and ends every session of
+ * that administrator: whoever was kept out by tries on their name signs in with it at once.
+ */
 export async function setAdminPassword(services: Services, name: string, password: string): Promise<void> {
   const admin = await requireAdmin(services, name)
   const hash = await hashPassword(checkPassword(password))
   await updateAdmin(services.db, admin.id, { password_hash: hash, failed_signins: 0, locked_until: null })
+  await clearRateLimit(services.db, accountLimitKey(admin.name))
   await deleteSessionsOf(services.db, admin.id)
   services.log.info({ target: admin.name, event: 'adminPasswordSet' }, adminMessages.adminPasswordSet(admin.name))
 }
@@ -137,7 +144,7 @@ async function checkSignIn(
   // the try is counted before the password is checked, in one statement each
   const [byAddress, byAccount] = await Promise.all([
     hitRateLimit(services.db, `admin-sign-in:address:${address}`, windowMs, services.now()),
-    account === undefined ? undefined : hitRateLimit(services.db, `admin-sign-in:account:${account}`, windowMs, services.now()),
+    account === undefined ? undefined : hitRateLimit(services.db, accountLimitKey(account), windowMs, services.now()),
   ])
   if (byAddress.hits > perAddress) return fail('too many tries from this address')
   if (byAccount && byAccount.hits > perAccount) return fail('too many tries for this account')
@@ -156,7 +163,7 @@ async function checkSignIn(
     return undefined
   }
   await updateAdmin(services.db, admin.id, { failed_signins: 0, locked_until: null })
-  await clearRateLimit(services.db, `admin-sign-in:account:${admin.name}`)
+  await clearRateLimit(services.db, accountLimitKey(admin.name))
   log.info({ admin: admin.name, event: 'adminSignIn' }, adminMessages.adminSignIn(admin.name))
   return admin
 }
