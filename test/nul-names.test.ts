@@ -1,5 +1,7 @@
 import t from 'tap'
+import { addAgent } from '../src/domain/agents.js'
 import { setPolicy } from '../src/domain/policy.js'
+import { adminAgentSecret } from './helpers/admin-seed.js'
 import { adminPassword, ConsoleClient, seedAdmin, visibleText } from './helpers/admin.js'
 import { build, element, type LogRecord, post, sasRequest } from './helpers/build.js'
 import { agentSecret, seedAgent, seedUser } from './helpers/seed.js'
@@ -50,15 +52,19 @@ t.test('console sign-in with a NUL in the name: the usual failure', async (t) =>
 t.test('AgentXML and AdminXML cannot carry a NUL: not well-formed, AGENT_ERROR_GENERAL', async (t) => {
   const { app, services, logs } = await build(t)
   await seedAgent(services)
+  await addAgent(services, { name: 'portal', secret: adminAgentSecret, admin: true })
   const login = (user: string) => post(app, sasRequest(`<Secret>${agentSecret}</Secret><Action>login</Action><Username>${user}</Username><OTC>802106</OTC>`))
   for (const user of ['a&#0;b', 'a&#x0;b', nul]) {
     const reply = await login(user)
     t.equal(element(reply.body, 'Error'), 'AGENT_ERROR_GENERAL', JSON.stringify(user))
+    t.match(logs.at(-1)?.msg, /request holds a character (reference )?XML does not allow/)
   }
   const provision = await post(app, sasRequest(`<Action>provision</Action><Username>a&#0;b</Username><ProvisionCode>K7QF2M9XWD</ProvisionCode>`))
   t.equal(element(provision.body, 'Error'), 'AGENT_ERROR_GENERAL')
-  const admin = await post(app, `<SASRequest><Version>3.6</Version><Secret>${agentSecret}</Secret><Read><User name="a&#0;b"/></Read></SASRequest>`, '/pinsafe/AdminXML')
-  t.match(admin.body, '<Error>AGENT_ERROR_GENERAL</Error>')
+  const read = (name: string) => post(app, `<AdminRequest secret="${adminAgentSecret}" version="3.6"><Read><User name="${name}"/></Read></AdminRequest>`, '/pinsafe/AdminXML')
+  t.match((await read('nobody')).body, '<Error>AGENT_ERROR_NO_USER_FOUND</Error>', 'the request itself is sound')
+  t.match((await read('a&#0;b')).body, '<Result>FAIL</Result><Error>AGENT_ERROR_GENERAL</Error>')
+  t.match(logs.at(-1)?.msg, 'request holds a character reference XML does not allow')
   assertNoErrors(t, logs)
 })
 
