@@ -2,6 +2,7 @@ import type { ProvisionView, ProvisionWrites } from '../db/index.js'
 import { ProvisionFailure } from '../protocol/errors.js'
 import { messages } from '../protocol/messages.js'
 import { randomHex, safeEqual } from '../secrets.js'
+import { loggedDeviceInfo, storedDeviceInfo } from './device-info.js'
 import { decoyCodeHash, hashProvisionCode } from './provision-code.js'
 import { policiesFrom } from './policy.js'
 import type { Services } from './services.js'
@@ -39,7 +40,9 @@ export async function provisionDevice(services: Services, request: ProvisionRequ
   ]
   const outcome = await services.store.provision(key, limits, (view, writes) => redeem(services, request, presented, view, writes))
   if (!outcome.ok) throw failure(outcome.name ?? request.user, outcome.reason)
-  const device = outcome.logDevice ? { deviceOs: request.deviceOs, pushId: request.pushId, userAgent: request.userAgent } : {}
+  const device = outcome.logDevice
+    ? { deviceOs: loggedDeviceInfo(request.deviceOs), pushId: loggedDeviceInfo(request.pushId), userAgent: loggedDeviceInfo(request.userAgent) }
+    : {}
   services.log.info({ user: outcome.name, event: 'provisioned', ...device }, messages.provisioned(outcome.name))
   return outcome.id
 }
@@ -66,7 +69,9 @@ function redeem(services: Services, request: ProvisionRequest, presented: Buffer
   if (!match) return { ok: false, reason: 'wrong code', name }
   if (pending.expires_at <= services.now()) return { ok: false, reason: 'expired code', name }
   const id = randomHex(16)
-  writes.bindDevice({ userId: user.id, idHash: hashProvisionId(services, id), deviceOs: request.deviceOs ?? null, pushId: request.pushId ?? null, now: services.now() })
+  const deviceOs = storedDeviceInfo(request.deviceOs)
+  const pushId = storedDeviceInfo(request.pushId)
+  writes.bindDevice({ userId: user.id, idHash: hashProvisionId(services, id), deviceOs, pushId, now: services.now() })
   return { ok: true, id, name, logDevice: policiesFrom(view.settings)['log-device-info'] }
 }
 

@@ -1,5 +1,6 @@
 import { InvalidInput } from './errors.js'
 import { holdsNul, nulReason } from './nul.js'
+import { characterCount, longerThan, shownText } from './shown-text.js'
 
 /**
  * The rules of user names. Two names a person cannot tell apart must not be two users: the
@@ -12,20 +13,8 @@ import { holdsNul, nulReason } from './nul.js'
 
 export const maxUserNameLength = 128
 
-/** Characters, not UTF-16 units: an emoji is one. */
-export function characterCount(text: string): number {
-  let count = 0
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i)
-    if (unit < 0xdc00 || unit > 0xdfff || i === 0 || !isHighSurrogate(text.charCodeAt(i - 1))) count++
-  }
-  return count
-}
-
-const isHighSurrogate = (unit: number) => unit >= 0xd800 && unit <= 0xdbff
-
 /** Longer than any user can be: such a name is refused before it is looked up or logged whole. */
-export const tooLongForAUser = (name: string): boolean => name.length > maxUserNameLength && characterCount(name) > maxUserNameLength
+export const tooLongForAUser = (name: string): boolean => longerThan(name, maxUserNameLength)
 
 /** Why a name longer than any user's was refused (the log's `reason`). */
 export const tooLongReason = `user name longer than ${maxUserNameLength} characters`
@@ -42,12 +31,7 @@ export function notAUserName(name: string): string | undefined {
 }
 
 /** A name as a log line or a message quotes it: whole when it could be a user's, else its first 64 characters and its length. */
-export function shownName(name: string): string {
-  if (!tooLongForAUser(name)) return name
-  let head = name.slice(0, 64)
-  if (isHighSurrogate(head.charCodeAt(head.length - 1))) head = head.slice(0, -1)
-  return `${head}… (${characterCount(name)} characters)`
-}
+export const shownName = (name: string): string => shownText(name, maxUserNameLength)
 
 /**
  * The key users are matched by, stored beside the name (users.name_key): `Alice`, ` ALICE ` and
