@@ -1,6 +1,7 @@
 import t from 'tap'
 import { auditEntryOf } from '../src/domain/audit.js'
 import { createFloodGate, floodLimits } from '../src/logging/audit-flood.js'
+import { createAuditRelay } from '../src/logging/audit.js'
 import { build, post, sasRequest } from './helpers/build.js'
 import { agentSecret, seedAgent } from './helpers/seed.js'
 
@@ -80,4 +81,27 @@ t.test('3 000 unauthenticated requests make a handful of audit rows, each reques
   t.match(rows.find((r) => r.event === 'tokenIndex' && r.detail !== null), { source: '198.51.100.9', detail: '999 more, not stored one by one' })
   t.match(rows.find((r) => r.event === 'agentRefused' && r.detail !== null)?.message, /^990 more "agentRefused" records within a minute from 198\.51\.100\.0 ×19, .*, 800 from other sources,/)
   t.ok(rows.length < 50, `${rows.length} rows in all`)
+})
+
+t.test('the relay writes one batch at a time, so rows keep the order they were logged in', async (t) => {
+  const relay = createAuditRelay()
+  const stored: string[] = []
+  let inFlight = 0
+  let most = 0
+  let calls = 0
+  relay.attach(async (records) => {
+    most = Math.max(most, ++inFlight)
+    // the first batch is slow, as a write queued behind logins in the pool is
+    await new Promise((resolve) => setTimeout(resolve, calls++ === 0 ? 30 : 1))
+    stored.push(...records.map((r) => String(r.msg)))
+    inFlight--
+  })
+  relay.record({ event: 'userAdded', msg: 'first' })
+  await new Promise((resolve) => setImmediate(resolve))
+  relay.record({ event: 'pinCreated', msg: 'second' })
+  await new Promise((resolve) => setImmediate(resolve))
+  relay.record({ event: 'messageQueued', msg: 'third' })
+  await relay.drain()
+  t.same(stored, ['first', 'second', 'third'])
+  t.equal(most, 1, 'never two writes at once')
 })

@@ -34,21 +34,26 @@ export function createAuditRelay(): AuditRelay {
   let report: (err: unknown) => void = () => {}
   let waiting: AuditRecord[] = []
   let scheduled: NodeJS.Immediate | undefined
-  const pending = new Set<Promise<void>>()
   const flood = createFloodGate()
   let counting: NodeJS.Timeout | undefined
 
+  // one write at a time, so rows are stored (and numbered) in the order they were logged; what
+  // arrives meanwhile waits and goes in the next batch
+  let writing: Promise<void> | undefined
   const flush = (drain = false) => {
     clearImmediate(scheduled)
     scheduled = undefined
     waiting.push(...flood.summaries(Date.now(), drain))
-    if (!writer || waiting.length === 0) return
+    if (!writer || waiting.length === 0 || writing) return
     const batch = waiting
     waiting = []
     const done = writer(batch)
       .catch((err: unknown) => report(err))
-      .finally(() => pending.delete(done))
-    pending.add(done)
+      .finally(() => {
+        writing = undefined
+        if (waiting.length > 0 && writer) flush()
+      })
+    writing = done
   }
   return {
     record(record) {
@@ -74,7 +79,10 @@ export function createAuditRelay(): AuditRelay {
     },
     async drain() {
       flush(true)
-      while (pending.size > 0) await Promise.allSettled([...pending])
+      while (writing) {
+        await writing
+        flush(true)
+      }
     },
     close() {
       closed = true

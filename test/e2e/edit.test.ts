@@ -56,16 +56,17 @@ t.test('user set changes what it is given and leaves the rest', async (t) => {
   t.same([stranded.status, stranded.stderr], [1, 'agentxml: the sms transport needs a phone number\n'])
   const noAddress = await runCli(['user', 'set', 'alice', '--transport', 'email'], { db, via: 'node' })
   t.same([noAddress.status, noAddress.stderr], [1, 'agentxml: the email transport needs an email address\n'])
+  // six digits: never the random four-digit PIN alice was sent, which history would refuse
   t.match(await shown(db, 'alice'), { transport: 'sms', phone: '+44 7700 900123' }, 'a refused change changes nothing')
 
-  t.equal((await cli(['user', 'set', 'alice', '--pin', '2468'])).stdout, 'User "alice" updated: PIN\n')
+  t.equal((await cli(['user', 'set', 'alice', '--pin', '246813'])).stdout, 'User "alice" updated: PIN\n')
   const handle = await openDatabase(db)
   const keys = deriveKeys(loadMasterKey({ fromEnv: undefined, keyFile: join(dir, 'agentxml.key'), create: false }))
   const stored = await findUserByKey(handle.db, 'alice')
   await handle.store.close()
-  t.equal(openPin({ keys } as Services, stored ?? ({} as never)), '2468', 'the PIN is stored sealed and opens to what was given')
+  t.equal(openPin({ keys } as Services, stored ?? ({} as never)), '246813', 'the PIN is stored sealed and opens to what was given')
   t.match((await shown(db, 'alice')).pin, /^set on \d{4}-/)
-  t.equal((await cli(['user', 'set-pin', 'alice', '1357'])).stdout, 'User "alice" updated: PIN\n', 'set-pin is the same change')
+  t.equal((await cli(['user', 'set-pin', 'alice', '135792'])).stdout, 'User "alice" updated: PIN\n', 'set-pin is the same change')
   t.equal((await cli(['user', 'set', 'alice', '--no-pin'])).stdout, 'User "alice" updated: PIN removed\n')
   t.equal((await shown(db, 'alice')).pin, 'not set')
   t.equal((await cli(['user', 'set', 'alice', '--no-pin'])).stdout, 'user "alice" unchanged\n', 'removing what is not there changes nothing')
@@ -89,7 +90,7 @@ t.test('user set changes what it is given and leaves the rest', async (t) => {
     'every change is in the audit log, refused ones and non-changes are not',
   )
   t.ok(rows.every((r) => r.user_name === 'alice' && /^(user(Added|Updated)|pinCreated|messageQueued)$/.test(r.event)))
-  t.notMatch(JSON.stringify(rows), /2468|1357/, 'no PIN in the audit log')
+  t.notMatch(JSON.stringify(rows), /246813|135792/, 'no PIN in the audit log')
 })
 
 t.test('user add refuses a user their transport cannot reach', async (t) => {
