@@ -5,6 +5,7 @@ import { buildApp } from './app.js'
 import { startAuditLog } from './audit-log.js'
 import { startChores } from './chores.js'
 import type { Config } from './config.js'
+import { warnPlainLdap } from './domain/repositories.js'
 import { startSyncSchedule } from './domain/sync-schedule.js'
 import { createAuditRelay } from './logging/audit.js'
 import { createLogger } from './logging/logger.js'
@@ -33,6 +34,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   if (config.engine === 'postgres' && transports.has('outbox')) {
     log.warn({ file: config.outboxFile }, `the outbox transport writes to ${config.outboxFile} on this node only: with several nodes, give users the email or sms transport`)
   }
+  await warnPlainLdap(services)
   const auditLog = startAuditLog(services, audit, { purge: true })
   const chores = startChores(services)
   const https = config.tls && { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) }

@@ -82,15 +82,23 @@ t.test('the command says what is wrong in one line', { skip: slapdSkip }, async 
   const dir = await tempDir(t)
   const db = await databaseIn(t, dir)
   const base = ['repository', 'add', 'corp', '--type', 'ldap', '--preset', 'openldap', '--bind-dn', serviceDn, '--base-dn', peopleDn]
-  const noPassword = await cli([...base, '--url', slapd.url], db)
+  const plain = await cli([...base, '--url', slapd.url], db, { AGENTXML_BIND_PASSWORD: servicePassword })
+  t.equal(plain.status, 1)
+  t.equal(
+    plain.stderr,
+    'agentxml: an ldap:// URL without StartTLS would send the bind password, and the passwords checked at login, in clear: use ldaps:// or --start-tls, or accept it with --allow-plain-ldap\n',
+  )
+  const plainUrl = ['--url', slapd.url, '--allow-plain-ldap']
+  const noPassword = await cli([...base, ...plainUrl], db)
   t.equal(noPassword.status, 1)
   t.equal(noPassword.stderr, 'agentxml: a repository needs a bind password (--bind-password-file or AGENTXML_BIND_PASSWORD)\n')
   const badUrl = await cli([...base, '--url', 'http://dc.example.com'], db, { AGENTXML_BIND_PASSWORD: servicePassword })
   t.equal(badUrl.stderr, 'agentxml: "http://dc.example.com" is not an LDAP URL (ldap://host:389 or ldaps://host:636)\n')
-  const badFilter = await cli([...base, '--url', slapd.url, '--filter', 'uid=*'], db, { AGENTXML_BIND_PASSWORD: servicePassword })
+  const badFilter = await cli([...base, ...plainUrl, '--filter', 'uid=*'], db, { AGENTXML_BIND_PASSWORD: servicePassword })
   t.equal(badFilter.stderr, 'agentxml: "uid=*" is not an LDAP filter (such as "(objectClass=inetOrgPerson)")\n')
-  const added = await cli([...base, '--url', slapd.url], db, { AGENTXML_BIND_PASSWORD: servicePassword })
+  const added = await cli([...base, ...plainUrl], db, { AGENTXML_BIND_PASSWORD: servicePassword })
   t.equal(added.status, 0, added.stderr)
+  t.match((await cli(['repository', 'show', 'corp'], db)).stdout, /url\s+ldap:\/\/127\.0\.0\.1:\d+ \(plain LDAP, allowed: passwords cross the network in clear\)\n/)
   await slapd.stop()
   const down = await cli(['repository', 'sync', 'corp'], db)
   t.equal(down.status, 1)
@@ -104,14 +112,14 @@ t.test('the command says what is wrong in one line', { skip: slapdSkip }, async 
   t.match((await cli(['repository', 'sync', 'corp'], db)).stderr, 'the directory refused the bind DN or password', 'a bad bind is named')
 })
 
-t.test('the server synchronises a repository when it starts and then on its interval', { skip: slapdSkip }, async (t) => {
+t.test('the server synchronises a repository when it starts and then on its interval; it warns of plain LDAP', { skip: slapdSkip }, async (t) => {
   const slapd = await startDirectory()
   t.teardown(() => slapd.close())
   const dir = await tempDir(t)
   const db = await databaseIn(t, dir)
   const env = { AGENTXML_BIND_PASSWORD: servicePassword }
   const added = await cli(
-    ['repository', 'add', 'corp', '--type', 'ldap', '--preset', 'openldap', '--url', slapd.url, '--bind-dn', serviceDn, '--base-dn', peopleDn,
+    ['repository', 'add', 'corp', '--type', 'ldap', '--preset', 'openldap', '--url', slapd.url, '--allow-plain-ldap', '--bind-dn', serviceDn, '--base-dn', peopleDn,
       '--mobile-group', groupDn('mobile'), '--interval', '60'],
     db,
     env,
@@ -121,6 +129,12 @@ t.test('the server synchronises a repository when it starts and then on its inte
   const finished = await server.waitForRecord((r) => r.event === 'syncFinished', 30_000)
   t.match(finished, { repository: 'corp', trigger: 'schedule', added: people.length })
   await server.stop()
+  const warnings = server.records().filter((r) => r.level === 40 && r.repository === 'corp')
+  t.same(
+    warnings.map((r) => r.msg),
+    [`User repository "corp" uses plain LDAP (${slapd.url} without StartTLS): its bind password and the passwords checked at login cross the network in clear`],
+    'one warning at start',
+  )
   const list = await cli(['user', 'list'], db)
   for (const member of mobileMembers) t.match(list.stdout, member)
 })

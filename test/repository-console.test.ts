@@ -22,12 +22,19 @@ t.test('the Repositories page: add, Sync now, last sync and counts, errors, edit
   t.match(visibleText(empty.body), 'No user repositories yet: every user is local.')
 
   const form = {
-    name: 'corp', preset: 'openldap', url: slapd.url, bindDn: serviceDn, bindPassword: servicePassword, baseDn: peopleDn,
+    name: 'corp', preset: 'openldap', url: slapd.url, startTls: 'yes', ca: readText(slapd.caFile), bindDn: serviceDn, bindPassword: servicePassword, baseDn: peopleDn,
     groups: groupDn('staff'), mobileGroup: groupDn('mobile'), transport: 'outbox', interval: '0', graceDays: '3', maxRemoval: '20',
   }
   const bad = await client.post('/admin/repositories', { ...form, url: 'http://nope' })
   t.equal(bad.statusCode, 400)
   t.match(visibleText(bad.body), '"http://nope" is not an LDAP URL')
+  const plain = await client.post('/admin/repositories', { ...form, startTls: '' })
+  t.equal(plain.statusCode, 400)
+  t.match(visibleText(plain.body), 'An ldap:// URL without StartTLS would send the bind password, and the passwords checked at login, in clear: use an ldaps:// URL or StartTLS, or tick "Allow plain LDAP".')
+  t.match(plain.body, /<input type="checkbox" name="allowPlainLdap" value="yes" aria-describedby="f-allowPlainLdap-hint">/, 'the box to tick, unticked')
+  const ticked = await client.post('/admin/repositories', { ...form, name: 'plain', startTls: '', allowPlainLdap: 'yes' })
+  t.equal(ticked.statusCode, 303, 'ticked, it is added')
+  t.match(visibleText((await client.get('/admin/repositories')).body), /plain\s+ldap:\/\/127\.0\.0\.1:\d+ plain LDAP: passwords in clear/, 'and marked on the list')
   const added = await client.post('/admin/repositories', form)
   t.equal(added.statusCode, 303)
   const list = await client.get(added.headers.location as string)

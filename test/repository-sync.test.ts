@@ -204,7 +204,7 @@ t.test('a missing slapd is a failure when AGENTXML_REQUIRE_LDAP=1', { skip: !req
 
 t.test('a bind password sealed with another master key is named, not a stack trace', async (t) => {
   const { services } = await build(t)
-  await addRepository(services, { name: 'corp', preset: 'openldap', url: 'ldap://127.0.0.1:1', bindDn: serviceDn, bindPassword: servicePassword, baseDn: peopleDn })
+  await addRepository(services, { name: 'corp', preset: 'openldap', url: 'ldap://127.0.0.1:1', allowPlainLdap: true, bindDn: serviceDn, bindPassword: servicePassword, baseDn: peopleDn })
   const otherKey = { ...services, keys: deriveKeys(Buffer.alloc(32, 9)) }
   await t.rejects(syncRepository(otherKey, 'corp', { trigger: 'command' }), {
     message: 'the bind password of user repository "corp" cannot be opened with this master key: set it again',

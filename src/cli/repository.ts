@@ -1,7 +1,17 @@
 import { readFileSync } from 'node:fs'
 import type { RepositoryPreset } from '../db/schema/index.js'
 import { syncRepository } from '../domain/directory-sync.js'
-import { addRepository, BindPasswordNeeded, changeRepository, describeRepository, removeRepository, repositoryList, type RepositorySettings } from '../domain/repositories.js'
+import {
+  addRepository,
+  BindPasswordNeeded,
+  changeRepository,
+  describeRepository,
+  plainLdapOf,
+  PlainLdapRefused,
+  removeRepository,
+  repositoryList,
+  type RepositorySettings,
+} from '../domain/repositories.js'
 import { AlreadyReported, CliError, type Command, dbHelp, formatTime, type Io, parse, positional, print, table, UsageError, withServices } from './shared.js'
 
 const options = {
@@ -10,6 +20,7 @@ const options = {
   url: { type: 'string' },
   'start-tls': { type: 'boolean' },
   'no-start-tls': { type: 'boolean' },
+  'allow-plain-ldap': { type: 'boolean' },
   ca: { type: 'string' },
   'bind-dn': { type: 'string' },
   'bind-password-file': { type: 'string' },
@@ -62,6 +73,7 @@ function settingsOf(values: Values, io: Io): RepositorySettings {
     preset: values.preset as RepositoryPreset | undefined,
     url: values.url,
     startTls: values['start-tls'] ? true : values['no-start-tls'] ? false : undefined,
+    allowPlainLdap: values['allow-plain-ldap'] ? true : undefined,
     caPem: values.ca === undefined ? undefined : values.ca === '' ? '' : readFile(values.ca, 'CA file'),
     bindDn: values['bind-dn'],
     bindPassword: bindPassword(values, io),
@@ -79,14 +91,11 @@ function settingsOf(values: Values, io: Io): RepositorySettings {
   }
 }
 
-/** The domain's refusal in the command's words: which options give the password. */
-async function change(services: Parameters<typeof changeRepository>[0], name: string, settings: RepositorySettings): Promise<void> {
-  try {
-    await changeRepository(services, name, settings)
-  } catch (err) {
-    if (err instanceof BindPasswordNeeded) throw new CliError(`${err.message}: --bind-password-file FILE or AGENTXML_BIND_PASSWORD`)
-    throw err
-  }
+/** The domain's refusals of settings in the command's words: the options that answer them. */
+function inCommandWords(err: unknown): unknown {
+  if (err instanceof BindPasswordNeeded) return new CliError(`${err.message}: --bind-password-file FILE or AGENTXML_BIND_PASSWORD`)
+  if (err instanceof PlainLdapRefused) return new CliError(`${err.message}: use ldaps:// or --start-tls, or accept it with --allow-plain-ldap`)
+  return err
 }
 
 const usage = `Usage: agentxml repository <command> ...
@@ -95,10 +104,10 @@ User repositories: LDAP directories (Active Directory, OpenLDAP) whose entries b
 synchronised by the server on each repository's interval and on demand.
 
   repository add NAME --type ldap --url ldap[s]://HOST[:PORT] [--start-tls] [--ca FILE]
-        --bind-dn DN [--bind-password-file FILE] --base-dn DN [--preset ad|openldap]
-        [--filter F] [--username-attr A] [--email-attr A] [--phone-attr A] [--group DN]...
-        [--mobile-group DN] [--transport outbox|email|sms] [--interval MINUTES]
-        [--grace-days N] [--max-removal PERCENT]
+        [--allow-plain-ldap] --bind-dn DN [--bind-password-file FILE] --base-dn DN
+        [--preset ad|openldap] [--filter F] [--username-attr A] [--email-attr A]
+        [--phone-attr A] [--group DN]... [--mobile-group DN] [--transport outbox|email|sms]
+        [--interval MINUTES] [--grace-days N] [--max-removal PERCENT]
   repository set NAME [the options of add]
   repository list
   repository show NAME
@@ -107,7 +116,9 @@ synchronised by the server on each repository's interval and on demand.
 
 The bind password comes from --bind-password-file or AGENTXML_BIND_PASSWORD, never from the
 command line; it is sealed with the master key and never shown. A set that changes --url,
---start-tls, --ca or --bind-dn needs it again. A sync that would remove more than
+--start-tls, --ca or --bind-dn needs it again. An ldap:// URL without --start-tls sends it
+and the passwords checked at login in clear: it is refused unless --allow-plain-ldap is given,
+and the server warns of it at every start. A sync that would remove more than
 --max-removal percent of a repository's users stops and changes nothing (--force syncs
 anyway); a removed entry's user is kept for --grace-days before it is deleted.
 ${dbHelp}
@@ -128,9 +139,13 @@ async function repositoryCommand(args: readonly string[], io: Io): Promise<void>
     switch (verb) {
       // add, set, delete and sync log what they did: those lines are the command's output
       case 'add':
-        return addRepository(services, { ...settingsOf(values, io), name: name() })
+        return addRepository(services, { ...settingsOf(values, io), name: name() }).catch((err: unknown) => {
+          throw inCommandWords(err)
+        })
       case 'set':
-        return change(services, name(), settingsOf(values, io))
+        return changeRepository(services, name(), settingsOf(values, io)).catch((err: unknown) => {
+          throw inCommandWords(err)
+        })
       case 'list': {
         const rows = (await repositoryList(services)).map(({ repository: r, users, runs }) => {
           const last = runs[0]
@@ -156,13 +171,15 @@ async function repositoryCommand(args: readonly string[], io: Io): Promise<void>
   })
 }
 
+const plainNote = { allowed: ' (plain LDAP, allowed: passwords cross the network in clear)', refused: ' (plain LDAP, not allowed: not used until it has TLS or --allow-plain-ldap)', none: '' }
+
 async function show(services: Parameters<typeof describeRepository>[0], name: string): Promise<string> {
   const { repository: r, users, runs } = await describeRepository(services, name)
   const last = runs[0]
   const lines: [string, string][] = [
     ['name', r.name],
     ['type', `${r.type} (${r.preset === 'ad' ? 'Active Directory' : 'OpenLDAP'} attribute names)`],
-    ['url', `${r.url}${r.start_tls ? ' with StartTLS' : ''}`],
+    ['url', `${r.url}${r.start_tls ? ' with StartTLS' : ''}${plainNote[plainLdapOf(r) ?? 'none']}`],
     ['CA', r.ca_pem ? 'own certificate' : 'system'],
     ['bind DN', r.bind_dn],
     ['bind password', 'set (sealed)'],

@@ -46,7 +46,7 @@ export const copiedTables: readonly Table[] = [
 ]
 
 export interface CopyOptions {
-  /** Rows per read and per insert (at most 22 columns a row, repositories': 11,000 parameters, far below both engines' limits). */
+  /** Rows per read and per insert (at most 23 columns a row, repositories': 11,500 parameters, far below both engines' limits). */
   readonly chunk?: number
   /** How the target is named in the refusal. */
   readonly target?: string

@@ -13,6 +13,8 @@ export interface DirectoryTarget {
   /** ldap://host:port or ldaps://host:port */
   readonly url: string
   readonly startTls: boolean
+  /** ldap:// without StartTLS may be used (else it is refused before anything is sent). */
+  readonly allowPlain: boolean
   /** PEM certificates to trust; undefined: the system's. */
   readonly caPem: string | undefined
   /** Milliseconds for connecting and for each operation; default 10 s. */
@@ -36,6 +38,9 @@ export interface DirectorySession {
 }
 
 const defaultTimeout = 10_000
+
+/** ldap:// without StartTLS: the bind DN and password, and every entry read, cross the network in clear. */
+export const inClear = (target: Pick<DirectoryTarget, 'url' | 'startTls'>) => target.url.startsWith('ldap:') && !target.startTls
 
 /** Entries a page of a search: each page is parsed in one go, so a small one keeps requests flowing during a sync. */
 export const entriesPerPage = 100
@@ -65,6 +70,8 @@ function client(target: DirectoryTarget): Client {
 
 /** Connected and bound; on failure the connection is closed and the error thrown. */
 async function connect(target: DirectoryTarget, dn: string, password: string): Promise<Client> {
+  // checked where the password would leave, whatever was checked when the settings were stored
+  if (inClear(target) && !target.allowPlain) throw new Error('plain LDAP without StartTLS is not allowed for this directory (it would send passwords in clear)')
   const ldap = client(target)
   try {
     if (target.startTls) await ldap.startTLS(tlsOptions(target))

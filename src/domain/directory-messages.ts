@@ -6,6 +6,10 @@ export const directoryMessages = {
   repositoryAdded: (repository: string) => `User repository "${repository}" added`,
   repositoryChanged: (repository: string, what: string) => `User repository "${repository}" changed: ${what}`,
   repositoryDeleted: (repository: string, users: string) => `User repository "${repository}" deleted; its users ${users}`,
+  plainLdapAllowed: (repository: string, url: string) =>
+    `User repository "${repository}" uses plain LDAP (${url} without StartTLS): its bind password and the passwords checked at login cross the network in clear`,
+  plainLdapRefused: (repository: string, url: string) =>
+    `User repository "${repository}" uses plain LDAP (${url} without StartTLS) and is not used: give it StartTLS or an ldaps:// URL, or allow plain LDAP (repository set ${repository} --allow-plain-ldap)`,
   syncStarted: (repository: string) => `Synchronisation of user repository "${repository}" started`,
   syncFinished: (repository: string, counts: string) => `Synchronisation of user repository "${repository}" finished: ${counts}`,
   syncFailed: (repository: string, reason: string) =>

@@ -15,6 +15,7 @@ export interface DirectoryRead {
 export const targetOf = (repository: Repository): DirectoryTarget => ({
   url: repository.url,
   startTls: repository.start_tls === 1,
+  allowPlain: repository.allow_plain_ldap === 1,
   caPem: repository.ca_pem ?? undefined,
 })
 

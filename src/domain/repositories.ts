@@ -10,15 +10,16 @@ import {
 import { recentSyncRuns } from '../db/repositories/sync-runs.js'
 import type { Repository, RepositoryPreset, SyncRun } from '../db/schema/index.js'
 import { inTransaction } from '../db/engine.js'
+import { inClear } from '../directory/ldap.js'
 import { presets } from '../directory/presets.js'
 import { decrypt, encrypt } from '../secrets.js'
 import { directoryMessages } from './directory-messages.js'
 import { DomainError } from './errors.js'
 import { holdsNul } from './nul.js'
-import { BindPasswordNeeded, checkRepositorySettings, type RepositorySettings } from './repository-settings.js'
+import { BindPasswordNeeded, checkRepositorySettings, PlainLdapRefused, type RepositorySettings } from './repository-settings.js'
 import type { Services } from './services.js'
 
-export { BindPasswordNeeded, type RepositorySettings }
+export { BindPasswordNeeded, PlainLdapRefused, type RepositorySettings }
 
 export class RepositoryNotFound extends DomainError {
   constructor(readonly repository: string) {
@@ -66,6 +67,7 @@ export async function addRepository(services: Services, settings: RepositorySett
       preset,
       url: checked.url as string,
       start_tls: checked.startTls ? 1 : 0,
+      allow_plain_ldap: checked.allowPlainLdap ? 1 : 0,
       ca_pem: checked.caPem ?? null,
       bind_dn: checked.bindDn as string,
       // sealed once the id it is bound to is known, in the same transaction
@@ -100,6 +102,8 @@ export async function changeRepository(services: Services, name: string, setting
     ...(checked.preset !== undefined && { preset: checked.preset }),
     ...(checked.url !== undefined && { url: checked.url }),
     ...(checked.startTls !== undefined && { start_tls: checked.startTls ? 1 : 0 }),
+    // always checked (true exactly on plain LDAP): stored when it differs
+    ...((checked.allowPlainLdap ? 1 : 0) !== repository.allow_plain_ldap && { allow_plain_ldap: checked.allowPlainLdap ? 1 : 0 }),
     ...(checked.caPem !== undefined && { ca_pem: checked.caPem === '' ? null : checked.caPem }),
     ...(checked.bindDn !== undefined && { bind_dn: checked.bindDn }),
     ...(checked.bindPassword !== undefined && { bind_password: sealBindPassword(services, repository.id, checked.bindPassword) }),
@@ -143,6 +147,25 @@ export async function removeRepository(services: Services, name: string, users?:
   const what = users === 'delete' ? `deleted (${affected})` : `kept as local users (${affected})`
   services.log.info({ repository: name, event: 'repositoryDeleted' }, directoryMessages.repositoryDeleted(name, what))
   return affected
+}
+
+/**
+ * Whether a repository uses plain LDAP (ldap:// without StartTLS) and may: 'refused' is one stored
+ * before the permission existed, which the directory code will not connect.
+ */
+export function plainLdapOf(r: Repository): 'allowed' | 'refused' | undefined {
+  if (!inClear({ url: r.url, startTls: r.start_tls === 1 })) return undefined
+  return r.allow_plain_ldap === 1 ? 'allowed' : 'refused'
+}
+
+/** One warning a repository on plain LDAP, at every start of the server. */
+export async function warnPlainLdap(services: Services): Promise<void> {
+  for (const r of await listRepositories(services.db)) {
+    const plain = plainLdapOf(r)
+    if (!plain) continue
+    const message = plain === 'allowed' ? directoryMessages.plainLdapAllowed(r.name, r.url) : directoryMessages.plainLdapRefused(r.name, r.url)
+    services.log.warn({ repository: r.name, url: r.url }, message)
+  }
 }
 
 export async function repositoryList(services: Services): Promise<RepositoryView[]> {

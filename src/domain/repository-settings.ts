@@ -1,4 +1,5 @@
 import type { Repository, RepositoryPreset } from '../db/schema/index.js'
+import { inClear } from '../directory/ldap.js'
 import { presetNames } from '../directory/presets.js'
 import { transportNames } from '../transports/queue.js'
 import { InvalidInput } from './errors.js'
@@ -9,6 +10,11 @@ export interface RepositorySettings {
   readonly preset?: RepositoryPreset | undefined
   readonly url?: string | undefined
   readonly startTls?: boolean | undefined
+  /**
+   * Given: ldap:// without StartTLS may be used, passwords in clear. As checked: true exactly when
+   * the result is plain LDAP, so a repository with TLS keeps no permission for a later change.
+   */
+  readonly allowPlainLdap?: boolean | undefined
   /** PEM text; '' removes it (the system's CAs are trusted again). */
   readonly caPem?: string | undefined
   readonly bindDn?: string | undefined
@@ -35,6 +41,13 @@ export interface RepositorySettings {
 export class BindPasswordNeeded extends InvalidInput {
   constructor(readonly changed: readonly string[]) {
     super(`changing ${listed(changed.map((what) => `the ${what}`))} needs the bind password again`)
+  }
+}
+
+/** Plain LDAP only when asked for by name: it sends the bind password and the passwords checked at login in clear. */
+export class PlainLdapRefused extends InvalidInput {
+  constructor() {
+    super('an ldap:// URL without StartTLS would send the bind password, and the passwords checked at login, in clear')
   }
 }
 
@@ -155,5 +168,7 @@ export function checkRepositorySettings(settings: RepositorySettings, existing: 
     const changed = connectionChanges(checked, existing)
     if (changed.length > 0) throw new BindPasswordNeeded(changed)
   }
-  return checked
+  const plain = inClear({ url: url ?? existing?.url ?? '', startTls })
+  if (plain && !(s.allowPlainLdap ?? existing?.allow_plain_ldap === 1)) throw new PlainLdapRefused()
+  return { ...checked, allowPlainLdap: plain }
 }

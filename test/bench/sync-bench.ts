@@ -83,7 +83,7 @@ async function addDirectory(db: string, slapdUrl: string): Promise<void> {
   await setPolicy(services.db, 'send-pin-on-create', 'yes')
   await addRepository(services, {
     name: 'corp', preset: 'openldap', url: slapdUrl, bindDn: serviceDn, bindPassword: servicePassword, baseDn: peopleDn,
-    mobileGroup: groupDn('mobile'), transport: 'email', intervalMinutes: 60, maxRemovalPercent: 20,
+    mobileGroup: groupDn('mobile'), transport: 'email', intervalMinutes: 60, maxRemovalPercent: 20, allowPlainLdap: true,
   })
   await services.db.destroy()
 }

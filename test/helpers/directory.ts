@@ -24,10 +24,12 @@ export async function startDirectory(options: { logOperations?: boolean } = {}):
   return slapd
 }
 
+/** On slapd's plain listener, allowed by name (test/repository-tls.test.ts covers TLS and the refusal). */
 export const repositorySettings = (slapd: Slapd, extra: RepositorySettings = {}) => ({
   name: 'corp',
   preset: 'openldap' as const,
   url: slapd.url,
+  allowPlainLdap: true,
   bindDn: serviceDn,
   bindPassword: servicePassword,
   baseDn: peopleDn,

@@ -12,6 +12,8 @@ export interface RepositoriesTable {
   url: string
   /** 1: upgrade an ldap:// connection with StartTLS before binding. */
   start_tls: number
+  /** 1: ldap:// without StartTLS is allowed (passwords cross the network in clear); 0 on any TLS connection. */
+  allow_plain_ldap: Generated<number>
   /** PEM certificates trusted for the directory's TLS; null: the system's. */
   ca_pem: string | null
   bind_dn: string

@@ -1,9 +1,19 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { SyncRun } from '../../db/schema/index.js'
+import type { Repository, SyncRun } from '../../db/schema/index.js'
 import type { ConsoleSession } from '../../domain/admin-sessions.js'
 import { countsOf, syncRepository } from '../../domain/directory-sync.js'
 import { DomainError } from '../../domain/errors.js'
-import { addRepository, BindPasswordNeeded, changeRepository, describeRepository, RepositoryNotFound, repositoryList, type RepositoryView } from '../../domain/repositories.js'
+import {
+  addRepository,
+  BindPasswordNeeded,
+  changeRepository,
+  describeRepository,
+  plainLdapOf,
+  PlainLdapRefused,
+  RepositoryNotFound,
+  repositoryList,
+  type RepositoryView,
+} from '../../domain/repositories.js'
 import type { Services } from '../../domain/services.js'
 import { badge, capitalise, csrfField, errorBox, formValue, notice, withQuery } from './components.js'
 import { formatTime, type Html, html } from './html.js'
@@ -30,19 +40,19 @@ function syncButtons(session: ConsoleSession, name: string, back: string): Html 
 
 function row(session: ConsoleSession, { repository: r, users, runs }: RepositoryView): Html {
   const last = runs[0]
-  return html`<tr><td><a href="${withQuery('/admin/repository', { name: r.name })}">${r.name}</a></td><td>${r.url}</td>
+  return html`<tr><td><a href="${withQuery('/admin/repository', { name: r.name })}">${r.name}</a></td><td>${r.url}${plainBadge(r)}</td>
 <td>${users.total}${users.removed ? html` <span class="muted">(${users.removed} marked removed)</span>` : ''}</td>
 <td>${statusBadge(last)} ${last ? formatTime(last.started_at) : ''}${last ? html`<div class="muted">${counts(last)}</div>` : ''}${last?.error ? html`<div class="field-error">${last.error}</div>` : ''}</td>
 <td>${r.interval_minutes ? `every ${r.interval_minutes} min` : 'on demand'}</td><td>${syncButtons(session, r.name, 'list')}</td></tr>`
 }
 
-async function listPage(services: Services, session: ConsoleSession, top: Html | '', form: FormValues = {}, problem?: string) {
+async function listPage(services: Services, session: ConsoleSession, top: Html | '', form: FormValues = {}, problem?: Problem) {
   const views = await repositoryList(services)
   const body = html`<h1>User repositories</h1>${top}
 <p class="muted">Users synchronised from Active Directory or another LDAP directory. An entry that disappears is marked removed and deleted only after the grace period; a sync that would remove too many users stops.</p>
 <table><thead><tr><th scope="col">Name</th><th scope="col">URL</th><th scope="col">Users</th><th scope="col">Last sync</th><th scope="col">Schedule</th><th scope="col"><span class="muted">Action</span></th></tr></thead>
 <tbody>${views.length ? views.map((view) => row(session, view)) : html`<tr><td colspan="6" class="muted">No user repositories yet: every user is local.</td></tr>`}</tbody></table>
-<h2 id="add">Add repository</h2>${errorBox(problem)}
+<h2 id="add">Add repository</h2>${errorBox(problem?.message)}
 <form method="post" action="/admin/repositories" class="panel">${csrfField(session)}${repositoryFields(form, false)}
 <div class="actions"><button type="submit">Add repository</button></div></form>`
   return page({ title: 'User repositories', session, section: 'repositories', body })
@@ -59,15 +69,23 @@ interface Problem {
   readonly password?: string
 }
 
+/** The domain's refusal in the console's words (its fields, not the command's options). */
 function problemOf(err: DomainError): Problem {
   const message = capitalise(err.message)
-  return err instanceof BindPasswordNeeded ? { message: `Nothing was changed: ${err.message}.`, password: `${message}.` } : { message }
+  if (err instanceof BindPasswordNeeded) return { message: `Nothing was changed: ${err.message}.`, password: `${message}.` }
+  if (err instanceof PlainLdapRefused) return { message: `${message}: use an ldaps:// URL or StartTLS, or tick "Allow plain LDAP".` }
+  return { message }
+}
+
+const plainBadge = (r: Repository) => {
+  const plain = plainLdapOf(r)
+  return plain === 'allowed' ? html` ${badge('bad', 'plain LDAP: passwords in clear')}` : plain === 'refused' ? html` ${badge('bad', 'plain LDAP not allowed: not used')}` : ''
 }
 
 function detailPage(session: ConsoleSession, view: RepositoryView, top: Html | '', form?: FormValues, problem?: Problem) {
   const { repository: r, users } = view
   const body = html`<p><a href="/admin/repositories">← User repositories</a></p><h1>Repository ${r.name}</h1>${top}
-<section class="panel"><dl class="details"><dt>URL</dt><dd>${r.url}${r.start_tls ? ' with StartTLS' : ''}</dd><dt>Base DN</dt><dd>${r.base_dn}</dd>
+<section class="panel"><dl class="details"><dt>URL</dt><dd>${r.url}${r.start_tls ? ' with StartTLS' : ''}${plainBadge(r)}</dd><dt>Base DN</dt><dd>${r.base_dn}</dd>
 <dt>Filter</dt><dd><code>${r.filter}</code></dd><dt>Users</dt><dd>${users.total}${users.removed ? ` (${users.removed} marked removed)` : ''}</dd></dl>
 ${syncButtons(session, r.name, 'detail')}</section>
 <h2>Recent synchronisations</h2>${runsTable(view.runs)}
@@ -101,7 +119,7 @@ export async function repositoryRoutes(app: FastifyInstance, { services }: { ser
       await addRepository(consoleServices(services, request), { ...settings, name: settings.name ?? '' })
     } catch (err) {
       if (!(err instanceof DomainError)) throw err
-      return send(reply, 400, await listPage(services, requireSession(request), '', values, capitalise(err.message)))
+      return send(reply, 400, await listPage(services, requireSession(request), '', values, problemOf(err)))
     }
     return reply.redirect(withQuery('/admin/repositories', { added: settings.name }), 303)
   })

@@ -13,7 +13,7 @@ import { type Html, html } from './html.js'
 export type FormValues = Readonly<Record<string, string>>
 
 const fields = [
-  'name', 'preset', 'url', 'startTls', 'ca', 'bindDn', 'bindPassword', 'baseDn', 'filter', 'usernameAttr', 'emailAttr',
+  'name', 'preset', 'url', 'startTls', 'allowPlainLdap', 'ca', 'bindDn', 'bindPassword', 'baseDn', 'filter', 'usernameAttr', 'emailAttr',
   'phoneAttr', 'groups', 'mobileGroup', 'transport', 'interval', 'graceDays', 'maxRemoval',
 ] as const
 
@@ -24,7 +24,7 @@ export function formValues(body: unknown): FormValues {
 /** The stored settings as form values (never the password). */
 export function valuesOf(r: Repository): FormValues {
   return {
-    name: r.name, preset: r.preset, url: r.url, startTls: r.start_tls ? 'yes' : '', ca: r.ca_pem ?? '', bindDn: r.bind_dn, bindPassword: '',
+    name: r.name, preset: r.preset, url: r.url, startTls: r.start_tls ? 'yes' : '', allowPlainLdap: r.allow_plain_ldap ? 'yes' : '', ca: r.ca_pem ?? '', bindDn: r.bind_dn, bindPassword: '',
     baseDn: r.base_dn, filter: r.filter, usernameAttr: r.username_attr, emailAttr: r.email_attr, phoneAttr: r.phone_attr,
     groups: (JSON.parse(r.groups) as string[]).join('\n'), mobileGroup: r.mobile_group ?? '', transport: r.user_transport,
     interval: String(r.interval_minutes), graceDays: String(r.grace_days), maxRemoval: String(r.max_removal_percent),
@@ -41,6 +41,7 @@ export function settingsFrom(v: FormValues, editing: boolean): RepositorySetting
     preset: (given(v.preset) as RepositoryPreset | undefined) ?? (editing ? undefined : 'ad'),
     url: given(v.url),
     startTls: v.startTls === 'yes',
+    allowPlainLdap: v.allowPlainLdap === 'yes',
     caPem: editing ? (v.ca ?? '').trim() : given(v.ca),
     bindDn: given(v.bindDn),
     bindPassword: v.bindPassword === '' ? undefined : v.bindPassword,
@@ -72,6 +73,8 @@ ${textField({ name: 'name', label: 'Repository name', value: v.name, required: t
 ${selectField({ name: 'preset', label: 'Directory kind', value: v.preset || 'ad', options: presetNames.map((p) => [p, presets[p].label]), hint: 'Sets the attribute names and filter used where the fields below are left empty.' })}
 ${textField({ name: 'url', label: 'URL', value: v.url, required: true, hint: 'ldaps://dc.example.com:636, or ldap://… with StartTLS.' })}
 <div class="field"><label class="check"><input type="checkbox" name="startTls" value="yes"${v.startTls === 'yes' ? html` checked` : ''}> Upgrade an ldap:// connection with StartTLS</label></div>
+<div class="field"><label class="check"><input type="checkbox" name="allowPlainLdap" value="yes" aria-describedby="f-allowPlainLdap-hint"${v.allowPlainLdap === 'yes' ? html` checked` : ''}> Allow plain LDAP</label>
+<div class="hint" id="f-allowPlainLdap-hint">ldap:// without StartTLS sends the bind password, and the passwords checked at login, in clear. Refused unless this is ticked.</div></div>
 ${area('ca', 'CA certificates (PEM)', v.ca, 'The certificates the directory\'s TLS certificate must chain to. Empty: the system\'s.')}
 ${textField({ name: 'bindDn', label: 'Bind DN', value: v.bindDn, required: true, autocomplete: 'off' })}
 ${textField({ name: 'bindPassword', label: 'Bind password', type: 'password', autocomplete: 'new-password', error: passwordError, hint: editing ? 'Empty: keep the one stored, which is sealed and never shown. A new URL, StartTLS setting, CA or bind DN needs it typed again.' : 'Sealed with the master key and never shown again.' })}

@@ -6,6 +6,7 @@ import * as settingsVersion from './004-settings-version.js'
 import * as nodes from './005-nodes.js'
 import * as repositories from './006-repositories.js'
 import * as pins from './007-pins.js'
+import * as plainLdap from './008-plain-ldap.js'
 
 /**
  * PostgreSQL's numbered migrations: the same names and the same schema as SQLite's
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '005-nodes': nodes,
   '006-repositories': repositories,
   '007-pins': pins,
+  '008-plain-ldap': plainLdap,
 }
 
 export const migrationProvider: MigrationProvider = {
