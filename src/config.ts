@@ -38,6 +38,8 @@ export interface Config {
   readonly requestTimeout: number
   /** `GET /metrics` (Prometheus): on the server's own port, on a listener of its own, or off. */
   readonly metrics: 'on' | 'off' | { readonly host: string; readonly port: number }
+  /** RADIUS (`--radius [HOST:]PORT`, `AGENTXML_RADIUS`): authentication on PORT, accounting on PORT+1; off unless given. */
+  readonly radius: { readonly host: string | undefined; readonly port: number } | undefined
   readonly smtpUrl: string | undefined
   readonly smtpFrom: string | undefined
   readonly smsUrl: string | undefined
@@ -126,6 +128,7 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
     maxElements: parseCount(pick('max-elements', 'AGENTXML_MAX_ELEMENTS') ?? '64', '--max-elements', 'elements', 8, 100_000),
     requestTimeout: parseSeconds(pick('request-timeout', 'AGENTXML_REQUEST_TIMEOUT') ?? '30', '--request-timeout', 1, 3600),
     metrics: parseMetrics(pick('metrics', 'AGENTXML_METRICS') ?? 'on'),
+    radius: parseRadius(pick('radius', 'AGENTXML_RADIUS')),
     ...delivery,
   })
 }
@@ -183,6 +186,17 @@ function parseMetrics(text: string): Config['metrics'] {
     throw new ConfigError(`--metrics must be on, off or an address to listen on (127.0.0.1:9464), not "${text}"`)
   }
   return Object.freeze({ host: match[1] ?? match[2] ?? '', port })
+}
+
+function parseRadius(text: string | undefined): Config['radius'] {
+  if (text === undefined || text === '' || text === 'off') return undefined
+  const match = /^(?:(?:\[([0-9a-fA-F:.]+)\]|([^:]+)):)?(\d{1,5})$/.exec(text)
+  const port = Number(match?.[3])
+  // accounting listens on the next port
+  if (!match || port < 1 || port > 65534) {
+    throw new ConfigError(`--radius must be a port (1812) or an address and port ([::]:1812, 10.0.0.5:1812), the port from 1 to 65534, not "${text}"`)
+  }
+  return Object.freeze({ host: match[1] ?? match[2], port })
 }
 
 function parseNodeName(text: string): string {

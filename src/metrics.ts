@@ -13,6 +13,10 @@ export interface Metrics {
   request(action: string, result: 'PASS' | 'FAIL', error: string, seconds: number): void
   delivery(transport: string, outcome: string): void
   lockout(): void
+  /** One RADIUS request answered: `nas` is an administrator's NAS name, `outcome` the login's. */
+  radius(nas: string, outcome: string, seconds: number): void
+  /** One RADIUS packet dropped, by one of a few fixed reasons. */
+  radiusDropped(reason: string): void
 }
 
 /** Actions are the protocol's few names; anything else a client sends is counted as "unknown". */
@@ -45,6 +49,24 @@ export function createMetrics(db: Db): Metrics {
     help: 'Users locked by reaching the maximum login tries',
     registers: [registry],
   })
+  const radiusRequests = new Counter({
+    name: 'agentxml_radius_requests_total',
+    help: 'RADIUS Access-Requests answered, by NAS and login outcome',
+    labelNames: ['nas', 'outcome'],
+    registers: [registry],
+  })
+  const radiusLatency = new Histogram({
+    name: 'agentxml_radius_request_duration_seconds',
+    help: 'Time from a RADIUS Access-Request to its reply (before any failure delay)',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  })
+  const radiusDrops = new Counter({
+    name: 'agentxml_radius_dropped_total',
+    help: 'RADIUS packets dropped without a reply, by reason',
+    labelNames: ['reason'],
+    registers: [registry],
+  })
   new Gauge({
     name: 'agentxml_queue_messages',
     help: 'Messages in the queue, by status (read from the database when scraped: all nodes)',
@@ -65,5 +87,10 @@ export function createMetrics(db: Db): Metrics {
     },
     delivery: (transport, outcome) => deliveries.inc({ transport, outcome }),
     lockout: () => lockouts.inc(),
+    radius(nas, outcome, seconds) {
+      radiusRequests.inc({ nas, outcome })
+      radiusLatency.observe(seconds)
+    },
+    radiusDropped: (reason) => radiusDrops.inc({ reason }),
   }
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { networkInterfaces } from 'node:os'
+import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from './app.js'
 import { startAuditLog } from './audit-log.js'
@@ -11,6 +12,7 @@ import { createAuditRelay } from './logging/audit.js'
 import { createLogger } from './logging/logger.js'
 import { createMetrics } from './metrics.js'
 import { startMetricsListener } from './routes/metrics.js'
+import { type RadiusServer, startRadius } from './radius/server.js'
 import { openServices } from './runtime.js'
 import { loadDeliverySettings } from './transports/delivery-settings.js'
 import { closeTransports, createTransports } from './transports/index.js'
@@ -45,9 +47,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
   wake = worker.wake
   const syncs = startSyncSchedule(services)
   let metricsListener: Awaited<ReturnType<typeof startMetricsListener>> | undefined
+  let radius: RadiusServer | undefined
   // in the order they must stop: no more requests first, the database last
   const stopAll = async () => {
     await app.close()
+    await radius?.close()
     await metricsListener?.close()
     chores.stop()
     await syncs.stop()
@@ -62,6 +66,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
     if (typeof config.metrics === 'object' && services.metrics) {
       metricsListener = await startMetricsListener(services.metrics, config.metrics.host, config.metrics.port)
       log.info({ metrics: metricsListener.url }, `metrics on ${metricsListener.url}`)
+    }
+    if (config.radius) {
+      radius = await startRadius(services, config.radius)
+      const shown = (a: AddressInfo) => (a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`)
+      log.info({ radius: shown(radius.auth), accounting: shown(radius.accounting) }, `RADIUS on ${shown(radius.auth)} (UDP), accounting on ${shown(radius.accounting)}`)
     }
   } catch (err) {
     await stopAll()

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs'
 import t from 'tap'
-import { BadOtc, type ErrorCode, errorCatalogue, InvalidOtc, LoginFailure, LoginTriesExceeded, NoOtc, NoPin, NoSecurityStrings, PinExpired, UserLocked } from '../src/protocol/errors.js'
+import { type ErrorCode, errorCatalogue } from '../src/protocol/errors.js'
+import { loginReplies } from '../src/actions/login.js'
+import { lineOf, LoginRefused, type Refusal } from '../src/domain/login-outcome.js'
 import { type EventName, messages } from '../src/protocol/messages.js'
 import { loadFixtures } from './helpers/fixtures.js'
 import { markdownTable } from './helpers/markdown.js'
@@ -90,21 +92,12 @@ t.test('§8 lists every messages.ts text, word for word', async (t) => {
 })
 
 t.test("§8's login failure reasons are the ones the login failures log, with their replies", async (t) => {
-  const failures: LoginFailure[] = [
-    new NoOtc('alice'),
-    // how domain/login.ts and actions/login.ts refuse an unknown or missing user
-    new LoginFailure(undefined, 'alice', 'User not found'),
-    new UserLocked('alice'),
-    new NoPin('alice'),
-    new PinExpired('alice'),
-    new NoSecurityStrings('alice', 'no device'),
-    new BadOtc('alice'),
-    new InvalidOtc('alice', 'wrong code'),
-    new LoginTriesExceeded('alice'),
-  ]
-  const logged = failures.map((failure) => [
-    /^Login failed for user: alice, error: (.*)$/.exec(failure.log.message)?.[1],
-    failure.code ?? 'plain FAIL',
+  // in the order of §3.4's checks, as the table lists them
+  const refusals: Refusal[] = ['noCode', 'unknownUser', 'locked', 'noPin', 'pinExpired', 'noStrings', 'badCode', 'wrongCode', 'lockedNow', 'directoryUnavailable']
+  t.same(new Set(refusals), new Set(Object.keys(loginReplies)), 'every refusal')
+  const logged = refusals.map((outcome) => [
+    /^Login failed for user: alice, error: (.*)$/.exec(lineOf(new LoginRefused(outcome, 'alice', {})).message)?.[1],
+    loginReplies[outcome] ?? 'plain FAIL',
   ])
   const documented = markdownTable(protocol, 'The `<reason>` of a failed login').map(([reason = '', reply = '']) => [
     unquote(reason),

@@ -18,8 +18,8 @@ const hasOpenssl = await run('openssl', ['version']).then(
   () => false,
 )
 
-const commands = ['serve', 'user', 'agent', 'reprovision', 'policy', 'queue', 'admin', 'backup', 'restore', 'mobile']
-const groups = ['user', 'agent', 'policy', 'queue', 'admin', 'mobile']
+const commands = ['serve', 'user', 'agent', 'nas', 'reprovision', 'policy', 'queue', 'admin', 'backup', 'restore', 'mobile']
+const groups = ['user', 'agent', 'nas', 'policy', 'queue', 'admin', 'mobile']
 
 interface Case {
   readonly args: readonly string[]

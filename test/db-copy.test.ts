@@ -56,7 +56,8 @@ t.test('a SQLite database in use, copied to PostgreSQL: the server on the copy c
   const dir = await tempDir(t)
   const file = join(dir, 'agentxml.db')
   const keyFile = join(dir, 'agentxml.key')
-  const cli = (args: string[], options: { input?: string } = {}) => mustRun(args, { db: file, via: 'node', ...options })
+  const cli = (args: string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}) => mustRun(args, { db: file, via: 'node', ...options })
+  const nasSecret = { AGENTXML_NAS_SECRET: 'vpn-shared-secret-0001' }
 
   // a SQLite server in use, driven through the protocol
   const old = await startServer(t, { db: file })
@@ -77,6 +78,7 @@ t.test('a SQLite database in use, copied to PostgreSQL: the server on the copy c
   await cli(['reprovision', 'bob']) // email is not configured: it stays queued
   await cli(['policy', 'set', 'max-login-tries', '7'])
   await cli(['admin', 'add', 'root'], { input: 'correct horse battery staple 9\n' })
+  await cli(['nas', 'add', 'vpn', '--network', '192.0.2.0/24'], { env: nasSecret })
 
   const url = await pgTarget(t)
   const copy = await runCli(['db', 'copy', '--from', file, '--to', url], { via: 'node' })
@@ -84,7 +86,7 @@ t.test('a SQLite database in use, copied to PostgreSQL: the server on the copy c
   const { sqlite, postgres } = await openPair(t, file, url)
   const [source, target] = [await contents(sqlite), await contents(postgres)]
   for (const table of tables) t.same(target[table], source[table], `${table}: every row, ids kept (${source[table]?.length})`)
-  t.ok((source.audit_log?.length ?? 0) > 10 && source.messages?.length === 2 && source.used_strings?.length === 1, 'there was something to copy')
+  t.ok((source.audit_log?.length ?? 0) > 10 && source.messages?.length === 2 && source.used_strings?.length === 1 && source.nas_clients?.length === 1, 'there was something to copy')
   for (const { name } of copiedTables) t.match(copy.stdout, new RegExp(`^${name} +${source[name]?.length}$`, 'm'), `the count of ${name} printed`)
 
   // the server on the copy, with the same key file
@@ -95,6 +97,8 @@ t.test('a SQLite database in use, copied to PostgreSQL: the server on the copy c
   const queue = await mustRun(['queue', 'list'], { db: url, via: 'node', env: { AGENTXML_KEY_FILE: keyFile } })
   t.match(queue.stdout, /bob +email +bob@example\.com +queued/, "bob's message is still queued")
   t.match(queue.stdout, /carol +outbox +carol@example\.com +sent/, "carol's is sent")
+  const nas = await mustRun(['nas', 'set', 'vpn'], { db: url, via: 'node', env: { AGENTXML_KEY_FILE: keyFile, ...nasSecret } })
+  t.equal(nas.stdout, 'NAS "vpn" unchanged\n', "the NAS's sealed secret opens on the copy (the same secret is no change)")
 
   await mustRun(['user', 'add', 'dave', '--pin', '2468'], { db: url, via: 'node', env: { AGENTXML_KEY_FILE: keyFile } })
   const maxOf = (rows: unknown[] | undefined) => Math.max(...(rows ?? []).map((row) => (row as { id: number }).id))

@@ -44,7 +44,7 @@ function recording(store: Store): Store {
   }
 }
 
-const { verifyLogin } = await t.mockImport<typeof import('../src/domain/login.js')>(dist('domain/login.js'), {
+const { login } = await t.mockImport<typeof import('../src/domain/login.js')>(dist('domain/login.js'), {
   [dist('secrets.js')]: {
     ...secrets,
     decrypt: (...args: Parameters<typeof secrets.decrypt>) => {
@@ -64,7 +64,8 @@ async function workOf(services: Services, user: string, otc: string): Promise<Wo
   counts.decrypt = 0
   counts.safeEqual = 0
   counts.units = 0
-  await verifyLogin({ ...services, store: recording(services.store) }, { user, otc }).catch(() => undefined)
+  const caller = { authorise: () => ({ actor: { agent: 'portal' }, checkPassword: false }), address: '192.0.2.7' }
+  await login({ ...services, store: recording(services.store) }, { user, otc }, caller)
   return { writes, ...counts }
 }
 
@@ -83,7 +84,7 @@ t.test('an unknown user costs what a wrong code costs', async (t) => {
   t.equal(forWrongCode.units, 1, 'one read of the store')
   t.equal(forWrongCode.decrypt, 2, 'the PIN and the batch')
   t.equal(forWrongCode.safeEqual, 1)
-  t.same(forWrongCode.writes, ['burn', 'setFailures'], 'the burn and the count are written')
+  t.same(forWrongCode.writes, ['burn', 'setFailures', 'audit'], 'the burn, the count and the audit row are written')
 
   // the other shapes a wrong code can take: legacy form, an index no string has, a used string
   for (const otc of [`${wrong.slice(0, 4)},${wrong.slice(4)}`, `${wrong.slice(0, 4)}00`, `${wrong.slice(0, 4)}100`, wrong]) {

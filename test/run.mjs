@@ -27,6 +27,7 @@ const onceOnly = [
   'test/wire-parse.test.ts',
   'test/user-names.test.ts',
   'test/email-address.test.ts',
+  'test/radius-packet.test.ts',
   'test/npx-checkout.test.ts',
   // the command's parsing and messages (its database cases use a SQLite file of their own)
   'test/cli-errors.test.ts',

@@ -73,8 +73,10 @@ export async function handleAgentXml(
     return renderReply({ version: request.version, requestId: request.requestId, result: 'PASS', elements })
   } catch (err) {
     const error = asAgentError(err, log)
-    const { level, event, fields, message } = error.log
-    log[level]({ ...fields, event }, message)
+    if (error.log) {
+      const { level, event, fields, message } = error.log
+      log[level]({ ...fields, event }, message)
+    }
     services.metrics?.request(request?.action ?? '', 'FAIL', error.code ?? '', (performance.now() - started) / 1000)
     if (error.code === 'AGENT_ERROR_USER_LOGIN_TRIES_EXCEEDED') services.metrics?.lockout()
     return renderReply({ version: request?.version, requestId: request?.requestId, result: 'FAIL', error: error.code })

@@ -75,9 +75,11 @@ export async function handleAdminXml(services: Services, body: Buffer | undefine
   } catch (err) {
     const error = err instanceof AgentError ? err : new GeneralError('internal error')
     if (!(err instanceof AgentError)) log.error({ err }, 'internal error while handling an AdminXML request')
-    const { level, event, fields, message } = error.log
-    // the legacy texts stay word for word; other causes say which protocol failed
-    log[level]({ ...fields, event }, event ? message : message.replace(/^AgentXML/, 'AdminXML'))
+    if (error.log) {
+      const { level, event, fields, message } = error.log
+      // the legacy texts stay word for word; other causes say which protocol failed
+      log[level]({ ...fields, event }, event ? message : message.replace(/^AgentXML/, 'AdminXML'))
+    }
     const code: AdminErrorCode = error.code === 'AGENT_ERROR_AGENT_ACCESS' ? error.code : 'AGENT_ERROR_GENERAL'
     counted('FAIL', code)
     return renderAdminReply({ version: request?.version, requestId: request?.requestId, result: 'FAIL', error: code })

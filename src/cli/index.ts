@@ -19,6 +19,7 @@ const list: readonly (CommandEntry & { load(): Promise<Command> })[] = [
   { name: 'init', summary: 'make the database (and a SQLite key file) before the first start', load: async () => (await import('./init.js')).init },
   { name: 'user', summary: 'add, change, list, show, delete, unlock and import users', load: async () => (await import('./user.js')).user },
   { name: 'agent', summary: 'add, change, list and delete agents (the servers that call AgentXML)', load: async () => (await import('./agent.js')).agent },
+  { name: 'nas', summary: 'add, change, list, show and delete RADIUS clients (NAS: VPNs, firewalls)', load: async () => (await import('./nas.js')).nas },
   { name: 'repository', summary: 'user repositories: LDAP / Active Directory users, synchronised', load: async () => (await import('./repository.js')).repository },
   { name: 'reprovision', summary: 'a new provision code for a user, sent or printed', load: async () => (await import('./reprovision.js')).reprovision },
   { name: 'policy', summary: 'show and set the policies (code validity, lockout, self-provision ...)', load: async () => (await import('./policy.js')).policy },

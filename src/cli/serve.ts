@@ -22,6 +22,8 @@ the delivery of queued messages. Stops cleanly on SIGINT and SIGTERM.
   --node-name NAME          this node's name in audit rows (AGENTXML_NODE_NAME, default the host name)
   --metrics on|off|HOST:PORT  GET /metrics (Prometheus) on the server's port, off, or on a listener
                             of its own such as 127.0.0.1:9464 (AGENTXML_METRICS, default on)
+  --radius [HOST:]PORT      answer RADIUS (UDP) on PORT and accounting on PORT+1, for the NASes of
+                            \`agentxml nas\` (AGENTXML_RADIUS; off unless given; 1812 is the usual port)
 
 Delivery of provision codes:
   --smtp-url URL --smtp-from ADDR [--smtp-require-tls] [--smtp-ca FILE]
@@ -57,6 +59,7 @@ export const serve: Command = {
       'max-elements': { type: 'string' },
       'node-name': { type: 'string' },
       metrics: { type: 'string' },
+      radius: { type: 'string' },
       ...deliveryOptions,
     })
     const config = configFrom(values, io)

@@ -43,6 +43,7 @@ export const copiedTables: readonly Table[] = [
   { name: 'admin_sessions', key: ['id'], ids: true },
   { name: 'audit_log', key: ['id'], ids: true },
   { name: 'rate_limits', key: ['key'] },
+  { name: 'nas_clients', key: ['id'], ids: true },
 ]
 
 export interface CopyOptions {

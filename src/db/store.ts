@@ -1,15 +1,16 @@
-import type { Agent, NewAuditEntry, User } from './schema/index.js'
+import type { Agent, NasClient, NewAuditEntry, User } from './schema/index.js'
 
 export type Engine = 'sqlite' | 'postgres'
 
 /**
- * Agents and policies as stored, with the version that moves whenever either changes (from any
- * node). One object per version: the domain derives what it needs from it once, by identity.
+ * Agents, NASes and policies as stored, with the version that moves whenever any changes (from
+ * any node). One object per version: the domain derives what it needs from it once, by identity.
  */
 export interface Settings {
   readonly version: number
   readonly policies: ReadonlyMap<string, string>
   readonly agents: readonly Agent[]
+  readonly nasClients: readonly NasClient[]
 }
 
 /**
@@ -125,6 +126,8 @@ export interface LoginWrites {
   setFailures(userId: number, failedLogins: number, lockedAt: number | null): void
   /** A new PIN (sealed), when it was set, and the history with the old one's hash (domain/pins.ts); a message with an older PIN still queued is withdrawn. */
   setPin(userId: number, pin: PinColumns): void
+  /** The decision's audit row, committed with its other writes (domain/login.ts). */
+  audit(entry: NewAuditEntry): void
 }
 
 /** The columns a new PIN writes. */

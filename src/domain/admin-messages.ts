@@ -21,6 +21,9 @@ export const adminMessages = {
   agentAdded: (agent: string) => `Agent ${quoted(agent)} added`,
   agentUpdated: (agent: string, what: string) => `Agent ${quoted(agent)} updated: ${what}`,
   agentDeleted: (agent: string) => `Agent ${quoted(agent)} deleted`,
+  nasAdded: (nas: string) => `NAS ${quoted(nas)} added`,
+  nasUpdated: (nas: string, what: string) => `NAS ${quoted(nas)} updated: ${what}`,
+  nasDeleted: (nas: string) => `NAS ${quoted(nas)} deleted`,
   logExported: (admin: string, filter: string) => `Log exported by administrator ${quoted(admin)}${filter ? ` (${filter})` : ''}`,
   adminOperationFailed: (operation: string, user: string, reason: string) =>
     `AdminXML ${operation} failed for user ${quoted(user)}, error: ${reason}`,

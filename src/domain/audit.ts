@@ -34,6 +34,7 @@ export function auditEntryOf(record: AuditRecord, time: number): NewAuditEntry |
   if (!event) return undefined
   const agent = text(record.agent, 128)
   const admin = text(record.admin, 128)
+  const nas = text(record.nas, 128)
   // a user acting for themself (the self-service PIN pages) is the actor of their own row
   const self = record.by === 'user' ? text(record.user, 128) : null
   return {
@@ -41,8 +42,8 @@ export function auditEntryOf(record: AuditRecord, time: number): NewAuditEntry |
     event,
     message: text(record.msg, 2000) ?? event,
     user_name: text(record.user, 256),
-    actor: agent ?? admin ?? self,
-    actor_type: agent ? 'agent' : admin ? 'admin' : null,
+    actor: agent ?? admin ?? nas ?? self,
+    actor_type: agent ? 'agent' : admin ? 'admin' : nas ? 'nas' : null,
     source: text(record.ip, 64),
     outcome: outcomeOf(record, event),
     detail: text(record.reason, 300),

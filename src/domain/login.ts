@@ -1,22 +1,129 @@
-import type { Agent, LoginView, LoginWrites, Settings, User } from '../db/index.js'
-import { BadOtc, InvalidOtc, LoginFailure, LoginTriesExceeded, NoPin, NoSecurityStrings, PinExpired, UserLocked } from '../protocol/errors.js'
-import { messages } from '../protocol/messages.js'
-import { safeEqual } from '../secrets.js'
+import type { LoginView, LoginWrites, Settings, User } from '../db/index.js'
+import { auditEntryOf } from './audit.js'
+import { checkDirectoryPassword } from './directory-password.js'
 import { decoyFor, openDecoyPin } from './login-decoy.js'
+import { type LoginLine, type LoginOutcome, LoginRefused, lineOf } from './login-outcome.js'
 import { countFailure, lockState, unlocksAt } from './lockout.js'
 import { deriveCode, lastIndex, parseOtc, type PresentedOtc, presentedCodeLength } from './otc.js'
 import { pinExpiresAt } from './pins.js'
 import { type Policies, policiesFrom } from './policy.js'
+import { safeEqual } from '../secrets.js'
 import { openBatchString } from './security-strings.js'
 import type { Services } from './services.js'
-import { nameKey } from './user-names.js'
+import { nameKey, notAUserName, shownName } from './user-names.js'
 import { openPin } from './pin-seal.js'
+
+export { type LoginOutcome, LoginRefused }
+
+/** Who asks for a login: an agent (AgentXML `login`) or a NAS (RADIUS). */
+export interface LoginCaller {
+  /**
+   * Checks the caller against the settings the login's own read saw (one read serves both);
+   * throws the front end's own refusal, and nothing is written.
+   */
+  authorise(settings: Settings): CallerGrant
+  /** Where the request came from: the audit row's source. */
+  readonly address: string
+  /** The user's directory password as given, checked when the caller asks for it. */
+  readonly password?: string | undefined
+  /** Put before the line's legacy text: RADIUS's `From the IP Address: … NAS ID: … - `. */
+  readonly logPrefix?: string
+}
+
+export interface CallerGrant {
+  /** The audit row's actor. */
+  readonly actor: { readonly agent: string } | { readonly nas: string }
+  /** Whether a right code also needs the user's directory password (PINsafe's "check password with repository"). */
+  readonly checkPassword: boolean
+}
+
+export interface LoginResult {
+  readonly outcome: LoginOutcome
+  /** The user as the log line names them. */
+  readonly user: string
+}
+
+/**
+ * The login decision, for every front end (docs/protocol.md §3.4, §6, §9): every check (the
+ * caller, the lock, the directory password, the code), then one log line and one audit row for
+ * whatever the outcome. The audit row is committed with the decision (the burn, the count), so
+ * no answered login can lack its row, even if the process dies right after the reply.
+ */
+export async function login(services: Services, request: { readonly user?: string | undefined; readonly otc?: string | undefined }, caller: LoginCaller): Promise<LoginResult> {
+  const { user = '', otc = '' } = request
+  const early = refusedUnread(user, otc)
+  if (early) {
+    // the caller first, as for every request; nothing is read, so the row is written on its own
+    const grant = caller.authorise(await services.store.settings())
+    const line = lineFor(caller, early)
+    await services.store.insertAudit([auditRow(services, caller, grant, line)])
+    return logged(services, line, early.outcome, early.user)
+  }
+  try {
+    return await decide(services, { user, otc }, caller)
+  } catch (err) {
+    if (!(err instanceof DirectoryPasswordNeeded)) throw err
+    // the caller wants the directory password, and the code is right: checked outside the unit
+    // (it waits on the directory), then the unit runs again with the outcome
+    const checked = await checkDirectoryPassword(services, user, caller.password)
+    if (checked !== 'unavailable') return decide(services, { user, otc, directoryPassword: checked }, caller)
+    // an outage is not the user's mistake: nothing is burnt or counted
+    const refused = new LoginRefused('directoryUnavailable', err.user, { reason: 'the user repository could not be reached to check the password' })
+    const line = lineFor(caller, refused)
+    await services.store.insertAudit([auditRow(services, caller, err.grant, line)])
+    return logged(services, line, refused.outcome, refused.user)
+  }
+}
+
+/** A login refused before any read: no code, no name, or a name no user can have (the same plain refusal as an unknown one, logged truncated). */
+function refusedUnread(user: string, otc: string): LoginRefused | undefined {
+  if (!otc) return new LoginRefused('noCode', shownName(user), { reason: 'no OTC element' })
+  if (!user) return new LoginRefused('unknownUser', '', { reason: 'no Username' })
+  const unfit = notAUserName(user)
+  if (unfit) return new LoginRefused('unknownUser', shownName(user), { reason: unfit })
+  return undefined
+}
+
+async function decide(services: Services, request: LoginRequest, caller: LoginCaller): Promise<LoginResult> {
+  let line: LoginLine | undefined
+  try {
+    const { user } = await checkCode(services, request, () => undefined, {
+      authorise: (settings) => caller.authorise(settings),
+      record(decided, grant, writes) {
+        line = lineFor(caller, decided)
+        writes.audit(auditRow(services, caller, grant, line))
+      },
+    })
+    return logged(services, line ?? lineFor(caller, { name: user }), 'passed', user)
+  } catch (err) {
+    if (!(err instanceof LoginRefused) || !line) throw err
+    return logged(services, line, err.outcome, err.user)
+  }
+}
+
+function lineFor(caller: LoginCaller, decided: LoginRefused | { readonly name: string }): LoginLine {
+  const line = lineOf(decided)
+  return caller.logPrefix ? { ...line, message: caller.logPrefix + line.message } : line
+}
+
+/** The line, written once the decision and its audit row are committed; `audited`: the relay does not store it again. */
+function logged(services: Services, line: LoginLine, outcome: LoginOutcome, user: string): LoginResult {
+  services.log[line.level]({ ...line.fields, audited: true }, line.message)
+  return { outcome, user }
+}
+
+function auditRow(services: Services, caller: LoginCaller, grant: CallerGrant, line: LoginLine) {
+  const record = { ...line.fields, ...grant.actor, ip: caller.address, msg: line.message, level: line.level === 'info' ? 30 : 40 }
+  const entry = auditEntryOf(record, services.now())
+  if (!entry) throw new Error('a login line without an event')
+  return { ...entry, node: services.node ?? null }
+}
 
 export interface LoginRequest {
   readonly user: string
   readonly otc: string
   /**
-   * The directory password, checked (directory-password.ts) for an agent marked `--check-password`:
+   * The directory password, checked (directory-password.ts) for a caller that asks for it:
    * 'wrong' fails a right code. Undefined: not checked (yet).
    */
   readonly directoryPassword?: 'ok' | 'wrong' | undefined
@@ -25,19 +132,27 @@ export interface LoginRequest {
 }
 
 /**
- * Checks the caller before anything else, with the settings the login's own read saw (the
- * agent's secret and networks, see actions/dispatch.ts); throws to refuse, and nothing is written.
- */
-export type Authorise = (settings: Settings) => Agent
-
-/**
- * The agent wants the user's directory password checked, the code is right, and the password
+ * The caller wants the user's directory password checked, the code is right, and the password
  * was not checked yet: nothing was written. The caller checks it (a bind to the directory, which
  * cannot wait inside a unit) and tries again. Asked only when the code is right: a locked or
  * unknown user, or a code that is not right, never costs a bind, so nobody at a portal can drive
  * a user's bad-password count in the directory (Active Directory's lockout) with guesses.
  */
-export class DirectoryPasswordNeeded extends Error {}
+export class DirectoryPasswordNeeded extends Error {
+  constructor(
+    readonly user: string,
+    readonly grant: CallerGrant,
+  ) {
+    super('the directory password is needed')
+  }
+}
+
+/** What a unit is told of its caller; none (the Change PIN page) checks no caller and writes no audit row here. */
+interface UnitCaller {
+  authorise(settings: Settings): CallerGrant
+  /** Called in the unit with what was decided: its audit row goes in with the decision's writes. */
+  record(decided: LoginRefused | User, grant: CallerGrant, writes: LoginWrites): void
+}
 
 /** One login being decided. */
 interface Attempt {
@@ -50,6 +165,7 @@ interface Attempt {
   /** A right code needs the directory password checked first (DirectoryPasswordNeeded). */
   readonly passwordUnchecked: boolean
   readonly allowExpiredPin: boolean
+  readonly grant: CallerGrant | undefined
 }
 
 interface BatchRef {
@@ -62,31 +178,22 @@ interface BatchRef {
 type Verdict = 'ok' | 'index out of range' | 'string already used' | 'wrong code' | 'wrong password'
 
 /**
- * Verify a mobile one-time code (docs/protocol.md §3.4, §6, §9). Resolves on success; throws the
- * `LoginFailure` the reply and the log line are made from.
- */
-export async function verifyLogin(services: Services, request: LoginRequest, authorise?: Authorise): Promise<void> {
-  const { user } = await checkCode(services, request, () => undefined, authorise)
-  services.log.info({ user, event: 'loginOk' }, messages.loginOk(user))
-}
-
-/**
  * The login's check of a one-time code, and `then` when it is right: one unit of the store. The
  * user's row is read (and locked) first, so the presented string is burnt and the failure counted
  * before any other login of the user is looked at: of two logins with one code exactly one
  * passes. `then` runs inside the unit, its writes committed with the burn (a new PIN set with a
  * code, pin-change.ts). Resolves with the name as stored and what `then` returned; throws the
- * `LoginFailure`, after the burn and the count are committed. Logs nothing: the caller does.
+ * `LoginRefused`, after the burn and the count are committed. Logs nothing: the caller does.
  */
 export async function checkCode<T>(
   services: Services,
   request: LoginRequest,
   then: (user: User, writes: LoginWrites) => T,
-  authorise?: Authorise,
+  caller?: UnitCaller,
 ): Promise<{ user: string; value: T }> {
-  const outcome = await services.store.login<LoginFailure | { user: string; value: T }>(nameKey(request.user), (view, writes) => {
-    const agent = authorise?.(view.settings)
-    const checksPassword = agent?.check_password === 1
+  const outcome = await services.store.login<LoginRefused | { user: string; value: T }>(nameKey(request.user), (view, writes) => {
+    const grant = caller?.authorise(view.settings)
+    const checksPassword = grant?.checkPassword === true
     const attempt: Attempt = {
       services,
       writes,
@@ -95,42 +202,44 @@ export async function checkCode<T>(
       wrongPassword: checksPassword && request.directoryPassword === 'wrong',
       passwordUnchecked: checksPassword && request.directoryPassword === undefined,
       allowExpiredPin: request.allowExpiredPin === true,
+      grant,
     }
     const checked = view.user ? checkUser(attempt, view, view.user, request.otc) : checkUnknown(attempt, request)
-    return checked instanceof LoginFailure ? checked : { user: checked.name, value: then(checked, writes) }
+    if (caller && grant) caller.record(checked, grant, writes)
+    return checked instanceof LoginRefused ? checked : { user: checked.name, value: then(checked, writes) }
   })
   // thrown only now: the burnt string and the counted failure are committed
-  if (outcome instanceof LoginFailure) throw outcome
+  if (outcome instanceof LoginRefused) throw outcome
   return outcome
 }
 
 /** The refusal, or the user who logged in. */
-function checkUser(attempt: Attempt, view: LoginView, stored: User, otc: string): LoginFailure | User {
+function checkUser(attempt: Attempt, view: LoginView, stored: User, otc: string): LoginRefused | User {
   const { policies, writes } = attempt
   const lock = lockState(stored, policies, attempt.now)
   // a locked user's attempts burn nothing and count nothing
-  if (lock === 'locked') return new UserLocked(stored.name, { unlocksAt: unlocksAt(stored, policies) })
+  if (lock === 'locked') return new LoginRefused('locked', stored.name, { reason: 'user locked', unlocksAt: unlocksAt(stored, policies) })
   // a lapsed lock is gone: the user starts again with no failures
   const user = lock === 'lapsed' ? { ...stored, failed_logins: 0, locked_at: null } : stored
   if (lock === 'lapsed') writes.setFailures(user.id, 0, null)
   const pin = openPin(attempt.services, user)
-  if (pin === undefined) return new NoPin(user.name)
+  if (pin === undefined) return new LoginRefused('noPin', user.name, { reason: 'the user has no PIN' })
   const expiresAt = pinExpiresAt(user, policies)
   // like NO_PIN, nothing is burnt or counted: the user's way out is the Change PIN page
-  if (expiresAt !== undefined && attempt.now >= expiresAt && !attempt.allowExpiredPin) return new PinExpired(user.name)
+  if (expiresAt !== undefined && attempt.now >= expiresAt && !attempt.allowExpiredPin) return new LoginRefused('pinExpired', user.name, { reason: 'the PIN has expired' })
   const batch = usableBatch(view, user)
-  if (!batch.ok) return new NoSecurityStrings(user.name, batch.reason)
+  if (!batch.ok) return new LoginRefused('noStrings', user.name, { reason: batch.reason })
   const presented = parseOtc(otc, pin.length)
   const fresh = isFresh(batch, presented)
   // a fresh string proves that one is left: the burnt ones are counted only when it is not
-  if (!fresh && batch.usedCount() >= lastIndex) return new NoSecurityStrings(user.name, 'every string of the batch used')
-  if (!presented) return counted(attempt, user, 'not a mobile code for this user', (fields) => new BadOtc(user.name, fields))
+  if (!fresh && batch.usedCount() >= lastIndex) return new LoginRefused('noStrings', user.name, { reason: 'every string of the batch used' })
+  if (!presented) return counted(attempt, user, 'badCode', 'not a mobile code for this user')
   const presentedVerdict = presentString(attempt, batch, pin, presented, fresh)
   // thrown, so the unit writes nothing: the burn and the count come with the password's outcome
-  if (presentedVerdict === 'ok' && attempt.passwordUnchecked) throw new DirectoryPasswordNeeded()
+  if (presentedVerdict === 'ok' && attempt.passwordUnchecked && attempt.grant) throw new DirectoryPasswordNeeded(user.name, attempt.grant)
   // a right code with a wrong directory password is a wrong code: burnt, counted, plain FAIL
   const verdict = presentedVerdict === 'ok' && attempt.wrongPassword ? 'wrong password' : presentedVerdict
-  if (verdict !== 'ok') return counted(attempt, user, verdict, (fields) => new InvalidOtc(user.name, verdict, fields))
+  if (verdict !== 'ok') return counted(attempt, user, 'wrongCode', verdict)
   if (user.failed_logins > 0) writes.setFailures(user.id, 0, null)
   return user
 }
@@ -148,7 +257,7 @@ function checkUser(attempt: Attempt, view: LoginView, stored: User, otc: string)
  * an agent that the user exists, as `reprovision` (NO_USER_FOUND) and `TokenIndex` already do.
  * Agents are trusted callers; what an end user at a portal sees is up to the portal.
  */
-function checkUnknown(attempt: Attempt, request: LoginRequest): LoginFailure {
+function checkUnknown(attempt: Attempt, request: LoginRequest): LoginRefused {
   const decoy = decoyFor(attempt.services)
   const pin = openDecoyPin(attempt.services, decoy, presentedCodeLength(request.otc))
   const presented = parseOtc(request.otc, pin.length)
@@ -157,7 +266,7 @@ function checkUnknown(attempt: Attempt, request: LoginRequest): LoginFailure {
     const count = countFailure(decoy.user, attempt.policies, attempt.now)
     attempt.writes.setFailures(decoy.user.id, count.failedLogins, count.lockedAt)
   }
-  return new LoginFailure(undefined, request.user, 'User not found', { reason: 'unknown user' })
+  return new LoginRefused('unknownUser', request.user, { reason: 'unknown user' })
 }
 
 /** The user's current batch, if there is one (docs/protocol.md §6, NO_SECURITY_STRINGS; checkUser asks whether a string is left). */
@@ -189,9 +298,9 @@ function isFresh(batch: BatchRef, presented: PresentedOtc | undefined): boolean 
 }
 
 /** A failure that counts towards "Maximum login tries"; the one that reaches it locks the user. */
-function counted(attempt: Attempt, user: User, reason: string, refuse: (fields: Record<string, unknown>) => LoginFailure): LoginFailure {
+function counted(attempt: Attempt, user: User, outcome: 'badCode' | 'wrongCode', reason: string): LoginRefused {
   const count = countFailure(user, attempt.policies, attempt.now)
   attempt.writes.setFailures(user.id, count.failedLogins, count.lockedAt)
-  if (count.locked) return new LoginTriesExceeded(user.name, { reason, failures: count.failedLogins })
-  return refuse({ failures: count.failedLogins })
+  if (count.locked) return new LoginRefused('lockedNow', user.name, { reason, failures: count.failedLogins })
+  return new LoginRefused(outcome, user.name, { reason, failures: count.failedLogins })
 }

@@ -1,6 +1,5 @@
 import { messages } from '../protocol/messages.js'
-import { LoginFailure } from '../protocol/errors.js'
-import { checkCode } from './login.js'
+import { checkCode, LoginRefused } from './login.js'
 import { checkNewPin } from './pin-rules.js'
 import { pinFields, usedRecently } from './pins.js'
 import { readPolicies } from './policy.js'
@@ -32,11 +31,9 @@ export async function changePinWithCode(services: Services, name: string, otc: s
     else services.log.warn({ user, event: 'pinChangeFailed', by: 'user', reason: 'a recent PIN chosen again' }, messages.pinChangeFailed(user, 'PIN used recently'))
     return value
   } catch (err) {
-    if (!(err instanceof LoginFailure)) throw err
-    const fields = err.log.fields ?? {}
-    const user = typeof fields.user === 'string' ? fields.user : name
-    const reason = typeof fields.reason === 'string' ? fields.reason : 'refused'
-    services.log.warn({ ...fields, user, event: 'pinChangeFailed', by: 'user', reason }, messages.pinChangeFailed(user, err.failure))
+    if (!(err instanceof LoginRefused)) throw err
+    const reason = typeof err.fields.reason === 'string' ? err.fields.reason : 'refused'
+    services.log.warn({ ...err.fields, user: err.user, event: 'pinChangeFailed', by: 'user', reason }, messages.pinChangeFailed(err.user, err.failure))
     return 'refused'
   }
 }

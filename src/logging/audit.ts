@@ -57,7 +57,8 @@ export function createAuditRelay(): AuditRelay {
   }
   return {
     record(record) {
-      if (closed) return
+      // a record whose row was committed with what it records (a login's decision) is stored already
+      if (closed || record.audited === true) return
       if (waiting.length >= maxWaiting && !writer) return report(new Error('audit log not open yet; record dropped'))
       if (!flood.admit(record, typeof record.time === 'number' ? record.time : Date.now())) {
         // the count is written when its minute ends, even if nothing else is logged by then

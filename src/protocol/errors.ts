@@ -33,9 +33,10 @@ export interface LogLine {
 export class AgentError extends Error {
   constructor(
     readonly code: ErrorCode | undefined,
-    readonly log: LogLine,
+    /** Undefined: logged already, where the decision was made. */
+    readonly log: LogLine | undefined,
   ) {
-    super(log.message)
+    super(log?.message ?? code ?? 'refused')
   }
 }
 
@@ -65,66 +66,11 @@ export class NoUserFound extends AgentError {
 }
 
 /**
- * A failed `login` (docs/protocol.md §3.4, §6). The message is the legacy "Login failed for user: alice,
- * error: <reason>"; the `reason` field says which rule refused it. Never an OTC, PIN or string.
+ * A refusal whose log line and audit row the domain has written already (a `login`,
+ * domain/login.ts): the reply carries the code, or a plain FAIL when it is undefined.
  */
-export class LoginFailure extends AgentError {
-  constructor(
-    code: ErrorCode | undefined,
-    user: string,
-    /** The legacy text's reason ("Invalid OTC", "User locked"). */
-    readonly failure: string,
-    fields: Readonly<Record<string, unknown>> = {},
-  ) {
-    super(code, { event: 'loginFailed', level: 'warn', message: messages.loginFailed(user, failure), fields: { user, ...fields } })
-  }
-}
-
-/** A wrong code, a used or unknown index, an unknown user: a plain FAIL, alike for all (docs/protocol.md §6). */
-export class InvalidOtc extends LoginFailure {
-  constructor(user: string, reason: string, fields: Readonly<Record<string, unknown>> = {}) {
-    super(undefined, user, 'Invalid OTC', { reason, ...fields })
-  }
-}
-
-export class NoOtc extends LoginFailure {
-  constructor(user: string) {
-    super('AGENT_ERROR_NO_OTC', user, 'No OTC', { reason: 'no OTC element' })
-  }
-}
-
-export class BadOtc extends LoginFailure {
-  constructor(user: string, fields: Readonly<Record<string, unknown>> = {}) {
-    super('AGENT_ERROR_BAD_OTC', user, 'Bad OTC', { reason: 'not a mobile code for this user', ...fields })
-  }
-}
-
-export class NoSecurityStrings extends LoginFailure {
-  constructor(user: string, reason: string) {
-    super('AGENT_ERROR_NO_SECURITY_STRINGS', user, 'No security strings', { reason })
-  }
-}
-
-export class NoPin extends LoginFailure {
-  constructor(user: string) {
-    super('AGENT_ERROR_NO_PIN', user, 'No PIN', { reason: 'the user has no PIN' })
-  }
-}
-
-export class PinExpired extends LoginFailure {
-  constructor(user: string) {
-    super('AGENT_ERROR_PIN_EXPIRED', user, 'PIN expired', { reason: 'the PIN has expired' })
-  }
-}
-
-export class UserLocked extends LoginFailure {
-  constructor(user: string, fields: Readonly<Record<string, unknown>> = {}) {
-    super('AGENT_ERROR_USER_LOCKED', user, 'User locked', { reason: 'user locked', ...fields })
-  }
-}
-
-export class LoginTriesExceeded extends LoginFailure {
-  constructor(user: string, fields: Readonly<Record<string, unknown>> = {}) {
-    super('AGENT_ERROR_USER_LOGIN_TRIES_EXCEEDED', user, 'Maximum login tries exceeded', fields)
+export class Refused extends AgentError {
+  constructor(code: ErrorCode | undefined) {
+    super(code, undefined)
   }
 }

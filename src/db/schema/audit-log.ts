@@ -12,9 +12,9 @@ export interface AuditLogTable {
   /** The legacy log text. */
   message: string
   user_name: string | null
-  /** The agent or administrator that acted, if any. */
+  /** The agent, administrator, NAS, user or operator that acted, if any. */
   actor: string | null
-  actor_type: 'agent' | 'admin' | null
+  actor_type: 'agent' | 'admin' | 'nas' | 'user' | 'operator' | null
   /** The client's address. */
   source: string | null
   outcome: AuditOutcome

@@ -5,6 +5,7 @@ import type { AuditLogTable } from './audit-log.js'
 import type { DevicesTable } from './devices.js'
 import type { MessagesTable } from './messages.js'
 import type { MetaTable } from './meta.js'
+import type { NasClientsTable } from './nas-clients.js'
 import type { PinResetCodesTable } from './pin-reset-codes.js'
 import type { PoliciesTable } from './policies.js'
 import type { ProvisionCodesTable } from './provision-codes.js'
@@ -32,6 +33,7 @@ export interface Database {
   repositories: RepositoriesTable
   sync_runs: SyncRunsTable
   pin_reset_codes: PinResetCodesTable
+  nas_clients: NasClientsTable
 }
 
 export type { Admin } from './admins.js'
@@ -40,6 +42,7 @@ export type { Agent } from './agents.js'
 export type { AuditEntry, AuditOutcome, NewAuditEntry } from './audit-log.js'
 export type { Device } from './devices.js'
 export type { Message, MessageKind, MessageStatus } from './messages.js'
+export type { GroupFormat, MessageAuthenticatorMode, NasClient } from './nas-clients.js'
 export type { PinResetCode } from './pin-reset-codes.js'
 export type { ProvisionCode } from './provision-codes.js'
 export type { Repository, RepositoryPreset } from './repositories.js'

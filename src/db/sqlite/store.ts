@@ -1,4 +1,4 @@
-import type { Agent, NewAuditEntry, User } from '../schema/index.js'
+import type { Agent, NasClient, NewAuditEntry, User } from '../schema/index.js'
 import type { LoginView, Settings, Store } from '../store.js'
 import type { GroupCommit, SyncDb } from './group-commit.js'
 
@@ -25,6 +25,7 @@ export function sqliteStore(options: {
         version,
         policies: new Map(rows.map((row) => [row.key, row.value])),
         agents: Object.freeze(sql.all<Agent>('SELECT * FROM agents ORDER BY name')),
+        nasClients: Object.freeze(sql.all<NasClient>('SELECT * FROM nas_clients ORDER BY name')),
       })
     }
     return cached
@@ -100,6 +101,7 @@ export function sqliteStore(options: {
             sql.run('UPDATE users SET pin = ?, pin_set_at = ?, pin_history = ?, pin_reminded_at = NULL WHERE id = ?', [pin.pin, pin.pin_set_at, pin.pin_history, userId])
             sql.run(withdrawPinMessages, [userId])
           },
+          audit: (entry) => insertAuditRows(sql, [entry]),
         })
       }),
 

@@ -7,6 +7,7 @@ import * as nodes from './005-nodes.js'
 import * as repositories from './006-repositories.js'
 import * as pins from './007-pins.js'
 import * as plainLdap from './008-plain-ldap.js'
+import * as radius from './009-radius.js'
 
 /**
  * PostgreSQL's numbered migrations: the same names and the same schema as SQLite's
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '006-repositories': repositories,
   '007-pins': pins,
   '008-plain-ldap': plainLdap,
+  '009-radius': radius,
 }
 
 export const migrationProvider: MigrationProvider = {

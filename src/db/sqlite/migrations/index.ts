@@ -7,6 +7,7 @@ import * as nodes from './005-nodes.js'
 import * as repositories from './006-repositories.js'
 import * as pins from './007-pins.js'
 import * as plainLdap from './008-plain-ldap.js'
+import * as radius from './009-radius.js'
 
 /**
  * SQLite's numbered migrations, registered in code so the compiled server needs no migration
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '006-repositories': repositories,
   '007-pins': pins,
   '008-plain-ldap': plainLdap,
+  '009-radius': radius,
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,77 @@
+import type { NasClient } from '../db/index.js'
+import { login, type LoginCaller, type LoginOutcome } from '../domain/login.js'
+import { nasFor } from '../domain/nas-clients.js'
+import type { Services } from '../domain/services.js'
+import { Attr, Code } from './attributes.js'
+import { attribute, checkMessageAuthenticator, type Packet } from './packet.js'
+import { decryptUserPassword } from './user-password.js'
+
+/** What the server does with a request: a reply (after `delayMs`), or nothing. */
+export type Answer = { readonly reply: Code; readonly outcome: LoginOutcome; readonly user: string; readonly attributes?: readonly { type: number; value: Buffer }[] } | { readonly drop: string }
+
+type Code = (typeof Code)['AccessAccept' | 'AccessReject']
+
+/** The signature PINsafe's RADIUS line ends with (`Failed: AccessRejectException: …`), by outcome. */
+export const rejectSignatures: Record<Exclude<LoginOutcome, 'passed'>, string> = {
+  unknownUser: 'LOG_USER_NOT_FOUND',
+  noCode: 'AGENT_ERROR_NO_OTC',
+  badCode: 'AGENT_ERROR_BAD_OTC',
+  wrongCode: 'AGENT_ERROR_INVALID_OTC',
+  noPin: 'AGENT_ERROR_NO_PIN',
+  pinExpired: 'AGENT_ERROR_PIN_EXPIRED',
+  noStrings: 'AGENT_ERROR_NO_SECURITY_STRINGS',
+  locked: 'AGENT_ERROR_USER_LOCKED',
+  lockedNow: 'AGENT_ERROR_USER_LOGIN_TRIES_EXCEEDED',
+  directoryUnavailable: 'AGENT_ERROR_GENERAL',
+}
+
+/** The NAS that sent a packet, checked again in the login's own read: a NAS deleted meanwhile is refused. */
+class NasGone extends Error {}
+
+/**
+ * Whether a NAS's packet may go on (FreeRADIUS 3.2.5's require_message_authenticator and
+ * limit_proxy_state, the BlastRADIUS mitigations): a Message-Authenticator that is there must be
+ * right; one that is missing is refused when the NAS requires it (`required`, or `auto` once the
+ * NAS has sent one), and always when the request carries Proxy-State.
+ */
+export function messageAuthenticatorProblem(nas: NasClient, packet: Packet, secret: Buffer): string | undefined {
+  const found = checkMessageAuthenticator(packet, secret)
+  if (found === 'invalid') return 'wrong Message-Authenticator'
+  if (found === 'valid') return undefined
+  if (nas.message_authenticator === 'required' || (nas.message_authenticator === 'auto' && nas.seen_message_authenticator === 1)) return 'no Message-Authenticator'
+  if (attribute(packet, Attr.ProxyState)) return 'Proxy-State without Message-Authenticator'
+  return undefined
+}
+
+/**
+ * An Access-Request (RFC 2865 §4.1) from a NAS whose packet checks passed: PAP's User-Password
+ * is the one-time code (`593801` or `5938,01`), decided by the same login as AgentXML's (the
+ * same strings burnt, the same lockout, the same log line and audit row, here naming the NAS).
+ */
+export async function accessRequest(services: Services, nas: NasClient, secret: Buffer, packet: Packet, address: string): Promise<Answer> {
+  const user = attribute(packet, Attr.UserName)?.toString('utf8') ?? ''
+  const hidden = attribute(packet, Attr.UserPassword)
+  // CHAP and MS-CHAP carry no code to read: they come with a later change (issue #24)
+  if (!hidden) return { drop: 'no User-Password (only PAP is answered)' }
+  const password = decryptUserPassword(hidden, secret, packet.authenticator)
+  if (password === undefined) return { drop: 'a User-Password that is not a multiple of 16 octets' }
+  const caller: LoginCaller = {
+    address,
+    logPrefix: `From the IP Address: ${address} NAS ID: ${nas.name} - `,
+    authorise(settings) {
+      const current = nasFor(settings, address)
+      // the password was read with the secret of the NAS as the packet found it
+      if (current?.id !== nas.id || !current.secret.equals(nas.secret)) throw new NasGone()
+      return { actor: { nas: current.name }, checkPassword: current.check_password === 1 }
+    },
+  }
+  try {
+    const { outcome, user: named } = await login(services, { user, otc: password.toString('utf8') }, caller)
+    // an outage is not an answer: silence lets the NAS ask another server
+    if (outcome === 'directoryUnavailable') return { drop: 'the user repository could not be reached' }
+    return { reply: outcome === 'passed' ? Code.AccessAccept : Code.AccessReject, outcome, user: named }
+  } catch (err) {
+    if (err instanceof NasGone) return { drop: 'the NAS was changed or deleted meanwhile' }
+    throw err
+  }
+}

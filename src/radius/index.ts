@@ -1,0 +1,4 @@
+export * from './attributes.js'
+export * from './encode.js'
+export * from './packet.js'
+export * from './user-password.js'

@@ -1,0 +1,208 @@
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram'
+import type { AddressInfo } from 'node:net'
+import type { NasClient, Settings } from '../db/index.js'
+import { learnMessageAuthenticator, nasFor, nasSecret } from '../domain/nas-clients.js'
+import { normaliseAddress } from '../domain/networks.js'
+import { shownName } from '../domain/user-names.js'
+import { type Services, withLog } from '../domain/services.js'
+import { lazyChild } from '../logging/lazy.js'
+import { accessRequest, type Answer, messageAuthenticatorProblem, rejectSignatures } from './access-request.js'
+import { accounting } from './accounting.js'
+import { AcctStatusType, Attr, Code, codeName } from './attributes.js'
+import { dropReporter } from './drops.js'
+import { createDuplicates, duplicateKey } from './duplicates.js'
+import { encodeReply } from './encode.js'
+import { attribute, attributes, checkMessageAuthenticator, decodePacket, type Packet } from './packet.js'
+
+export interface RadiusOptions {
+  /** Where to listen; undefined: every address, IPv6 and IPv4. */
+  readonly host?: string | undefined
+  /** Access-Request and Status-Server; accounting on the next port (PINsafe's 1812 and 1813). */
+  readonly port: number
+  /** How long an Access-Reject waits (FreeRADIUS's reject_delay): guesses come slower, other requests do not wait. */
+  readonly rejectDelayMs?: number
+  /** Requests one NAS may have in flight (PINsafe's "Maximum no. sessions"); more are dropped. */
+  readonly maxInFlight?: number
+}
+
+export interface RadiusServer {
+  readonly auth: AddressInfo
+  readonly accounting: AddressInfo
+  close(): Promise<void>
+}
+
+/** How long a settings snapshot serves packets before it is read again (the login's own read is always current). */
+const settingsMaxAgeMs = 1000
+
+/**
+ * The RADIUS front end (RFC 2865, 2866, 3579, 5997): Access-Request decided by the same login as
+ * AgentXML, Accounting-Request acknowledged and logged, Status-Server answered. A packet from an
+ * address no NAS covers, malformed, or failing its authenticator checks gets no reply.
+ */
+export async function startRadius(services: Services, options: RadiusOptions): Promise<RadiusServer> {
+  const log = services.log
+  const drop = dropReporter(log, services.metrics)
+  const duplicates = createDuplicates()
+  const inFlight = new Map<number, number>()
+  const rejectDelayMs = options.rejectDelayMs ?? 1000
+  const maxInFlight = options.maxInFlight ?? 50
+  const timers = new Set<NodeJS.Timeout>()
+  let snapshot: { settings: Settings; at: number } | undefined
+
+  async function currentSettings(): Promise<Settings> {
+    if (snapshot && Date.now() - snapshot.at < settingsMaxAgeMs) return snapshot.settings
+    snapshot = { settings: await services.store.settings(), at: Date.now() }
+    return snapshot.settings
+  }
+
+  /** The NAS a packet comes from, and its secret; undefined when dropped. */
+  async function sender(packet: Packet, address: string): Promise<{ nas: NasClient; secret: Buffer } | undefined> {
+    const nas = nasFor(await currentSettings(), address)
+    if (!nas) return void drop(address, undefined, 'unknown client')
+    return { nas, secret: nasSecret(services.keys, nas) }
+  }
+
+  const send = (socket: Socket, reply: Buffer, to: RemoteInfo) => socket.send(reply, to.port, to.address)
+
+  async function onAuth(socket: Socket, datagram: Buffer, from: RemoteInfo): Promise<void> {
+    const address = normaliseAddress(from.address)
+    const packet = decodePacket(datagram)
+    if ('problem' in packet) return drop(address, undefined, 'malformed', `malformed: ${packet.problem}`)
+    const known = await sender(packet, address)
+    if (!known) return
+    const { nas, secret } = known
+    if (packet.code === Code.StatusServer) return statusServer(socket, packet, from, nas, secret, Code.AccessAccept)
+    if (packet.code !== Code.AccessRequest) return drop(address, nas.name, 'unexpected code', `unexpected code ${packet.code} on the authentication port`)
+    const problem = messageAuthenticatorProblem(nas, packet, secret)
+    if (problem) return drop(address, nas.name, problem)
+    if (nas.message_authenticator === 'auto' && nas.seen_message_authenticator === 0 && checkMessageAuthenticator(packet, secret) === 'valid') {
+      void learnMessageAuthenticator(services, nas).catch((err: unknown) => log.error({ err }, 'could not note that a NAS sends Message-Authenticator'))
+    }
+    const key = duplicateKey(address, from.port, packet.raw)
+    const seen = duplicates.check(key)
+    if (Buffer.isBuffer(seen)) return void send(socket, seen, from)
+    if (seen === 'in flight') return drop(address, nas.name, 'retransmission in flight')
+    const busy = inFlight.get(nas.id) ?? 0
+    if (busy >= maxInFlight) {
+      duplicates.answered(key, undefined)
+      return drop(address, nas.name, 'too many requests in flight')
+    }
+    inFlight.set(nas.id, busy + 1)
+    const started = performance.now()
+    let answer: Answer
+    try {
+      const requestLog = lazyChild(log, () => ({ ip: address, nas: nas.name }))
+      answer = await accessRequest(withLog(services, requestLog), nas, secret, packet, address)
+    } catch (err) {
+      log.error({ err, ip: address, nas: nas.name }, 'RADIUS: internal error while deciding an Access-Request')
+      answer = { drop: 'internal error' }
+    } finally {
+      inFlight.set(nas.id, (inFlight.get(nas.id) ?? 1) - 1)
+    }
+    if ('drop' in answer) {
+      duplicates.answered(key, undefined)
+      return drop(address, nas.name, answer.drop)
+    }
+    services.metrics?.radius(nas.name, answer.outcome, (performance.now() - started) / 1000)
+    const reply = encodeReply({
+      code: answer.reply,
+      identifier: packet.identifier,
+      requestAuthenticator: packet.authenticator,
+      secret,
+      attributes: answer.reply === Code.AccessReject ? [{ type: Attr.ReplyMessage, value: Buffer.from('Access denied') }] : [],
+      proxyStates: attributes(packet, Attr.ProxyState),
+    })
+    duplicates.answered(key, reply)
+    const outcome = answer.reply === Code.AccessAccept ? 'succeeded' : `Failed: AccessRejectException: ${rejectSignatures[answer.outcome as keyof typeof rejectSignatures]}`
+    log.info(
+      { ip: address, nas: nas.name, user: answer.user },
+      `RADIUS: ${packet.identifier} ${codeName(answer.reply)}(${answer.reply}) LEN=${reply.length} ${address}:${from.port} Access-Request by ${answer.user} ${outcome}`,
+    )
+    if (answer.reply === Code.AccessAccept || rejectDelayMs === 0) return void send(socket, reply, from)
+    const timer = setTimeout(() => {
+      timers.delete(timer)
+      send(socket, reply, from)
+    }, rejectDelayMs)
+    timers.add(timer)
+  }
+
+  /** RFC 5997: Status-Server must carry a right Message-Authenticator; the answer says the server is up. */
+  function statusServer(socket: Socket, packet: Packet, from: RemoteInfo, nas: NasClient, secret: Buffer, code: number): void {
+    const address = normaliseAddress(from.address)
+    if (checkMessageAuthenticator(packet, secret) !== 'valid') return drop(address, nas.name, 'Status-Server without a right Message-Authenticator')
+    send(socket, encodeReply({ code, identifier: packet.identifier, requestAuthenticator: packet.authenticator, secret, requestCode: Code.StatusServer }), from)
+  }
+
+  async function onAccounting(socket: Socket, datagram: Buffer, from: RemoteInfo): Promise<void> {
+    const address = normaliseAddress(from.address)
+    const packet = decodePacket(datagram)
+    if ('problem' in packet) return drop(address, undefined, 'malformed', `malformed: ${packet.problem}`)
+    const known = await sender(packet, address)
+    if (!known) return
+    const { nas, secret } = known
+    if (packet.code === Code.StatusServer) return statusServer(socket, packet, from, nas, secret, Code.AccountingResponse)
+    if (packet.code !== Code.AccountingRequest) return drop(address, nas.name, 'unexpected code', `unexpected code ${packet.code} on the accounting port`)
+    const problem = accounting(packet, secret)
+    if (problem) return drop(address, nas.name, problem)
+    const reply = encodeReply({
+      code: Code.AccountingResponse,
+      identifier: packet.identifier,
+      requestAuthenticator: packet.authenticator,
+      secret,
+      proxyStates: attributes(packet, Attr.ProxyState),
+      requestCode: packet.code,
+    })
+    send(socket, reply, from)
+    const status = attribute(packet, Attr.AcctStatusType)
+    const user = shownName(attribute(packet, Attr.UserName)?.toString('utf8') ?? '')
+    log.info({ ip: address, nas: nas.name, user }, `RADIUS: Accounting-Request (${statusName(status)}) for user ${user} from NAS ${nas.name}`)
+  }
+
+  const handled = (socket: Socket, handle: typeof onAuth) => (datagram: Buffer, from: RemoteInfo) => {
+    handle(socket, datagram, from).catch((err: unknown) => log.error({ err }, 'RADIUS: internal error'))
+  }
+  const authSocket = await bound(options.host, options.port)
+  const accountingSocket = await bound(options.host, options.port === 0 ? 0 : options.port + 1).catch(async (err: unknown) => {
+    await close(authSocket)
+    throw err
+  })
+  authSocket.on('message', handled(authSocket, onAuth))
+  accountingSocket.on('message', handled(accountingSocket, onAccounting))
+  return {
+    auth: authSocket.address(),
+    accounting: accountingSocket.address(),
+    async close() {
+      for (const timer of timers) clearTimeout(timer)
+      await Promise.all([close(authSocket), close(accountingSocket)])
+    },
+  }
+}
+
+/** A UDP socket on `host` (either family), or on every address: IPv6 with IPv4 mapped, else IPv4 where IPv6 is off. */
+async function bound(host: string | undefined, port: number): Promise<Socket> {
+  if (host !== undefined) return listen(createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' }), host, port)
+  try {
+    return await listen(createSocket({ type: 'udp6', ipv6Only: false }), '::', port)
+  } catch {
+    return listen(createSocket({ type: 'udp4' }), '0.0.0.0', port)
+  }
+}
+
+function listen(socket: Socket, host: string, port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    socket.once('error', reject)
+    socket.bind({ address: host, port, exclusive: true }, () => {
+      socket.off('error', reject)
+      // a send that fails (an ICMP unreachable reported back) must not stop the server
+      socket.on('error', () => undefined)
+      resolve(socket)
+    })
+  })
+}
+
+const close = (socket: Socket) => new Promise<void>((resolve) => socket.close(() => resolve()))
+
+const statusNames = new Map<number, string>(Object.entries(AcctStatusType).map(([name, value]) => [value, name]))
+
+/** Acct-Status-Type by its name (RFC 2866 §5.1), or its number. */
+const statusName = (value: Buffer | undefined) => (value?.length === 4 ? (statusNames.get(value.readUInt32BE(0)) ?? String(value.readUInt32BE(0))) : 'no status')
