@@ -1,3 +1,4 @@
+import { purgeChallenges } from './db/repositories/radius-challenges.js'
 import { purgeRateLimits } from './db/repositories/rate-limits.js'
 import { remindExpiringPins } from './domain/pin-expiry.js'
 import type { Services } from './domain/services.js'
@@ -12,13 +13,15 @@ export interface Chores {
 
 /**
  * The server's housekeeping besides the audit retention (audit-log.ts): rate-limit windows that
- * have ended are forgotten, and users whose PIN is about to expire are reminded. With several nodes, one node at a time does it (store.exclusively).
+ * have ended and RADIUS challenges that expired are forgotten, and users whose PIN is about to expire are reminded. With several nodes, one node at a time does it (store.exclusively).
  */
 export function startChores(services: Services): Chores {
   const purge = () =>
     void services.store
       .exclusively('rate-limit-purge', async () => {
         await purgeRateLimits(services.db, services.now())
+        // RADIUS two-stage challenges nobody came back for
+        await purgeChallenges(services.db, services.now())
       })
       .catch((err: unknown) => services.log.error({ err }, 'rate-limit purge failed'))
   const timer = setInterval(purge, rateLimitPurgeEveryMs)

@@ -67,6 +67,7 @@ const samples: Record<EventName, (user: string) => string> = {
   agentRefused: () => messages.agentRefused(),
   loginOk: (u) => messages.loginOk(u),
   loginFailed: (u) => messages.loginFailed(u, '<reason>'),
+  passwordChecked: (u) => messages.passwordChecked(u),
   requestFailed: () => messages.requestFailed('<cause>'),
   pinCreated: (u) => messages.pinCreated(u),
   pinReset: (u) => messages.pinReset(u),

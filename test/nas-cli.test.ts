@@ -70,6 +70,9 @@ t.test('nas add, list, show, set and delete through the agentxml command; the se
   const newSecret = await run(['nas', 'set', 'vpn'], { AGENTXML_NAS_SECRET: 'a-brand-new-secret-000000' })
   t.equal(newSecret.stdout, 'NAS "vpn" updated: secret\n', 'named, never shown')
   t.match((await run(['nas', 'show', 'vpn'])).stdout, /networks +192\.0\.2\.10\/32\n[^]*NAS-Identifier +none\n[^]*password check +no\ngroups +none\n/)
+  t.equal((await run(['nas', 'set', 'vpn', '--two-stage'])).stdout, 'NAS "vpn" updated: two-stage\n')
+  refused(t, await cli(['nas', 'set', 'vpn', '--check-password'], db), /a NAS takes one of them\n$/)
+  t.equal((await run(['nas', 'set', 'vpn', '--no-two-stage', '--check-password'])).stdout, 'NAS "vpn" updated: two-stage, password check\n')
 
   for (const output of outputs) t.notMatch(output.stdout + output.stderr, /vpn-shared-secret|firewall-secret|brand-new-secret/, 'no secret in any output')
   const text = await rowsText(db)
@@ -91,6 +94,8 @@ t.test('nas add, list, show, set and delete through the agentxml command; the se
     { event: 'nasAdded', message: 'NAS "fw" added', actor: null, actor_type: null, outcome: 'success' },
     { event: 'nasUpdated', message: 'NAS "vpn" updated: networks, identifier', actor: null, actor_type: null, outcome: 'success' },
     { event: 'nasUpdated', message: 'NAS "vpn" updated: secret', actor: null, actor_type: null, outcome: 'success' },
+    { event: 'nasUpdated', message: 'NAS "vpn" updated: two-stage', actor: null, actor_type: null, outcome: 'success' },
+    { event: 'nasUpdated', message: 'NAS "vpn" updated: two-stage, password check', actor: null, actor_type: null, outcome: 'success' },
     { event: 'nasDeleted', message: 'NAS "fw" deleted', actor: null, actor_type: null, outcome: 'success' },
   ], 'each change has its audit row: an operator acted, the NAS is what changed')
 })
@@ -121,7 +126,8 @@ t.test('the command refuses in one line on stderr', async (t) => {
   refused(t, await cli(['nas', 'set', 'vpn'], db), /nas set needs something to change/, 2)
   refused(t, await cli(['nas', 'set', 'vpn', '--group-format', 'cisco'], db), 'agentxml: a group format needs a groups keyword\n')
   refused(t, await cli(['nas', 'set', 'vpn', '--groups', 'vpn'], db), 'agentxml: groups need a group format (cisco, fortinet or watchguard)\n')
-  refused(t, await cli(['nas', 'add', 'y', '--network', '10.0.0.0/8', '--two-stage', '--check-password'], db, env), 'agentxml: --two-stage, --check-password: not answered by this release yet (RADIUS answers PAP one-time codes); the NAS would refuse every user\n')
+  refused(t, await cli(['nas', 'add', 'y', '--network', '10.0.0.0/8', '--two-stage', '--check-password'], db, env), 'agentxml: --two-stage checks the directory password in its first stage and --check-password in the one field: a NAS takes one of them\n')
+  refused(t, await cli(['nas', 'add', 'y', '--network', '10.0.0.0/8', '--groups', 'vpn', '--group-format', 'cisco'], db, env), 'agentxml: --groups: not answered by this release yet; the NAS would get no groups in its replies\n')
   refused(t, await cli(['nas', 'set', 'vpn', '--two-stage', '--no-two-stage'], db), /--two-stage and --no-two-stage go separately/, 2)
   t.match((await cli(['nas', '--help'], db)).stdout, /There is no\s+--secret: process lists show the command line/, 'the help says why')
 })

@@ -1,6 +1,5 @@
 // The RADIUS front end against FreeRADIUS's own clients (radtest, radclient) and raw datagrams:
 // the same login decision as AgentXML `login`, and a server hardened as a RADIUS server must be.
-import { createSocket } from 'node:dgram'
 import t from 'tap'
 import { addNas } from '../src/domain/nas-clients.js'
 import { setPolicy } from '../src/domain/policy.js'
@@ -9,7 +8,7 @@ import { Attr, Code, decodePacket, encodeRequest, type Packet, verifyReply } fro
 import { startRadius } from '../src/radius/server.js'
 import { build, type Built } from './helpers/build.js'
 import { login, readyUser } from './helpers/login.js'
-import { lines, radiusSkip, radtest, runRadclient } from './helpers/radius.js'
+import { exchange, lines, radiusSkip, radtest, runRadclient } from './helpers/radius.js'
 import { seedAgent } from './helpers/seed.js'
 
 const secret = 'nas-shared-secret-0123'
@@ -23,24 +22,6 @@ async function radiusServer(t: { teardown(fn: () => unknown): void }, built: Bui
 
 async function auditRows(services: Services) {
   return services.db.selectFrom('audit_log').select(['event', 'message', 'user_name', 'actor', 'actor_type', 'source']).orderBy('id').execute()
-}
-
-/** Datagrams to `port` from one socket; the replies that come within `waitMs`, decoded. */
-async function exchange(port: number, datagrams: readonly Buffer[], waitMs = 500, gapMs = 0): Promise<Packet[]> {
-  const socket = createSocket('udp4')
-  const replies: Packet[] = []
-  socket.on('message', (message) => {
-    const packet = decodePacket(message)
-    if (!('problem' in packet)) replies.push(packet)
-  })
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve))
-  for (const datagram of datagrams) {
-    socket.send(datagram, port, '127.0.0.1')
-    if (gapMs > 0) await new Promise((resolve) => setTimeout(resolve, gapMs))
-  }
-  await new Promise((resolve) => setTimeout(resolve, waitMs))
-  socket.close()
-  return replies
 }
 
 const pap = (user: string, otc: string, options: { identifier?: number; messageAuthenticator?: boolean; extra?: { type: number; value: Buffer }[] } = {}) =>

@@ -44,6 +44,7 @@ export const copiedTables: readonly Table[] = [
   { name: 'audit_log', key: ['id'], ids: true },
   { name: 'rate_limits', key: ['key'] },
   { name: 'nas_clients', key: ['id'], ids: true },
+  { name: 'radius_challenges', key: ['nonce_hash'] },
 ]
 
 export interface CopyOptions {

@@ -4,7 +4,7 @@ import { checkDirectoryPassword } from './directory-password.js'
 import { decoyFor, openDecoyPin } from './login-decoy.js'
 import { type LoginLine, type LoginOutcome, LoginRefused, lineOf } from './login-outcome.js'
 import { countFailure, lockState, unlocksAt } from './lockout.js'
-import { deriveCode, lastIndex, parseOtc, type PresentedOtc, presentedCodeLength } from './otc.js'
+import { deriveCode, lastIndex, parseOtc, type PresentedOtc, presentedCodeLength, splitPasswordAndCode } from './otc.js'
 import { pinExpiresAt } from './pins.js'
 import { type Policies, policiesFrom } from './policy.js'
 import { safeEqual } from '../secrets.js'
@@ -35,6 +35,11 @@ export interface CallerGrant {
   readonly actor: { readonly agent: string } | { readonly nas: string }
   /** Whether a right code also needs the user's directory password (PINsafe's "check password with repository"). */
   readonly checkPassword: boolean
+  /**
+   * The password comes in the code's own field, before the code (RADIUS's one User-Password):
+   * split by the user's PIN length (splitPasswordAndCode).
+   */
+  readonly passwordBeforeCode?: boolean
 }
 
 export interface LoginResult {
@@ -65,7 +70,7 @@ export async function login(services: Services, request: { readonly user?: strin
     if (!(err instanceof DirectoryPasswordNeeded)) throw err
     // the caller wants the directory password, and the code is right: checked outside the unit
     // (it waits on the directory), then the unit runs again with the outcome
-    const checked = await checkDirectoryPassword(services, user, caller.password)
+    const checked = await checkDirectoryPassword(services, user, err.password ?? caller.password)
     if (checked !== 'unavailable') return decide(services, { user, otc, directoryPassword: checked }, caller)
     // an outage is not the user's mistake: nothing is burnt or counted
     const refused = new LoginRefused('directoryUnavailable', err.user, { reason: 'the user repository could not be reached to check the password' })
@@ -102,17 +107,21 @@ async function decide(services: Services, request: LoginRequest, caller: LoginCa
 }
 
 function lineFor(caller: LoginCaller, decided: LoginRefused | { readonly name: string }): LoginLine {
-  const line = lineOf(decided)
+  return prefixed(caller, lineOf(decided))
+}
+
+/** The line with the caller's prefix (RADIUS's `From the IP Address: … NAS ID: … - `). */
+export function prefixed(caller: LoginCaller, line: LoginLine): LoginLine {
   return caller.logPrefix ? { ...line, message: caller.logPrefix + line.message } : line
 }
 
 /** The line, written once the decision and its audit row are committed; `audited`: the relay does not store it again. */
-function logged(services: Services, line: LoginLine, outcome: LoginOutcome, user: string): LoginResult {
+export function logged(services: Services, line: LoginLine, outcome: LoginOutcome, user: string): LoginResult {
   services.log[line.level]({ ...line.fields, audited: true }, line.message)
   return { outcome, user }
 }
 
-function auditRow(services: Services, caller: LoginCaller, grant: CallerGrant, line: LoginLine) {
+export function auditRow(services: Services, caller: LoginCaller, grant: CallerGrant, line: LoginLine) {
   const record = { ...line.fields, ...grant.actor, ip: caller.address, msg: line.message, level: line.level === 'info' ? 30 : 40 }
   const entry = auditEntryOf(record, services.now())
   if (!entry) throw new Error('a login line without an event')
@@ -142,6 +151,8 @@ export class DirectoryPasswordNeeded extends Error {
   constructor(
     readonly user: string,
     readonly grant: CallerGrant,
+    /** The password split off the code's field (CallerGrant.passwordBeforeCode). */
+    readonly password: string | undefined,
   ) {
     super('the directory password is needed')
   }
@@ -204,7 +215,7 @@ export async function checkCode<T>(
       allowExpiredPin: request.allowExpiredPin === true,
       grant,
     }
-    const checked = view.user ? checkUser(attempt, view, view.user, request.otc) : checkUnknown(attempt, request)
+    const checked = view.user ? checkUser(attempt, view, view.user, request.otc) : checkUnknown(attempt, request.user, grant?.passwordBeforeCode ? splitPasswordAndCode(request.otc, 4).code : request.otc)
     if (caller && grant) caller.record(checked, grant, writes)
     return checked instanceof LoginRefused ? checked : { user: checked.name, value: then(checked, writes) }
   })
@@ -229,14 +240,15 @@ function checkUser(attempt: Attempt, view: LoginView, stored: User, otc: string)
   if (expiresAt !== undefined && attempt.now >= expiresAt && !attempt.allowExpiredPin) return new LoginRefused('pinExpired', user.name, { reason: 'the PIN has expired' })
   const batch = usableBatch(view, user)
   if (!batch.ok) return new LoginRefused('noStrings', user.name, { reason: batch.reason })
-  const presented = parseOtc(otc, pin.length)
+  const field = attempt.grant?.passwordBeforeCode ? splitPasswordAndCode(otc, pin.length) : { code: otc, password: undefined }
+  const presented = parseOtc(field.code, pin.length)
   const fresh = isFresh(batch, presented)
   // a fresh string proves that one is left: the burnt ones are counted only when it is not
   if (!fresh && batch.usedCount() >= lastIndex) return new LoginRefused('noStrings', user.name, { reason: 'every string of the batch used' })
   if (!presented) return counted(attempt, user, 'badCode', 'not a mobile code for this user')
   const presentedVerdict = presentString(attempt, batch, pin, presented, fresh)
   // thrown, so the unit writes nothing: the burn and the count come with the password's outcome
-  if (presentedVerdict === 'ok' && attempt.passwordUnchecked && attempt.grant) throw new DirectoryPasswordNeeded(user.name, attempt.grant)
+  if (presentedVerdict === 'ok' && attempt.passwordUnchecked && attempt.grant) throw new DirectoryPasswordNeeded(user.name, attempt.grant, field.password)
   // a right code with a wrong directory password is a wrong code: burnt, counted, plain FAIL
   const verdict = presentedVerdict === 'ok' && attempt.wrongPassword ? 'wrong password' : presentedVerdict
   if (verdict !== 'ok') return counted(attempt, user, 'wrongCode', verdict)
@@ -257,16 +269,16 @@ function checkUser(attempt: Attempt, view: LoginView, stored: User, otc: string)
  * an agent that the user exists, as `reprovision` (NO_USER_FOUND) and `TokenIndex` already do.
  * Agents are trusted callers; what an end user at a portal sees is up to the portal.
  */
-function checkUnknown(attempt: Attempt, request: LoginRequest): LoginRefused {
+function checkUnknown(attempt: Attempt, userName: string, otc: string): LoginRefused {
   const decoy = decoyFor(attempt.services)
-  const pin = openDecoyPin(attempt.services, decoy, presentedCodeLength(request.otc))
-  const presented = parseOtc(request.otc, pin.length)
+  const pin = openDecoyPin(attempt.services, decoy, presentedCodeLength(otc))
+  const presented = parseOtc(otc, pin.length)
   if (presented) {
     presentString(attempt, decoy.batch, pin, presented, isFresh(decoy.batch, presented))
     const count = countFailure(decoy.user, attempt.policies, attempt.now)
     attempt.writes.setFailures(decoy.user.id, count.failedLogins, count.lockedAt)
   }
-  return new LoginRefused('unknownUser', request.user, { reason: 'unknown user' })
+  return new LoginRefused('unknownUser', userName, { reason: 'unknown user' })
 }
 
 /** The user's current batch, if there is one (docs/protocol.md §6, NO_SECURITY_STRINGS; checkUser asks whether a string is left). */

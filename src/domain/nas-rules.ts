@@ -87,11 +87,12 @@ export function nasGroups(settings: NasSettings, nas: NasClient | undefined): { 
 }
 
 /**
- * What the RADIUS server answers today is a PAP one-time code (issue #24 is landing in steps):
- * a NAS set for two stages, a password with the code, or groups in the reply would have every
- * user refused or get less than it asked for, so the setting is refused until it is answered.
+ * What a NAS's settings may combine, as they will be: two stages already check the directory
+ * password (in the first), so a password with the code as well would refuse every user. Groups
+ * in the reply are not answered by this release yet (issue #24 is landing in steps): a NAS
+ * that relies on them would get less than it asked for, so the setting is refused until it is.
  */
-export function assertAnswered(settings: NasSettings): void {
-  const asked = [settings.twoStage && '--two-stage', settings.checkPassword && '--check-password', typeof settings.groups === 'string' && '--groups'].filter(Boolean)
-  if (asked.length > 0) throw new DomainError(`${asked.join(', ')}: not answered by this release yet (RADIUS answers PAP one-time codes); the NAS would refuse every user`)
+export function assertAnswered(result: { readonly twoStage: boolean; readonly checkPassword: boolean }, settings: NasSettings): void {
+  if (result.twoStage && result.checkPassword) throw new DomainError('--two-stage checks the directory password in its first stage and --check-password in the one field: a NAS takes one of them')
+  if (typeof settings.groups === 'string') throw new DomainError('--groups: not answered by this release yet; the NAS would get no groups in its replies')
 }

@@ -60,6 +60,18 @@ export function parseOtc(otc: string, pinLength: number): PresentedOtc | undefin
 }
 
 /**
+ * The user's directory password and their one-time code typed into one field (RADIUS
+ * `--check-password`, docs/operations.md): the code is the field's last PIN-length + 2
+ * characters, or + 3 when the third from last is a comma (the legacy form `5938,01`); the
+ * password is what comes before. A field too short to hold both gives an empty password.
+ */
+export function splitPasswordAndCode(field: string, pinLength: number): { password: string; code: string } {
+  const codeLength = field.at(-3) === ',' ? pinLength + 3 : pinLength + 2
+  const cut = Math.max(0, field.length - codeLength)
+  return { password: field.slice(0, cut), code: field.slice(cut) }
+}
+
+/**
  * The length of the code part of `otc` as typed, clamped to a PIN's 4..10 digits: what a decoy
  * check of an unknown user parses with, so that it gets as far as a real user's check would.
  */

@@ -27,6 +27,8 @@ export const messages = {
   agentRefused: () => 'AgentXML request failed, error: The agent is not authorised to access the server.',
   loginOk: (user: string) => `Login successful for user: ${user}.`,
   loginFailed: (user: string, reason: string) => `Login failed for user: ${user}, error: ${reason}`,
+  // RADIUS two-stage: the directory password passed, the one-time code is asked for
+  passwordChecked: (user: string) => `Password check passed for user: ${user}, one-time code requested.`,
   requestFailed: (reason: string) => `AgentXML request failed, error: ${reason}`,
   // the PIN lifecycle: PINsafe's line for a new user's PIN, and lines of its shape for the rest
   pinCreated: (user: string) => `PIN created for user: ${user}`,

@@ -1,18 +1,21 @@
 import type { NasClient } from '../db/index.js'
 import { login, type LoginCaller, type LoginOutcome } from '../domain/login.js'
 import { nasFor } from '../domain/nas-clients.js'
+import { challengeStage, type PasswordStageOutcome, passwordStage } from '../domain/password-stage.js'
 import type { Services } from '../domain/services.js'
 import { Attr, Code } from './attributes.js'
 import { attribute, checkMessageAuthenticator, type Packet } from './packet.js'
 import { decryptUserPassword } from './user-password.js'
 
-/** What the server does with a request: a reply (after `delayMs`), or nothing. */
-export type Answer = { readonly reply: Code; readonly outcome: LoginOutcome; readonly user: string; readonly attributes?: readonly { type: number; value: Buffer }[] } | { readonly drop: string }
+/** What the server does with a request: a reply, or nothing. */
+export type Answer =
+  | { readonly reply: Code; readonly outcome: LoginOutcome | PasswordStageOutcome; readonly user: string; readonly attributes?: readonly { type: number; value: Buffer }[] }
+  | { readonly drop: string }
 
-type Code = (typeof Code)['AccessAccept' | 'AccessReject']
+type Code = (typeof Code)['AccessAccept' | 'AccessReject' | 'AccessChallenge']
 
 /** The signature PINsafe's RADIUS line ends with (`Failed: AccessRejectException: …`), by outcome. */
-export const rejectSignatures: Record<Exclude<LoginOutcome, 'passed'>, string> = {
+export const rejectSignatures: Record<Exclude<LoginOutcome | PasswordStageOutcome, 'passed' | 'challenged'>, string> = {
   unknownUser: 'LOG_USER_NOT_FOUND',
   noCode: 'AGENT_ERROR_NO_OTC',
   badCode: 'AGENT_ERROR_BAD_OTC',
@@ -23,6 +26,7 @@ export const rejectSignatures: Record<Exclude<LoginOutcome, 'passed'>, string> =
   locked: 'AGENT_ERROR_USER_LOCKED',
   lockedNow: 'AGENT_ERROR_USER_LOGIN_TRIES_EXCEEDED',
   directoryUnavailable: 'AGENT_ERROR_GENERAL',
+  wrongPassword: 'AGENT_ERROR_INVALID_PASSWORD',
 }
 
 /** The NAS that sent a packet, checked again in the login's own read: a NAS deleted meanwhile is refused. */
@@ -44,9 +48,12 @@ export function messageAuthenticatorProblem(nas: NasClient, packet: Packet, secr
 }
 
 /**
- * An Access-Request (RFC 2865 §4.1) from a NAS whose packet checks passed: PAP's User-Password
- * is the one-time code (`593801` or `5938,01`), decided by the same login as AgentXML's (the
- * same strings burnt, the same lockout, the same log line and audit row, here naming the NAS).
+ * An Access-Request (RFC 2865 §4.1) from a NAS whose packet checks passed, decided by the same
+ * login as AgentXML's (the same strings burnt, the same lockout, the same log line and audit
+ * row, here naming the NAS). PAP's User-Password is the one-time code (`593801` or `5938,01`);
+ * for a NAS with `--check-password`, the directory password followed by the code; for a NAS
+ * with `--two-stage`, the directory password, answered with an Access-Challenge whose State
+ * comes back with the code (password-stage.ts).
  */
 export async function accessRequest(services: Services, nas: NasClient, secret: Buffer, packet: Packet, address: string): Promise<Answer> {
   const user = attribute(packet, Attr.UserName)?.toString('utf8') ?? ''
@@ -55,23 +62,43 @@ export async function accessRequest(services: Services, nas: NasClient, secret: 
   if (!hidden) return { drop: 'no User-Password (only PAP is answered)' }
   const password = decryptUserPassword(hidden, secret, packet.authenticator)
   if (password === undefined) return { drop: 'a User-Password that is not a multiple of 16 octets' }
-  const caller: LoginCaller = {
-    address,
-    logPrefix: `From the IP Address: ${address} NAS ID: ${nas.name} - `,
-    authorise(settings) {
-      const current = nasFor(settings, address)
-      // the password was read with the secret of the NAS as the packet found it
-      if (current?.id !== nas.id || !current.secret.equals(nas.secret)) throw new NasGone()
-      return { actor: { nas: current.name }, checkPassword: current.check_password === 1 }
-    },
-  }
+  const typed = password.toString('utf8')
+  const state = attribute(packet, Attr.State)
+  const caller = callerFor(nas, address)
   try {
-    const { outcome, user: named } = await login(services, { user, otc: password.toString('utf8') }, caller)
+    if (nas.two_stage === 1 && !state) {
+      const stage = await passwordStage(services, { user, password: typed }, caller, nas.id)
+      if (stage.outcome === 'directoryUnavailable') return { drop: 'the user repository could not be reached' }
+      if (stage.outcome !== 'challenged' || !stage.state) return { reply: Code.AccessReject, outcome: stage.outcome, user: stage.user }
+      const attributes = [
+        { type: Attr.ReplyMessage, value: Buffer.from('One-Time Code') },
+        { type: Attr.State, value: stage.state },
+      ]
+      return { reply: Code.AccessChallenge, outcome: stage.outcome, user: stage.user, attributes }
+    }
+    const request = { user, otc: typed }
+    const { outcome, user: named } = nas.two_stage === 1 && state ? await challengeStage(services, { ...request, state }, caller, nas.id) : await login(services, request, caller)
     // an outage is not an answer: silence lets the NAS ask another server
     if (outcome === 'directoryUnavailable') return { drop: 'the user repository could not be reached' }
     return { reply: outcome === 'passed' ? Code.AccessAccept : Code.AccessReject, outcome, user: named }
   } catch (err) {
     if (err instanceof NasGone) return { drop: 'the NAS was changed or deleted meanwhile' }
     throw err
+  }
+}
+
+/** The NAS as the login sees it: checked again against the settings the login reads. */
+function callerFor(nas: NasClient, address: string): LoginCaller {
+  return {
+    address,
+    logPrefix: `From the IP Address: ${address} NAS ID: ${nas.name} - `,
+    authorise(settings) {
+      const current = nasFor(settings, address)
+      // the password was read with the secret of the NAS as the packet found it
+      if (current?.id !== nas.id || !current.secret.equals(nas.secret) || current.two_stage !== nas.two_stage) throw new NasGone()
+      // two stages check the password in the first; --check-password: in the one field, before the code
+      const inField = current.check_password === 1 && current.two_stage === 0
+      return { actor: { nas: current.name }, checkPassword: inField, passwordBeforeCode: inField }
+    },
   }
 }

@@ -109,16 +109,17 @@ export async function startRadius(services: Services, options: RadiusOptions): P
       identifier: packet.identifier,
       requestAuthenticator: packet.authenticator,
       secret,
-      attributes: answer.reply === Code.AccessReject ? [{ type: Attr.ReplyMessage, value: Buffer.from('Access denied') }] : [],
+      attributes: answer.reply === Code.AccessReject ? [{ type: Attr.ReplyMessage, value: Buffer.from('Access denied') }] : (answer.attributes ?? []),
       proxyStates: attributes(packet, Attr.ProxyState),
     })
     duplicates.answered(key, reply)
-    const outcome = answer.reply === Code.AccessAccept ? 'succeeded' : `Failed: AccessRejectException: ${rejectSignatures[answer.outcome as keyof typeof rejectSignatures]}`
+    const outcome =
+      answer.reply === Code.AccessAccept ? 'succeeded' : answer.reply === Code.AccessChallenge ? 'challenged' : `Failed: AccessRejectException: ${rejectSignatures[answer.outcome as keyof typeof rejectSignatures]}`
     log.info(
       { ip: address, nas: nas.name, user: answer.user },
       `RADIUS: ${packet.identifier} ${codeName(answer.reply)}(${answer.reply}) LEN=${reply.length} ${address}:${from.port} Access-Request by ${answer.user} ${outcome}`,
     )
-    if (answer.reply === Code.AccessAccept || rejectDelayMs === 0) return void send(socket, reply, from)
+    if (answer.reply !== Code.AccessReject || rejectDelayMs === 0) return void send(socket, reply, from)
     const timer = setTimeout(() => {
       timers.delete(timer)
       send(socket, reply, from)

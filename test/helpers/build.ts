@@ -36,6 +36,8 @@ export interface Built {
   /** Every raw log line written, for greps. */
   readonly lines: string[]
   readonly clock: Clock
+  /** Where the database is: ':memory:' on SQLite, a PostgreSQL URL another node may open. */
+  readonly target: string
 }
 
 interface Tap {
@@ -71,7 +73,7 @@ export async function build(t: Tap, options: BuildOptions = {}): Promise<Built> 
   const clock: Clock = { now: () => time, advance: (ms) => (time += ms) }
   const config = loadConfig({ db: ':memory:', outbox: '/dev/null', ...options.flags }, {})
   const keys = deriveKeys(testKey)
-  const { db, store } = await openTestDatabase({ keyCheck: keyCheck(keys) })
+  const { db, store, target } = await openTestDatabase({ keyCheck: keyCheck(keys) })
   const services: Services = {
     db,
     store,
@@ -89,7 +91,7 @@ export async function build(t: Tap, options: BuildOptions = {}): Promise<Built> 
     await auditLog.stop()
     await store.close()
   })
-  return { app, services, config, logs, lines, clock }
+  return { app, services, config, logs, lines, clock, target }
 }
 
 /** POST an AgentXML document; `path` defaults to the agent context. */

@@ -90,9 +90,9 @@ export async function dropDatabaseTarget(target: string): Promise<void> {
 }
 
 /** A fresh database, opened; closing it also drops it. */
-export async function openTestDatabase(options: OpenOptions = {}): Promise<OpenDatabase> {
+export async function openTestDatabase(options: OpenOptions = {}): Promise<OpenDatabase & { readonly target: string }> {
   const target = await freshDatabaseTarget()
   const opened = await openDatabase(target, { create: true, ...options })
   const close = opened.store.close.bind(opened.store)
-  return { ...opened, store: { ...opened.store, close: async () => (await close(), await dropDatabaseTarget(target)) } }
+  return { ...opened, target, store: { ...opened.store, close: async () => (await close(), await dropDatabaseTarget(target)) } }
 }

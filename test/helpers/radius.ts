@@ -1,4 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process'
+import { createSocket } from 'node:dgram'
+import { existsSync } from 'node:fs'
+import { decodePacket, type Packet } from '../../src/radius/index.js'
 
 // FreeRADIUS's radclient and radtest (freeradius-utils) are the independent clients the RADIUS
 // tests speak to; tap reads this environment in the test process only, and CI sets it so that
@@ -38,3 +41,61 @@ export const lines = (...attributes: string[]) => attributes.map((a) => `${a}\n`
 /** `radtest -t TYPE USER PASSWORD HOST:PORT 0 SECRET` (radtest always adds a Message-Authenticator). */
 export const radtest = (type: 'pap' | 'chap' | 'mschap', user: string, password: string, port: number, secret: string): Promise<ToolRun> =>
   run('radtest', ['-t', type, '-x', user, password, `127.0.0.1:${port}`, '0', secret])
+
+/** Datagrams to `port` from one socket; the replies that come within `waitMs`, decoded. */
+export async function exchange(port: number, datagrams: readonly Buffer[], waitMs = 500, gapMs = 0): Promise<Packet[]> {
+  const socket = createSocket('udp4')
+  const replies: Packet[] = []
+  socket.on('message', (message) => {
+    const packet = decodePacket(message)
+    if (!('problem' in packet)) replies.push(packet)
+  })
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve))
+  for (const datagram of datagrams) {
+    socket.send(datagram, port, '127.0.0.1')
+    if (gapMs > 0) await new Promise((resolve) => setTimeout(resolve, gapMs))
+  }
+  await new Promise((resolve) => setTimeout(resolve, waitMs))
+  socket.close()
+  return replies
+}
+
+
+/** One datagram to `port`; the first reply, or undefined after `timeoutMs`. */
+export async function ask(port: number, datagram: Buffer, timeoutMs = 2000): Promise<Packet | undefined> {
+  const socket = createSocket('udp4')
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve))
+  try {
+    return await new Promise<Packet | undefined>((resolve) => {
+      const timer = setTimeout(() => resolve(undefined), timeoutMs)
+      socket.on('message', (message) => {
+        const packet = decodePacket(message)
+        if ('problem' in packet) return
+        clearTimeout(timer)
+        resolve(packet)
+      })
+      socket.send(datagram, port, '127.0.0.1')
+    })
+  } finally {
+    socket.close()
+  }
+}
+
+const pamModule = ['x86_64', 'aarch64'].some((arch) => existsSync(`/lib/${arch}-linux-gnu/security/pam_radius_auth.so`))
+
+/**
+ * `skip` for the pamtester tests (pamtester and libpam-radius-auth: a client that answers
+ * Access-Challenge). PAM reads services from /etc/pam.d only, so the test writes one there: root.
+ */
+export const pamSkip: string | false =
+  process.getuid?.() !== 0
+    ? 'the pamtester test writes a PAM service to /etc/pam.d (PAM reads no other place): run as root to include it'
+    : spawnSync('pamtester', ['--version'], { stdio: 'ignore' }).error === undefined && pamModule
+      ? false
+      : requireRadius
+        ? false
+        : 'pamtester or libpam-radius-auth is missing: apt-get install pamtester libpam-radius-auth (AGENTXML_REQUIRE_RADIUS=1 makes this a failure)'
+
+/** pamtester SERVICE USER authenticate, its prompts answered in turn from stdin. */
+export const pamtester = (service: string, user: string, answers: readonly string[]): Promise<ToolRun> =>
+  run('pamtester', ['-v', service, user, 'authenticate'], answers.map((a) => `${a}\n`).join(''))

@@ -9,6 +9,7 @@ import type { NasClientsTable } from './nas-clients.js'
 import type { PinResetCodesTable } from './pin-reset-codes.js'
 import type { PoliciesTable } from './policies.js'
 import type { ProvisionCodesTable } from './provision-codes.js'
+import type { RadiusChallengesTable } from './radius-challenges.js'
 import type { RateLimitsTable } from './rate-limits.js'
 import type { RepositoriesTable } from './repositories.js'
 import type { StringBatchesTable, UsedStringsTable } from './string-batches.js'
@@ -34,6 +35,7 @@ export interface Database {
   sync_runs: SyncRunsTable
   pin_reset_codes: PinResetCodesTable
   nas_clients: NasClientsTable
+  radius_challenges: RadiusChallengesTable
 }
 
 export type { Admin } from './admins.js'
@@ -45,6 +47,7 @@ export type { Message, MessageKind, MessageStatus } from './messages.js'
 export type { GroupFormat, MessageAuthenticatorMode, NasClient } from './nas-clients.js'
 export type { PinResetCode } from './pin-reset-codes.js'
 export type { ProvisionCode } from './provision-codes.js'
+export type { RadiusChallenge } from './radius-challenges.js'
 export type { Repository, RepositoryPreset } from './repositories.js'
 export type { StringBatch } from './string-batches.js'
 export type { SyncRun, SyncStatus } from './sync-runs.js'

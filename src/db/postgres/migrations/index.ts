@@ -8,6 +8,7 @@ import * as repositories from './006-repositories.js'
 import * as pins from './007-pins.js'
 import * as plainLdap from './008-plain-ldap.js'
 import * as radius from './009-radius.js'
+import * as radiusChallenges from './010-radius-challenges.js'
 
 /**
  * PostgreSQL's numbered migrations: the same names and the same schema as SQLite's
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '007-pins': pins,
   '008-plain-ldap': plainLdap,
   '009-radius': radius,
+  '010-radius-challenges': radiusChallenges,
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,15 @@
+import { type Kysely, sql } from 'kysely'
+
+/**
+ * SQLite's 010 in PostgreSQL's types: the challenges of RADIUS two-stage logins, each taken once.
+ * Shipped: never edit. Change the schema with a new numbered migration.
+ */
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await sql`CREATE TABLE radius_challenges (
+    nonce_hash bytea PRIMARY KEY,
+    user_id bigint NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    nas_id bigint NOT NULL REFERENCES nas_clients(id) ON DELETE CASCADE,
+    expires_at bigint NOT NULL
+  )`.execute(db)
+  await sql`CREATE INDEX radius_challenges_expiry ON radius_challenges (expires_at)`.execute(db)
+}
