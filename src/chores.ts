@@ -1,4 +1,4 @@
-import { purgeChallenges } from './db/repositories/radius-challenges.js'
+import { purgeRadius } from './db/repositories/radius-challenges.js'
 import { purgeRateLimits } from './db/repositories/rate-limits.js'
 import { remindExpiringPins } from './domain/pin-expiry.js'
 import type { Services } from './domain/services.js'
@@ -20,8 +20,8 @@ export function startChores(services: Services): Chores {
     void services.store
       .exclusively('rate-limit-purge', async () => {
         await purgeRateLimits(services.db, services.now())
-        // RADIUS two-stage challenges nobody came back for
-        await purgeChallenges(services.db, services.now())
+        // RADIUS two-stage challenges nobody came back for, replies kept for retransmissions
+        await purgeRadius(services.db, services.now())
       })
       .catch((err: unknown) => services.log.error({ err }, 'rate-limit purge failed'))
   const timer = setInterval(purge, rateLimitPurgeEveryMs)

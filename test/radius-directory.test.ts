@@ -6,9 +6,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import pino from 'pino'
 import t, { type Test } from 'tap'
-import { openDatabase } from '../src/db/index.js'
 import { syncRepository } from '../src/domain/directory-sync.js'
 import { addNas } from '../src/domain/nas-clients.js'
 import { deriveOtc } from '../src/domain/otc.js'
@@ -17,12 +15,11 @@ import type { Services } from '../src/domain/services.js'
 import { setPin } from '../src/domain/users.js'
 import { Attr, Code, encodeRequest, type Packet, verifyReply, decodePacket } from '../src/radius/index.js'
 import { startRadius } from '../src/radius/server.js'
-import { keyCheck } from '../src/secrets.js'
 import { build } from './helpers/build.js'
 import { testEngine } from './helpers/database.js'
 import { addTestRepository, startDirectory, userNamed } from './helpers/directory.js'
 import { provisionDevice } from './helpers/login.js'
-import { ask, pamSkip, pamtester, radiusSkip, radtest } from './helpers/radius.js'
+import { ask, pamSkip, pamtester, radiusSkip, radtest, secondNode } from './helpers/radius.js'
 import { slapdSkip } from './helpers/slapd.js'
 
 t.setTimeout(300_000)
@@ -149,9 +146,7 @@ t.test('--two-stage through pamtester (libpam-radius-auth): password, the challe
 
 t.test('--two-stage on two nodes: a challenge from one node is finished on the other, once', { skip: skip || (testEngine === 'sqlite' && 'SQLite has one server per file: two nodes share a PostgreSQL database') }, async (t) => {
   const first = await setup(t, { twoStage: true })
-  const opened = await openDatabase(first.target, { keyCheck: keyCheck(first.services.keys), nodeName: 'node-b' })
-  t.teardown(() => opened.store.close())
-  const nodeB: Services = { db: opened.db, store: opened.store, keys: first.services.keys, log: pino({ level: 'silent' }), now: first.services.now, node: 'node-b' }
+  const nodeB = await secondNode(t, first.services, first.target)
   const second = await startRadius(nodeB, { host: '127.0.0.1', port: 0, rejectDelayMs: 0 })
   t.teardown(() => second.close())
   const request = (typed: string, state?: Buffer, identifier = 1) =>

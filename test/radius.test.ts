@@ -8,7 +8,8 @@ import { Attr, Code, decodePacket, encodeRequest, type Packet, verifyReply } fro
 import { startRadius } from '../src/radius/server.js'
 import { build, type Built } from './helpers/build.js'
 import { login, readyUser } from './helpers/login.js'
-import { exchange, lines, radiusSkip, radtest, runRadclient } from './helpers/radius.js'
+import { ask, exchange, lines, radiusSkip, radtest, runRadclient, secondNode } from './helpers/radius.js'
+import { testEngine } from './helpers/database.js'
 import { seedAgent } from './helpers/seed.js'
 
 const secret = 'nas-shared-secret-0123'
@@ -185,4 +186,21 @@ t.test('accounting is acknowledged and logged; Status-Server is answered on both
   t.match(status.out, /Received Access-Accept/, 'Status-Server on the authentication port')
   const acctStatus = await runRadclient([`127.0.0.1:${server.accounting.port}`, 'status', secret], lines('Message-Authenticator = 0x00'))
   t.match(acctStatus.out, /Received Accounting-Response/, 'and on the accounting port')
+})
+
+t.test('a retransmission that reaches another node gets the first node\'s reply, and runs no second login', { skip: radiusSkip || (testEngine === 'sqlite' && 'SQLite has one server per file: two nodes share a PostgreSQL database') }, async (t) => {
+  const built = await build(t)
+  const alice = await readyUser(built.app, built.services)
+  const first = await radiusServer(t, built)
+  const second = await startRadius(await secondNode(t, built.services, built.target), { host: '127.0.0.1', port: 0, rejectDelayMs: 0 })
+  t.teardown(() => second.close())
+  for (const [index, expected] of [[1, Code.AccessAccept], [1, Code.AccessReject]] as const) {
+    const request = pap('alice', alice.otc(index), { identifier: 40 + expected })
+    const reply = await ask(first.auth.port, request)
+    t.equal(reply?.code, expected, `node A: ${expected === Code.AccessAccept ? 'Access-Accept' : 'Access-Reject for the code again'}`)
+    const again = await ask(second.auth.port, request)
+    t.same(again?.raw, reply?.raw, 'the same datagram at node B: the same reply, byte for byte')
+  }
+  const logins = (await auditRows(built.services)).filter((r) => /^login/.test(r.event))
+  t.same(logins.map((r) => r.event), ['loginOk', 'loginFailed'], 'one login a request, whichever node saw it')
 })

@@ -45,6 +45,7 @@ export const copiedTables: readonly Table[] = [
   { name: 'rate_limits', key: ['key'] },
   { name: 'nas_clients', key: ['id'], ids: true },
   { name: 'radius_challenges', key: ['nonce_hash'] },
+  { name: 'radius_replies', key: ['request_hash'] },
 ]
 
 export interface CopyOptions {

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto'
+import { claimRequest, keepReply, releaseRequest } from '../db/repositories/radius-challenges.js'
+import type { Services } from '../domain/services.js'
 
 /**
  * Retransmissions (RFC 5080 §2.2.2): a NAS that hears nothing sends the same datagram again, from
@@ -13,6 +15,8 @@ export interface Duplicates {
   check(key: string): 'new' | 'in flight' | Buffer
   /** The reply to the request of `key`, or undefined for one that got none (dropped). */
   answered(key: string, reply: Buffer | undefined): void
+  /** Not decided here after all (another node is deciding it): its retransmission is new again. */
+  forget(key: string): void
   readonly size: number
 }
 
@@ -54,8 +58,32 @@ export function createDuplicates(keepMs = 30_000, now: () => number = Date.now):
       entry.reply = reply
       entry.done = true
     },
+    forget(key) {
+      entries.delete(key)
+    },
     get size() {
       return entries.size
     },
+  }
+}
+
+/**
+ * Retransmissions across nodes (PostgreSQL): a load balancer may send a NAS's retransmission to
+ * another node than the first. Each request is claimed in the database before it is decided,
+ * keyed by the NAS and the whole datagram; its reply is kept there for `keepMs`. A node that
+ * finds the reply sends it again, byte for byte (it is signed with the same secret for the same
+ * Request Authenticator); one that finds the request still being decided drops it, as for a
+ * retransmission in flight here. So an Accept is never turned into a Reject by a second login.
+ */
+export function sharedReplies(services: Services, nasId: number, raw: Buffer, keepMs = 30_000) {
+  const hash = createHash('sha256').update(String(nasId)).update('\0').update(raw).digest()
+  return {
+    /** true: decide it here; a Buffer: the reply another node sent; null: another node is deciding it. */
+    claim: () => {
+      const now = services.now()
+      return claimRequest(services.db, hash, now, now + keepMs)
+    },
+    keep: (reply: Buffer) => keepReply(services.db, hash, reply),
+    release: () => releaseRequest(services.db, hash),
   }
 }

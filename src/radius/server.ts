@@ -10,7 +10,7 @@ import { accessRequest, type Answer, messageAuthenticatorProblem, rejectSignatur
 import { accounting } from './accounting.js'
 import { AcctStatusType, Attr, Code, codeName } from './attributes.js'
 import { dropReporter } from './drops.js'
-import { createDuplicates, duplicateKey } from './duplicates.js'
+import { createDuplicates, duplicateKey, sharedReplies } from './duplicates.js'
 import { encodeReply } from './encode.js'
 import { attribute, attributes, checkMessageAuthenticator, decodePacket, type Packet } from './packet.js'
 
@@ -87,6 +87,19 @@ export async function startRadius(services: Services, options: RadiusOptions): P
       duplicates.answered(key, undefined)
       return drop(address, nas.name, 'too many requests in flight')
     }
+    const shared = services.store.engine === 'postgres' ? sharedReplies(services, nas.id, packet.raw) : undefined
+    const claim = await shared?.claim().catch((err: unknown) => {
+      duplicates.forget(key)
+      throw err
+    })
+    if (Buffer.isBuffer(claim)) {
+      duplicates.answered(key, claim)
+      return void send(socket, claim, from)
+    }
+    if (claim === null) {
+      duplicates.forget(key)
+      return drop(address, nas.name, 'retransmission in flight', 'retransmission in flight on another node')
+    }
     inFlight.set(nas.id, busy + 1)
     const started = performance.now()
     let answer: Answer
@@ -101,6 +114,7 @@ export async function startRadius(services: Services, options: RadiusOptions): P
     }
     if ('drop' in answer) {
       duplicates.answered(key, undefined)
+      await shared?.release().catch((err: unknown) => log.error({ err, ip: address, nas: nas.name }, 'RADIUS: could not release a dropped request'))
       return drop(address, nas.name, answer.drop)
     }
     services.metrics?.radius(nas.name, answer.outcome, (performance.now() - started) / 1000)
@@ -113,6 +127,8 @@ export async function startRadius(services: Services, options: RadiusOptions): P
       proxyStates: attributes(packet, Attr.ProxyState),
     })
     duplicates.answered(key, reply)
+    // a reply not kept only loses the other nodes' view of it: it is sent all the same
+    await shared?.keep(reply).catch((err: unknown) => log.error({ err, ip: address, nas: nas.name }, 'RADIUS: could not keep a reply for retransmissions'))
     const outcome =
       answer.reply === Code.AccessAccept ? 'succeeded' : answer.reply === Code.AccessChallenge ? 'challenged' : `Failed: AccessRejectException: ${rejectSignatures[answer.outcome as keyof typeof rejectSignatures]}`
     log.info(

@@ -1,7 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { createSocket } from 'node:dgram'
 import { existsSync } from 'node:fs'
+import pino from 'pino'
+import { openDatabase } from '../../src/db/index.js'
+import type { Services } from '../../src/domain/services.js'
 import { decodePacket, type Packet } from '../../src/radius/index.js'
+import { keyCheck } from '../../src/secrets.js'
 
 // FreeRADIUS's radclient and radtest (freeradius-utils) are the independent clients the RADIUS
 // tests speak to; tap reads this environment in the test process only, and CI sets it so that
@@ -99,3 +103,10 @@ export const pamSkip: string | false =
 /** pamtester SERVICE USER authenticate, its prompts answered in turn from stdin. */
 export const pamtester = (service: string, user: string, answers: readonly string[]): Promise<ToolRun> =>
   run('pamtester', ['-v', service, user, 'authenticate'], answers.map((a) => `${a}\n`).join(''))
+
+/** Another node on the database of `first` (a PostgreSQL URL): its own pool, the same key and clock. */
+export async function secondNode(t: { teardown(fn: () => unknown): void }, first: Services, target: string): Promise<Services> {
+  const opened = await openDatabase(target, { keyCheck: keyCheck(first.keys), nodeName: 'node-b' })
+  t.teardown(() => opened.store.close())
+  return { db: opened.db, store: opened.store, keys: first.keys, log: pino({ level: 'silent' }), now: first.now, node: 'node-b' }
+}

@@ -9,7 +9,7 @@ import type { NasClientsTable } from './nas-clients.js'
 import type { PinResetCodesTable } from './pin-reset-codes.js'
 import type { PoliciesTable } from './policies.js'
 import type { ProvisionCodesTable } from './provision-codes.js'
-import type { RadiusChallengesTable } from './radius-challenges.js'
+import type { RadiusChallengesTable, RadiusRepliesTable } from './radius-challenges.js'
 import type { RateLimitsTable } from './rate-limits.js'
 import type { RepositoriesTable } from './repositories.js'
 import type { StringBatchesTable, UsedStringsTable } from './string-batches.js'
@@ -36,6 +36,7 @@ export interface Database {
   pin_reset_codes: PinResetCodesTable
   nas_clients: NasClientsTable
   radius_challenges: RadiusChallengesTable
+  radius_replies: RadiusRepliesTable
 }
 
 export type { Admin } from './admins.js'

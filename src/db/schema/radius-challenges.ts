@@ -10,3 +10,11 @@ export interface RadiusChallengesTable {
 }
 
 export type RadiusChallenge = Selectable<RadiusChallengesTable>
+
+/** A RADIUS request being answered (reply null) or answered, by any node, for retransmissions. */
+export interface RadiusRepliesTable {
+  /** SHA-256 of the NAS id and the whole request datagram. */
+  request_hash: Buffer
+  reply: Buffer | null
+  expires_at: number
+}
