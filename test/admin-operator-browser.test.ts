@@ -6,6 +6,7 @@ import { loadConfig } from '../src/config.js'
 import { listMessages } from '../src/db/repositories/messages.js'
 import { updateUser } from '../src/db/repositories/users.js'
 import type { NewAuditEntry } from '../src/db/schema/index.js'
+import { listNas } from '../src/domain/nas-clients.js'
 import { reprovisionUser } from '../src/domain/user-admin.js'
 import { closeTransports, createTransports } from '../src/transports/index.js'
 import { startWorker } from '../src/transports/worker.js'
@@ -28,7 +29,8 @@ import { type SmtpDouble, startSmtp } from './helpers/smtp.js'
 /**
  * The operator pages in Debian's Chromium with JavaScript off, at a desktop width and at 390 px:
  * the Log's filters, one-line rows and CSV export, the Queue's Retry, the Administrators page,
- * search and Unlock on User Management, and the hint on the sign-in page of a new installation.
+ * search and Unlock on User Management, adding and editing a NAS on the RADIUS page, and the
+ * hint on the sign-in page of a new installation.
  * Screenshots go to test/artifacts/ (operator-*.png).
  */
 
@@ -250,6 +252,36 @@ t.test('the operator pages in Chromium', { skip: browserSkip }, async (t) => {
     t.same(await page.locator('tbody td:first-child').allInnerTexts(), ['root you'])
   })
 
+  t.test('RADIUS: add a NAS (a refused secret is not sent back), see its row, edit it with the secret kept', async (t) => {
+    const { page } = wide
+    await page.getByRole('link', { name: 'RADIUS' }).click()
+    t.match(await page.locator('h1').innerText(), 'RADIUS NAS')
+    await page.getByLabel('NAS name').fill('vpn')
+    await page.getByLabel('Networks').fill('192.0.2.0/24\n2001:db8::/64')
+    await page.getByLabel('Shared secret').fill('a-short-secret')
+    await page.getByLabel('NAS-Identifier').fill('vpn-gw-1')
+    await page.getByRole('button', { name: 'Add NAS' }).click()
+    t.match(await page.getByRole('alert').innerText(), 'NAS secret must be 16 to 128 printable ASCII characters')
+    t.equal(await page.getByLabel('Shared secret').inputValue(), '', 'the secret is not sent back')
+    t.equal(await page.getByLabel('NAS-Identifier').inputValue(), 'vpn-gw-1', 'the rest is kept')
+    await screenshot(page, 'operator-13-radius-refused-desktop')
+    await page.getByLabel('Shared secret').fill('vpn-shared-secret-0123456789')
+    await page.getByLabel('Message-Authenticator').selectOption('auto')
+    await page.getByRole('button', { name: 'Add NAS' }).click()
+    t.match(await page.getByRole('status').innerText(), 'NAS "vpn" added.')
+    const row = page.locator('tbody tr', { hasText: 'vpn-gw-1' })
+    t.match(await row.innerText(), /vpn\s+192\.0\.2\.0\/24, 2001:db8::\/64\s+vpn-gw-1\s+auto: not seen yet/)
+    t.notMatch(await page.content(), 'vpn-shared-secret', 'never on the page')
+    await screenshot(page, 'operator-14-radius-desktop')
+    await row.getByRole('link', { name: 'Edit…' }).click()
+    t.equal(await page.getByLabel('New shared secret').inputValue(), '', 'write-only')
+    await page.getByLabel('Networks').fill('192.0.2.10')
+    await page.getByRole('button', { name: 'Save changes' }).click()
+    t.match(await page.getByRole('status').innerText(), 'NAS "vpn" updated.')
+    const [nas] = await listNas(services)
+    t.match(nas, { networks: ['192.0.2.10/32'], messageAuthenticator: 'auto' })
+  })
+
   t.test('390 px: the menu wraps, tables scroll in their box, forms fill the width', async (t) => {
     const { page } = narrow
     const pages: [string, string][] = [
@@ -257,6 +289,7 @@ t.test('the operator pages in Chromium', { skip: browserSkip }, async (t) => {
       ['user', '/admin/user?name=bob'],
       ['policy', '/admin/policy'],
       ['agents', '/admin/agents'],
+      ['radius', '/admin/radius'],
       ['queue', '/admin/queue'],
       ['log', '/admin/log'],
       ['admins', '/admin/admins'],

@@ -5,7 +5,7 @@ import { addAdmin, adminList } from '../../domain/admins.js'
 import { DomainError } from '../../domain/errors.js'
 import { minPasswordLength } from '../../domain/passwords.js'
 import type { Services } from '../../domain/services.js'
-import { badge, capitalise, csrfField, errorBox, formValue, notice, textField, withQuery } from './components.js'
+import { badge, capitalise, csrfField, deleteQuestion, errorBox, formValue, notice, textField, withQuery } from './components.js'
 import { formatTime, type Html, html } from './html.js'
 import { page } from './layout.js'
 import { send } from './reply.js'
@@ -104,11 +104,8 @@ export async function adminRoutes(app: FastifyInstance, { services }: { services
     const session = requireSession(request)
     const name = formValue(request.query, 'name')
     if (name === session.adminName) return refuse(reply, session, new DomainError(ownAccountRefused))
-    const body = html`<h1>Delete administrator ${name}?</h1>
-<div class="panel"><p>"${name}" can no longer sign in, and their sessions end now.</p>
-<div class="actions"><form method="post" action="/admin/admins/delete">${csrfField(session)}<input type="hidden" name="name" value="${name}">
-<button type="submit" class="danger">Delete administrator</button></form><a class="button secondary" href="/admin/admins">Cancel</a></div></div>`
-    return send(reply, 200, page({ title: `Delete ${name}`, session, section: 'admins', body }))
+    const consequence = `"${name}" can no longer sign in, and their sessions end now.`
+    return send(reply, 200, deleteQuestion({ session, section: 'admins', what: 'administrator', name, consequence, action: '/admin/admins/delete', back: '/admin/admins' }))
   })
 
   app.post('/admins/delete', async (request, reply) => {

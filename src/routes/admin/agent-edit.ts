@@ -4,7 +4,7 @@ import { generateAgentSecret, updateAgent } from '../../domain/agent-admin.js'
 import { agentList } from '../../domain/agents.js'
 import { DomainError } from '../../domain/errors.js'
 import type { Services } from '../../domain/services.js'
-import { capitalise, csrfField, errorBox, formValue, textField, withQuery } from './components.js'
+import { capitalise, checkField, csrfField, errorBox, formValue, networkList, textareaField, textField, withQuery } from './components.js'
 import { html } from './html.js'
 import { page } from './layout.js'
 import { send } from './reply.js'
@@ -21,12 +21,10 @@ interface EditForm {
 function editPage(session: ConsoleSession, form: EditForm) {
   const body = html`<p><a href="/admin/agents">← Agents</a></p><h1>Edit agent ${form.name}</h1>${errorBox(form.problem)}
 <form method="post" action="/admin/agents/edit" class="panel">${csrfField(session)}<input type="hidden" name="name" value="${form.name}">
-<div class="field"><label for="f-networks">Allowed networks</label>
-<textarea id="f-networks" name="networks" aria-describedby="f-networks-hint">${form.networks}</textarea>
-<div class="hint" id="f-networks-hint">One CIDR a line; this list replaces the current one. Empty: this host only (127.0.0.1/32 and ::1/128).</div></div>
+${textareaField({ name: 'networks', label: 'Allowed networks', value: form.networks, hint: 'One CIDR a line; this list replaces the current one. Empty: this host only (127.0.0.1/32 and ::1/128).' })}
 ${textField({ name: 'secret', label: 'New shared secret', type: 'password', autocomplete: 'new-password', hint: 'Leave empty to keep the current secret (it is never shown). 8 to 256 characters replace it.' })}
-<div class="field"><label class="check"><input type="checkbox" name="generate" value="yes"> Generate a new secret (shown once, after saving)</label></div>
-<div class="field"><label class="check"><input type="checkbox" name="admin" value="yes"${form.admin ? html` checked` : ''}> May use AdminXML (admin agent)</label></div>
+${checkField('generate', 'Generate a new secret (shown once, after saving)', false)}
+${checkField('admin', 'May use AdminXML (admin agent)', form.admin)}
 <div class="actions"><button type="submit">Save changes</button><a class="button secondary" href="/admin/agents">Cancel</a></div></form>`
   return page({ title: `Edit agent ${form.name}`, session, section: 'agents', body })
 }
@@ -60,7 +58,7 @@ export async function agentEditRoutes(app: FastifyInstance, { services }: { serv
     try {
       if (generate && field('secret') !== '') throw new DomainError('type a new secret or have one generated, not both')
       secret = generate ? generateAgentSecret() : field('secret') === '' ? undefined : field('secret')
-      await updateAgent(consoleServices(services, request), name, { networks: networks.split(/[\s,]+/).filter(Boolean), admin, secret })
+      await updateAgent(consoleServices(services, request), name, { networks: networkList(networks), admin, secret })
     } catch (err) {
       if (!(err instanceof DomainError)) throw err
       return send(reply, 400, editPage(session, { name, networks, admin, problem: capitalise(err.message) }))

@@ -5,7 +5,7 @@ import { agentList } from '../../domain/agents.js'
 import { DomainError } from '../../domain/errors.js'
 import type { Services } from '../../domain/services.js'
 import { agentEditRoutes } from './agent-edit.js'
-import { badge, capitalise, csrfField, errorBox, formValue, notice, textField, withQuery } from './components.js'
+import { badge, capitalise, checkField, csrfField, deleteQuestion, errorBox, formValue, networkList, notice, textareaField, textField, withQuery } from './components.js'
 import { type Html, formatTime, html } from './html.js'
 import { page } from './layout.js'
 import { send } from './reply.js'
@@ -29,10 +29,8 @@ async function agentsPage(services: Services, session: ConsoleSession, top: Html
 <form method="post" action="/admin/agents" class="panel">${csrf}
 ${textField({ name: 'name', label: 'Agent name', value: form.name, required: true, autocomplete: 'off' })}
 ${textField({ name: 'secret', label: 'Shared secret', type: 'password', autocomplete: 'new-password', hint: 'Leave empty to have a strong one generated. It is shown once, after adding.' })}
-<div class="field"><label for="f-networks">Allowed networks</label>
-<textarea id="f-networks" name="networks" aria-describedby="f-networks-hint">${form.networks ?? ''}</textarea>
-<div class="hint" id="f-networks-hint">One CIDR a line (10.0.0.0/8, 2001:db8::/32). Empty: this host only (127.0.0.1/32 and ::1/128).</div></div>
-<div class="field"><label class="check"><input type="checkbox" name="admin" value="yes"${form.admin ? html` checked` : ''}> May use AdminXML (admin agent)</label></div>
+${textareaField({ name: 'networks', label: 'Allowed networks', value: form.networks, hint: 'One CIDR a line (10.0.0.0/8, 2001:db8::/32). Empty: this host only (127.0.0.1/32 and ::1/128).' })}
+${checkField('admin', 'May use AdminXML (admin agent)', form.admin ?? false)}
 <div class="actions"><button type="submit">Add agent</button></div></form>`
   return page({ title: 'Agents', session, section: 'agents', body })
 }
@@ -55,7 +53,7 @@ export async function agentRoutes(app: FastifyInstance, { services }: { services
       const secret = await createAgent(consoleServices(services, request), {
         name,
         secret: formValue(request.body, 'secret'),
-        networks: networks.split(/[\s,]+/).filter(Boolean),
+        networks: networkList(networks),
         admin,
       })
       const shown = html`<div class="notice" role="status"><p>Agent "${name.trim()}" added. Its shared secret is shown only this once; copy it now:</p>
@@ -70,11 +68,8 @@ export async function agentRoutes(app: FastifyInstance, { services }: { services
   app.get('/agents/delete', async (request, reply) => {
     const session = requireSession(request)
     const name = formValue(request.query, 'name')
-    const body = html`<h1>Delete agent ${name}?</h1>
-<div class="panel"><p>Requests with this agent's secret are refused from now on.</p>
-<div class="actions"><form method="post" action="/admin/agents/delete">${csrfField(session)}<input type="hidden" name="name" value="${name}">
-<button type="submit" class="danger">Delete agent</button></form><a class="button secondary" href="/admin/agents">Cancel</a></div></div>`
-    return send(reply, 200, page({ title: `Delete ${name}`, session, section: 'agents', body }))
+    const consequence = "Requests with this agent's secret are refused from now on."
+    return send(reply, 200, deleteQuestion({ session, section: 'agents', what: 'agent', name, consequence, action: '/admin/agents/delete', back: '/admin/agents' }))
   })
 
   app.post('/agents/delete', async (request, reply) => {

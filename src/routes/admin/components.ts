@@ -1,5 +1,6 @@
 import type { ConsoleSession } from '../../domain/admin-sessions.js'
 import { type Html, html } from './html.js'
+import { page, type Section } from './layout.js'
 
 /** The hidden field every state-changing form carries. */
 export const csrfField = (session: ConsoleSession) => html`<input type="hidden" name="csrf" value="${session.csrfToken}">`
@@ -32,6 +33,44 @@ export function selectField(o: FieldOptions & { readonly options: readonly (read
     ([value, text]) => html`<option value="${value}"${value === o.value ? html` selected` : ''}>${text}</option>`,
   )}</select>
 ${o.hint ? html`<div class="hint">${o.hint}</div>` : ''}${o.error ? html`<div class="field-error" id="${id}-error">${o.error}</div>` : ''}</div>`
+}
+
+/** A labelled textarea with its hint (the networks of an agent or NAS, a repository's groups). */
+export function textareaField(o: { readonly name: string; readonly label: string; readonly value?: string | undefined; readonly hint: string }): Html {
+  const id = `f-${o.name}`
+  return html`<div class="field"><label for="${id}">${o.label}</label>
+<textarea id="${id}" name="${o.name}" aria-describedby="${id}-hint">${o.value ?? ''}</textarea>
+<div class="hint" id="${id}-hint">${o.hint}</div></div>`
+}
+
+/** A checkbox that posts `yes` when ticked. */
+export const checkField = (name: string, label: string, checked: boolean) =>
+  html`<div class="field"><label class="check"><input type="checkbox" name="${name}" value="yes"${checked ? html` checked` : ''}> ${label}</label></div>`
+
+/** Networks as typed: one a line, or separated by commas or spaces. */
+export const networkList = (text: string) => text.split(/[\s,]+/).filter(Boolean)
+
+export interface DeleteQuestion {
+  readonly session: ConsoleSession
+  readonly section: Section
+  /** What is deleted, as the heading and the button name it: `agent`, `NAS`. */
+  readonly what: string
+  readonly name: string
+  /** What deleting it does. */
+  readonly consequence: string
+  /** Where the form posts. */
+  readonly action: string
+  /** Where Cancel leads. */
+  readonly back: string
+}
+
+/** The page a Delete… link leads to: nothing is deleted until its button posts the form. */
+export function deleteQuestion(q: DeleteQuestion): string {
+  const body = html`<h1>Delete ${q.what} ${q.name}?</h1>
+<div class="panel"><p>${q.consequence}</p>
+<div class="actions"><form method="post" action="${q.action}">${csrfField(q.session)}<input type="hidden" name="name" value="${q.name}">
+<button type="submit" class="danger">Delete ${q.what}</button></form><a class="button secondary" href="${q.back}">Cancel</a></div></div>`
+  return page({ title: `Delete ${q.name}`, session: q.session, section: q.section, body })
 }
 
 export const notice = (text: string | undefined) => (text ? html`<div class="notice" role="status">${text}</div>` : '')

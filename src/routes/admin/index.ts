@@ -13,6 +13,7 @@ import { logRoutes } from './log.js'
 import { logCsvRoutes } from './log-csv.js'
 import { policyRoutes } from './policy.js'
 import { queueRoutes } from './queue.js'
+import { radiusRoutes } from './radius.js'
 import { repositoryRoutes } from './repositories.js'
 import { send } from './reply.js'
 import { clearSessionCookie, rememberSession, sessionOf, sessionCookie } from './session.js'
@@ -84,6 +85,7 @@ export async function adminConsole(app: FastifyInstance, { services }: { service
   await app.register(repositoryRoutes, { services })
   await app.register(policyRoutes, { services })
   await app.register(agentRoutes, { services })
+  await app.register(radiusRoutes, { services })
   await app.register(queueRoutes, { services })
   await app.register(logRoutes, { services })
   await app.register(logCsvRoutes, { services })

@@ -2,13 +2,14 @@ import type { ConsoleSession } from '../../domain/admin-sessions.js'
 import { Html, html } from './html.js'
 import { css } from './style.js'
 
-export type Section = 'users' | 'repositories' | 'policy' | 'agents' | 'queue' | 'log' | 'admins'
+export type Section = 'users' | 'repositories' | 'policy' | 'agents' | 'radius' | 'queue' | 'log' | 'admins'
 
 const sections: readonly [Section, string, string][] = [
   ['users', 'User Management', '/admin/users'],
   ['repositories', 'Repositories', '/admin/repositories'],
   ['policy', 'Policy', '/admin/policy'],
   ['agents', 'Agents', '/admin/agents'],
+  ['radius', 'RADIUS', '/admin/radius'],
   ['queue', 'Queue', '/admin/queue'],
   ['log', 'Log', '/admin/log'],
   ['admins', 'Administrators', '/admin/admins'],

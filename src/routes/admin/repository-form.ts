@@ -2,7 +2,7 @@ import type { Repository, RepositoryPreset } from '../../db/schema/index.js'
 import type { RepositorySettings } from '../../domain/repositories.js'
 import { presetNames, presets } from '../../directory/presets.js'
 import { transportNames } from '../../transports/queue.js'
-import { formValue, selectField, textField } from './components.js'
+import { checkField, formValue, selectField, textareaField, textField } from './components.js'
 import { type Html, html } from './html.js'
 
 /**
@@ -59,12 +59,6 @@ export function settingsFrom(v: FormValues, editing: boolean): RepositorySetting
   }
 }
 
-function area(name: string, label: string, value: string | undefined, hint: string): Html {
-  return html`<div class="field"><label for="f-${name}">${label}</label>
-<textarea id="f-${name}" name="${name}" aria-describedby="f-${name}-hint">${value ?? ''}</textarea>
-<div class="hint" id="f-${name}-hint">${hint}</div></div>`
-}
-
 /** `passwordError`: why the bind password must be typed (again), shown beneath its field. */
 export function repositoryFields(v: FormValues, editing: boolean, passwordError?: string): Html {
   const preset = presets[(v.preset as RepositoryPreset) || 'ad'] ?? presets.ad
@@ -72,10 +66,10 @@ export function repositoryFields(v: FormValues, editing: boolean, passwordError?
 ${textField({ name: 'name', label: 'Repository name', value: v.name, required: true, autocomplete: 'off' })}
 ${selectField({ name: 'preset', label: 'Directory kind', value: v.preset || 'ad', options: presetNames.map((p) => [p, presets[p].label]), hint: 'Sets the attribute names and filter used where the fields below are left empty.' })}
 ${textField({ name: 'url', label: 'URL', value: v.url, required: true, hint: 'ldaps://dc.example.com:636, or ldap://… with StartTLS.' })}
-<div class="field"><label class="check"><input type="checkbox" name="startTls" value="yes"${v.startTls === 'yes' ? html` checked` : ''}> Upgrade an ldap:// connection with StartTLS</label></div>
+${checkField('startTls', 'Upgrade an ldap:// connection with StartTLS', v.startTls === 'yes')}
 <div class="field"><label class="check"><input type="checkbox" name="allowPlainLdap" value="yes" aria-describedby="f-allowPlainLdap-hint"${v.allowPlainLdap === 'yes' ? html` checked` : ''}> Allow plain LDAP</label>
 <div class="hint" id="f-allowPlainLdap-hint">ldap:// without StartTLS sends the bind password, and the passwords checked at login, in clear. Refused unless this is ticked.</div></div>
-${area('ca', 'CA certificates (PEM)', v.ca, 'The certificates the directory\'s TLS certificate must chain to. Empty: the system\'s.')}
+${textareaField({ name: 'ca', label: 'CA certificates (PEM)', value: v.ca, hint: "The certificates the directory's TLS certificate must chain to. Empty: the system's." })}
 ${textField({ name: 'bindDn', label: 'Bind DN', value: v.bindDn, required: true, autocomplete: 'off' })}
 ${textField({ name: 'bindPassword', label: 'Bind password', type: 'password', autocomplete: 'new-password', error: passwordError, hint: editing ? 'Empty: keep the one stored, which is sealed and never shown. A new URL, StartTLS setting, CA or bind DN needs it typed again.' : 'Sealed with the master key and never shown again.' })}
 ${textField({ name: 'baseDn', label: 'Base DN', value: v.baseDn, required: true })}
@@ -83,7 +77,7 @@ ${textField({ name: 'filter', label: 'Filter', value: v.filter, hint: `Empty: ${
 ${textField({ name: 'usernameAttr', label: 'User name attribute', value: v.usernameAttr, hint: `Empty: ${preset.usernameAttr}` })}
 ${textField({ name: 'emailAttr', label: 'Email attribute', value: v.emailAttr, hint: `Empty: ${preset.emailAttr}` })}
 ${textField({ name: 'phoneAttr', label: 'Phone attribute', value: v.phoneAttr, hint: `Empty: ${preset.phoneAttr}` })}
-${area('groups', 'Groups', v.groups, 'One group DN a line: only their members become users. Empty: every entry the filter finds.')}
+${textareaField({ name: 'groups', label: 'Groups', value: v.groups, hint: 'One group DN a line: only their members become users. Empty: every entry the filter finds.' })}
 ${textField({ name: 'mobileGroup', label: 'Mobile group', value: v.mobileGroup, hint: 'Members may use the mobile client. Empty: every user may.' })}
 ${selectField({ name: 'transport', label: 'Transport of new users', value: v.transport || 'email', options: transportNames.map((t) => [t, t]) })}
 ${textField({ name: 'interval', label: 'Sync interval (minutes)', value: v.interval || '60', inputmode: 'numeric', hint: '0: only when asked (Sync now, agentxml repository sync).' })}

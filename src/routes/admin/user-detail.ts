@@ -5,7 +5,7 @@ import { resetPin } from '../../domain/pin-issue.js'
 import type { Services } from '../../domain/services.js'
 import { removeUser, reprovisionUser, unlockUserAccount } from '../../domain/user-admin.js'
 import { describeUser, type UserView } from '../../domain/users.js'
-import { badge, capitalise, csrfField, errorBox, formValue, notice, withQuery } from './components.js'
+import { badge, capitalise, csrfField, deleteQuestion, errorBox, formValue, notice, withQuery } from './components.js'
 import { formatTime, html } from './html.js'
 import { page } from './layout.js'
 import { send } from './reply.js'
@@ -104,11 +104,8 @@ export async function userDetailRoutes(app: FastifyInstance, { services }: { ser
   app.get('/user/delete', async (request, reply) => {
     const session = requireSession(request)
     const name = formValue(request.query, 'name')
-    const body = html`<h1>Delete user ${name}?</h1>
-<div class="panel"><p>The user, their device, security strings and any pending provision code are removed. This cannot be undone.</p>
-<div class="actions"><form method="post" action="/admin/user/delete">${csrfField(session)}<input type="hidden" name="name" value="${name}">
-<button type="submit" class="danger">Delete user</button></form><a class="button secondary" href="${withQuery('/admin/user', { name })}">Cancel</a></div></div>`
-    return send(reply, 200, page({ title: `Delete ${name}`, session, section: 'users', body }))
+    const consequence = 'The user, their device, security strings and any pending provision code are removed. This cannot be undone.'
+    return send(reply, 200, deleteQuestion({ session, section: 'users', what: 'user', name, consequence, action: '/admin/user/delete', back: withQuery('/admin/user', { name }) }))
   })
 
   app.post('/user/delete', async (request, reply) => {
