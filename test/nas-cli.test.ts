@@ -1,6 +1,7 @@
 // RADIUS clients (NASes): administered with `agentxml nas`, their shared secrets sealed at rest and
 // never shown, found by the address a packet comes from (issue #24, item 3).
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { userInfo } from 'node:os'
 import { join } from 'node:path'
 import { sql } from 'kysely'
 import t, { type Test } from 'tap'
@@ -15,7 +16,9 @@ import { testEngine } from './helpers/database.js'
 t.setTimeout(300_000)
 
 const secret = 'vpn-shared-secret-0123456789'
-const cli = (args: string[], db: string, env: NodeJS.ProcessEnv = {}) => runCli(args, { db, via: 'node', env })
+const cli = (args: string[], db: string, env: NodeJS.ProcessEnv = {}) => runCli(args, { db, via: 'node', env: { SUDO_USER: '', ...env } })
+/** Who runs the commands: their audit rows name this user (cli/shared.ts operatorName). */
+const operator = userInfo().username
 
 /** Exit 1 or 2 and exactly one line `agentxml: ...` on stderr: no stack trace. */
 function refused(t: Test, result: CliResult, line: string | RegExp, status = 1): void {
@@ -90,14 +93,14 @@ t.test('nas add, list, show, set and delete through the agentxml command; the se
   const audit = await opened.db.selectFrom('audit_log').select(['event', 'message', 'actor', 'actor_type', 'outcome']).where('event', 'like', 'nas%').orderBy('id').execute()
   await opened.store.close()
   t.same(audit, [
-    { event: 'nasAdded', message: 'NAS "vpn" added', actor: null, actor_type: null, outcome: 'success' },
-    { event: 'nasAdded', message: 'NAS "fw" added', actor: null, actor_type: null, outcome: 'success' },
-    { event: 'nasUpdated', message: 'NAS "vpn" updated: networks, identifier', actor: null, actor_type: null, outcome: 'success' },
-    { event: 'nasUpdated', message: 'NAS "vpn" updated: secret', actor: null, actor_type: null, outcome: 'success' },
-    { event: 'nasUpdated', message: 'NAS "vpn" updated: two-stage', actor: null, actor_type: null, outcome: 'success' },
-    { event: 'nasUpdated', message: 'NAS "vpn" updated: two-stage, password check', actor: null, actor_type: null, outcome: 'success' },
-    { event: 'nasDeleted', message: 'NAS "fw" deleted', actor: null, actor_type: null, outcome: 'success' },
-  ], 'each change has its audit row: an operator acted, the NAS is what changed')
+    { event: 'nasAdded', message: 'NAS "vpn" added', actor: operator, actor_type: 'operator', outcome: 'success' },
+    { event: 'nasAdded', message: 'NAS "fw" added', actor: operator, actor_type: 'operator', outcome: 'success' },
+    { event: 'nasUpdated', message: 'NAS "vpn" updated: networks, identifier', actor: operator, actor_type: 'operator', outcome: 'success' },
+    { event: 'nasUpdated', message: 'NAS "vpn" updated: secret', actor: operator, actor_type: 'operator', outcome: 'success' },
+    { event: 'nasUpdated', message: 'NAS "vpn" updated: two-stage', actor: operator, actor_type: 'operator', outcome: 'success' },
+    { event: 'nasUpdated', message: 'NAS "vpn" updated: two-stage, password check', actor: operator, actor_type: 'operator', outcome: 'success' },
+    { event: 'nasDeleted', message: 'NAS "fw" deleted', actor: operator, actor_type: 'operator', outcome: 'success' },
+  ], 'each change has its audit row: the operating-system user acted, the NAS is what changed')
 })
 
 t.test('the command refuses in one line on stderr', async (t) => {

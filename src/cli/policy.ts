@@ -1,4 +1,5 @@
-import { policyDefinitions, policyKeys, readPolicies, setPolicy } from '../domain/policy.js'
+import { policyDefinitions, policyKeys, readPolicies } from '../domain/policy.js'
+import { changeSettings } from '../domain/settings-admin.js'
 import { assertNoMore, type Command, dbHelp, parse, positional, print, table, withServices } from './shared.js'
 
 const usage = `Usage: agentxml policy <command> ...
@@ -22,7 +23,8 @@ export const policy: Command = {
     const value = verb === 'set' ? positional(positionals, 1, 'value') : ''
     await withServices(values, io, async (services) => {
       if (verb === 'set') {
-        await setPolicy(services.db, key, value)
+        // the console's own path: checked, stored, and an audit row naming who ran the command
+        await changeSettings(services, new Map([[key, value]]))
         return print(io, `${key} set to ${value.trim()}`)
       }
       const policies = await readPolicies(services)

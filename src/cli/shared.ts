@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { startAuditLog } from '../audit-log.js'
 import { type Config, type Flags, loadConfig } from '../config.js'
@@ -134,7 +135,8 @@ export async function withServices<T>(
 ): Promise<T> {
   const config = configFrom(values, io)
   const audit = createAuditRelay()
-  const log = createLogger({ format: 'json', level: config.logLevel, destination: plainStream(io.stdout, io.stderr), audit })
+  // every audit row a command writes names who ran it, as the console's name its administrator
+  const log = createLogger({ format: 'json', level: config.logLevel, destination: plainStream(io.stdout, io.stderr), audit }).child({ operator: operatorName(io.env) })
   // loaded here, not with the command: `--help` and a mistyped flag need none of the database code
   const { openServices } = await import('../runtime.js')
   const services = await openingDatabase(config, () => openServices(config, log, {}, options))
@@ -157,4 +159,18 @@ export function formatTime(ms: number | null | undefined): string {
 export function table(rows: readonly (readonly string[])[]): string {
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0))) ?? []
   return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()).join('\n')
+}
+
+/**
+ * The operating-system user running the command, for its audit rows: `sudo` says who asked
+ * (`root (sudo: alice)`); a container user with no passwd entry is named by its uid.
+ */
+export function operatorName(env: NodeJS.ProcessEnv): string {
+  let name: string
+  try {
+    name = userInfo().username
+  } catch {
+    name = `uid ${process.getuid?.() ?? '?'}`
+  }
+  return env.SUDO_USER && env.SUDO_USER !== name ? `${name} (sudo: ${env.SUDO_USER})` : name
 }

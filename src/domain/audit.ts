@@ -37,13 +37,15 @@ export function auditEntryOf(record: AuditRecord, time: number): NewAuditEntry |
   const nas = text(record.nas, 128)
   // a user acting for themself (the self-service PIN pages) is the actor of their own row
   const self = record.by === 'user' ? text(record.user, 128) : null
+  // the operating-system user who ran an agentxml command (cli/shared.ts)
+  const operator = text(record.operator, 128)
   return {
     time,
     event,
     message: text(record.msg, 2000) ?? event,
     user_name: text(record.user, 256),
-    actor: agent ?? admin ?? nas ?? self,
-    actor_type: agent ? 'agent' : admin ? 'admin' : nas ? 'nas' : null,
+    actor: agent ?? admin ?? nas ?? self ?? operator,
+    actor_type: agent ? 'agent' : admin ? 'admin' : nas ? 'nas' : self ? 'user' : operator ? 'operator' : null,
     source: text(record.ip, 64),
     outcome: outcomeOf(record, event),
     detail: text(record.reason, 300),
