@@ -10,7 +10,6 @@ import { agentXmlRoutes } from './routes/agent-xml.js'
 import { refuseInvalidClientAddress } from './routes/client-address.js'
 import { clientError, frameworkError, refuseMissingHost } from './routes/framework-errors.js'
 import { healthRoutes } from './routes/health.js'
-import { metricsRoutes } from './routes/metrics.js'
 import { notFoundBody, refusedBody, xmlContentType } from './routes/replies.js'
 import { requestServices } from './routes/request-services.js'
 import { pinPageRoutes } from './routes/pin-pages.js'
@@ -65,7 +64,6 @@ export async function buildApp({ config, services, https }: AppOptions): Promise
   app.addHook('onRequest', refuseMissingHost(services))
   if (config.trustProxy) app.addHook('onRequest', refuseInvalidClientAddress(services))
   await app.register(healthRoutes, { services })
-  if (config.metrics === 'on' && services.metrics) await app.register(metricsRoutes, { metrics: services.metrics })
   await app.register(agentXmlRoutes, { services, limits: { proxyBodyLimit: config.proxyBodyLimit, maxElements: config.maxElements } })
   await app.register(tokenIndexRoutes, { services })
   await app.register(siteLookupRoutes, { site: siteDetails(config) })

@@ -1,4 +1,4 @@
-import { accessSync, constants } from 'node:fs'
+import { accessSync, constants, readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { parseNetwork, type TrustedProxies } from './domain/networks.js'
@@ -36,8 +36,8 @@ export interface Config {
   readonly maxElements: number
   /** Seconds a client has to send a whole request (headers and body) before it gets 408. */
   readonly requestTimeout: number
-  /** `GET /metrics` (Prometheus): on the server's own port, on a listener of its own, or off. */
-  readonly metrics: 'on' | 'off' | { readonly host: string; readonly port: number }
+  /** `GET /metrics` (Prometheus) on a listener of its own (`--metrics [HOST:]PORT`), never the public port; off unless given. */
+  readonly metrics: { readonly host: string; readonly port: number; readonly token: string | undefined } | undefined
   /** RADIUS (`--radius [HOST:]PORT`, `AGENTXML_RADIUS`): authentication on PORT, accounting on PORT+1; off unless given. */
   readonly radius: { readonly host: string | undefined; readonly port: number } | undefined
   readonly smtpUrl: string | undefined
@@ -64,7 +64,7 @@ export type Flags = Readonly<Record<string, string | boolean | readonly string[]
 
 export class ConfigError extends Error {}
 
-const namesSomething = new Set(['db', 'host', 'outbox', 'tls-cert', 'tls-key', 'smtp-ca', 'message-template', 'pin-message-template', 'site-id'])
+const namesSomething = new Set(['db', 'host', 'metrics-token-file', 'outbox', 'tls-cert', 'tls-key', 'smtp-ca', 'message-template', 'pin-message-template', 'site-id'])
 
 /** Read flags and environment once, validate, freeze. Flags win over the environment. */
 export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
@@ -127,7 +127,7 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
     proxyBodyLimit: parseCount(pick('proxy-body-limit', 'AGENTXML_PROXY_BODY_LIMIT') ?? '4096', '--proxy-body-limit', 'bytes', 512, 65536),
     maxElements: parseCount(pick('max-elements', 'AGENTXML_MAX_ELEMENTS') ?? '64', '--max-elements', 'elements', 8, 100_000),
     requestTimeout: parseSeconds(pick('request-timeout', 'AGENTXML_REQUEST_TIMEOUT') ?? '30', '--request-timeout', 1, 3600),
-    metrics: parseMetrics(pick('metrics', 'AGENTXML_METRICS') ?? 'on'),
+    metrics: parseMetrics(pick('metrics', 'AGENTXML_METRICS'), pick('metrics-token-file', 'AGENTXML_METRICS_TOKEN_FILE')),
     radius: parseRadius(pick('radius', 'AGENTXML_RADIUS')),
     ...delivery,
   })
@@ -178,14 +178,31 @@ function parseSeconds(text: string, name: string, min: number, max: number): num
   return seconds
 }
 
-function parseMetrics(text: string): Config['metrics'] {
-  if (text === 'on' || text === 'off') return text
-  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:]+)):(\d{1,5})$/.exec(text)
+function parseMetrics(text: string | undefined, tokenFile: string | undefined): Config['metrics'] {
+  if (text === undefined || text === 'off') {
+    if (tokenFile !== undefined) throw new ConfigError('--metrics-token-file needs --metrics [HOST:]PORT')
+    return undefined
+  }
+  // `on` once served them on the public port, where anyone could read what the uniform replies hide
+  if (text === 'on') throw new ConfigError('--metrics on is gone: metrics have a listener of their own, --metrics [HOST:]PORT (127.0.0.1:9464)')
+  const match = /^(?:(?:\[([0-9a-fA-F:.]+)\]|([^:]+)):)?(\d{1,5})$/.exec(text)
   const port = Number(match?.[3])
   if (!match || port > 65535) {
-    throw new ConfigError(`--metrics must be on, off or an address to listen on (127.0.0.1:9464), not "${text}"`)
+    throw new ConfigError(`--metrics must be a port (9464) or an address and port (127.0.0.1:9464, [::1]:9464), not "${text}"`)
   }
-  return Object.freeze({ host: match[1] ?? match[2] ?? '', port })
+  return Object.freeze({ host: match[1] ?? match[2] ?? '127.0.0.1', port, token: tokenFile === undefined ? undefined : readMetricsToken(tokenFile) })
+}
+
+/** The bearer token a scraper must send: the file's text, one trailing newline dropped. */
+function readMetricsToken(file: string): string {
+  let token: string
+  try {
+    token = readFileSync(file, 'utf8').replace(/\r?\n$/, '')
+  } catch (err) {
+    throw new ConfigError(`--metrics-token-file ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`)
+  }
+  if (!/^[\x21-\x7e]{16,256}$/.test(token)) throw new ConfigError(`--metrics-token-file ${file}: the token must be 16 to 256 printable ASCII characters, no spaces`)
+  return token
 }
 
 function parseRadius(text: string | undefined): Config['radius'] {

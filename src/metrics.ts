@@ -1,11 +1,12 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
-import { countMessagesByStatus } from './db/repositories/messages.js'
+import { countUnsentMessages } from './db/repositories/messages.js'
 import type { Db } from './db/index.js'
 
 /**
- * What the server counts for Prometheus (`GET /metrics`, text format): requests by action and
- * result with their latency, deliveries, lockouts, the queue's depth (read when scraped) and the
- * process's own figures. The one user of prom-client; the rest of the code calls these functions.
+ * What the server counts for Prometheus (`GET /metrics`, text format, on the listener of
+ * metrics-listener.ts only): requests by action and result with their latency, deliveries,
+ * lockouts, the queue's depth and the process's own figures. The one user of prom-client; the
+ * rest of the code calls these functions.
  */
 export interface Metrics {
   readonly registry: Registry
@@ -22,7 +23,12 @@ export interface Metrics {
 /** Actions are the protocol's few names; anything else a client sends is counted as "unknown". */
 const knownActions = new Set(['ping', 'provision', 'securitystrings', 'reprovision', 'login', 'adminxml', 'tokenindex'])
 
-export function createMetrics(db: Db): Metrics {
+/** The queue's depth is read from the database at most this often, however often it is scraped. */
+export const queueDepthMaxAgeMs = 15_000
+
+const unsentStatuses = ['queued', 'sending', 'failed'] as const
+
+export function createMetrics(db: Db, { now = Date.now }: { now?: () => number } = {}): Metrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'agentxml_' })
   const requests = new Counter({
@@ -67,14 +73,15 @@ export function createMetrics(db: Db): Metrics {
     labelNames: ['reason'],
     registers: [registry],
   })
+  const queueDepth = readAtMostEvery(queueDepthMaxAgeMs, now, () => countUnsentMessages(db))
   new Gauge({
     name: 'agentxml_queue_messages',
-    help: 'Messages in the queue, by status (read from the database when scraped: all nodes)',
+    help: `Messages queued, being sent or failed, by status (all nodes; read from the database at most every ${queueDepthMaxAgeMs / 1000} s)`,
     labelNames: ['status'],
     registers: [registry],
     async collect() {
-      this.reset()
-      for (const { status, count } of await countMessagesByStatus(db)) this.set({ status }, count)
+      const counts = await queueDepth()
+      for (const status of unsentStatuses) this.set({ status }, counts.find((row) => row.status === status)?.count ?? 0)
     },
   })
   return {
@@ -92,5 +99,22 @@ export function createMetrics(db: Db): Metrics {
       radiusLatency.observe(seconds)
     },
     radiusDropped: (reason) => radiusDrops.inc({ reason }),
+  }
+}
+
+/**
+ * `read`'s last answer while it is younger than `maxAgeMs`: a burst of scrapes costs one query,
+ * and scrapes at once share the one in flight. A failed read is not kept.
+ */
+function readAtMostEvery<T>(maxAgeMs: number, now: () => number, read: () => Promise<T>): () => Promise<T> {
+  let last: { readonly at: number; readonly value: Promise<T> } | undefined
+  return () => {
+    if (last && now() - last.at < maxAgeMs) return last.value
+    const entry = { at: now(), value: read() }
+    last = entry
+    entry.value.catch(() => {
+      if (last === entry) last = undefined
+    })
+    return entry.value
   }
 }

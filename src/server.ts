@@ -11,7 +11,7 @@ import { startSyncSchedule } from './domain/sync-schedule.js'
 import { createAuditRelay } from './logging/audit.js'
 import { createLogger } from './logging/logger.js'
 import { createMetrics } from './metrics.js'
-import { startMetricsListener } from './routes/metrics.js'
+import { startMetricsListener } from './metrics-listener.js'
 import { type RadiusServer, startRadius } from './radius/server.js'
 import { openServices } from './runtime.js'
 import { loadDeliverySettings } from './transports/delivery-settings.js'
@@ -32,7 +32,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const transports = createTransports(config)
   const delivery = loadDeliverySettings(config, transports)
   const opened = await openServices(config, log, { onMessageQueued: () => wake(), delivery, flushAudit: () => audit.drain() }, { create: true, backgroundCheckpoints: true })
-  const services = config.metrics === 'off' ? opened : { ...opened, metrics: createMetrics(opened.db) }
+  const services = config.metrics ? { ...opened, metrics: createMetrics(opened.db) } : opened
   if (config.engine === 'postgres' && transports.has('outbox')) {
     log.warn({ file: config.outboxFile }, `the outbox transport writes to ${config.outboxFile} on this node only: with several nodes, give users the email or sms transport`)
   }
@@ -63,10 +63,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   let url: string
   try {
     url = await app.listen({ host: config.host, port: config.port })
-    if (typeof config.metrics === 'object' && services.metrics) {
-      metricsListener = await startMetricsListener(services.metrics, config.metrics.host, config.metrics.port)
-      log.info({ metrics: metricsListener.url }, `metrics on ${metricsListener.url}`)
-    }
+    if (config.metrics && services.metrics) metricsListener = await startMetricsListener(services.metrics, config.metrics, log)
     if (config.radius) {
       radius = await startRadius(services, config.radius)
       const shown = (a: AddressInfo) => (a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`)

@@ -20,8 +20,10 @@ the delivery of queued messages. Stops cleanly on SIGINT and SIGTERM.
   --proxy-body-limit BYTES  the largest body on the public /proxy context, 512 to 65536 (default 4096)
   --max-elements N          the most elements an AgentXML request may hold (default 64)
   --node-name NAME          this node's name in audit rows (AGENTXML_NODE_NAME, default the host name)
-  --metrics on|off|HOST:PORT  GET /metrics (Prometheus) on the server's port, off, or on a listener
-                            of its own such as 127.0.0.1:9464 (AGENTXML_METRICS, default on)
+  --metrics [HOST:]PORT     GET /metrics (Prometheus) on a listener of its own, never the server's
+                            port; HOST defaults to 127.0.0.1 (AGENTXML_METRICS; off unless given)
+  --metrics-token-file FILE scrapes must send Authorization: Bearer <the file's token>
+                            (AGENTXML_METRICS_TOKEN_FILE; wanted when HOST is not the loopback)
   --radius [HOST:]PORT      answer RADIUS (UDP) on PORT and accounting on PORT+1, for the NASes of
                             \`agentxml nas\` (AGENTXML_RADIUS; off unless given; 1812 is the usual port)
 
@@ -59,6 +61,7 @@ export const serve: Command = {
       'max-elements': { type: 'string' },
       'node-name': { type: 'string' },
       metrics: { type: 'string' },
+      'metrics-token-file': { type: 'string' },
       radius: { type: 'string' },
       ...deliveryOptions,
     })

@@ -1,14 +1,24 @@
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import t from 'tap'
 import { deriveOtc } from '../../src/domain/otc.js'
-import { mustRun } from './helpers/cli.js'
+import { notFoundBody } from '../../src/routes/replies.js'
+import { mustRun, runCli } from './helpers/cli.js'
 import { postXml } from './helpers/http.js'
 import { databaseIn, tempDir } from './helpers/paths.js'
 import { startServer } from './helpers/server.js'
 import { element, pingXml, provisionXml, sasRequest, stringsXml } from './helpers/xml.js'
 
-// GET /metrics, the Prometheus text format, as a scraper reads it from the real server.
+// GET /metrics, the Prometheus text format, as a scraper reads it from the real server: on the
+// listener of --metrics [HOST:]PORT only, never on the public port.
 
 t.setTimeout(300_000)
+
+/** The metrics listener's URL, from the line the server logs when it starts it. */
+async function metricsUrl(server: Awaited<ReturnType<typeof startServer>>): Promise<string> {
+  const line = await server.waitFor((text) => text.includes('metrics on http'))
+  return /metrics on (http\S+?)"/.exec(line)?.[1] ?? ''
+}
 
 /** The value of one sample line (`name{labels} value`), or undefined. */
 function sample(text: string, line: string): number | undefined {
@@ -16,15 +26,20 @@ function sample(text: string, line: string): number | undefined {
   return found === undefined ? undefined : Number(found.slice(line.length + 1))
 }
 
-t.test('requests by action and result, latency, lockouts, the queue and the process', async (t) => {
-  const db = await databaseIn(t, await tempDir(t))
+t.test('requests by action and result, latency, lockouts, the queue and the process, behind a bearer token', async (t) => {
+  const dir = await tempDir(t)
+  const db = await databaseIn(t, dir)
+  const tokenFile = join(dir, 'metrics.token')
+  await writeFile(tokenFile, 'scrape-token-0123456789abcdef\n', { mode: 0o600 })
   await mustRun(['agent', 'add', 'vpn', '--secret', 'vpn-secret-123'], { db, via: 'node' })
   await mustRun(['user', 'add', 'alice', '--pin', '2468', '--email', 'alice@example.com'], { db, via: 'node' })
   await mustRun(['policy', 'set', 'max-login-tries', '2'], { db, via: 'node' })
   const code = (await mustRun(['reprovision', 'alice', '--print-code'], { db, via: 'node' })).stdoutLines.at(-1) ?? ''
   await mustRun(['user', 'add', 'bob', '--pin', '2468', '--email', 'bob@example.com'], { db, via: 'node' })
   await mustRun(['reprovision', 'bob'], { db, via: 'node' }) // a message in the queue
-  const server = await startServer(t, { db })
+  const server = await startServer(t, { db, args: ['--metrics', '127.0.0.1:0'], env: { AGENTXML_METRICS_TOKEN_FILE: tokenFile } })
+  const url = await metricsUrl(server)
+  t.match(url, /^http:\/\/127\.0\.0\.1:\d+\/metrics$/)
   for (let i = 0; i < 3; i++) await postXml(server.url, pingXml())
   await postXml(server.url, provisionXml('bob', 'WRONGCODE2'), '/proxy/AgentXML')
   const id = element((await postXml(server.url, provisionXml('alice', code), '/proxy/AgentXML')).body, 'Id') ?? ''
@@ -39,7 +54,9 @@ t.test('requests by action and result, latency, lockouts, the queue and the proc
   await login(wrong(2))
   await postXml(server.url, sasRequest('<Action>frobnicate</Action>'))
 
-  const scraped = await fetch(`${server.url}/metrics`)
+  t.equal((await fetch(`${server.url}/metrics`)).status, 404, 'not on the public port')
+  t.equal((await fetch(url)).status, 401, 'not without the token')
+  const scraped = await fetch(url, { headers: { authorization: 'Bearer scrape-token-0123456789abcdef' } })
   t.equal(scraped.status, 200)
   t.match(scraped.headers.get('content-type'), /^text\/plain; version=0\.0\.4/)
   const text = await scraped.text()
@@ -52,20 +69,20 @@ t.test('requests by action and result, latency, lockouts, the queue and the proc
   t.equal(sample(text, 'agentxml_request_duration_seconds_count{action="ping"}'), 3, 'a latency histogram per action')
   t.ok((sample(text, 'agentxml_request_duration_seconds_bucket{le="+Inf",action="ping"}') ?? 0) >= 3)
   t.match(text, /^agentxml_process_cpu_seconds_total \d/m, 'the process')
-  t.match(text, /^agentxml_queue_messages\{status="[a-z]+"\} \d+$/m, 'the queue, read from the database')
+  t.match(text, /^agentxml_queue_messages\{status="queued"\} \d+$/m, 'the queue, read from the database')
+  t.notMatch(text, /status="sent"/, 'messages sent are history, not queue depth')
   t.notMatch(text, /alice|vpn-secret|WRONGCODE/, 'no user, secret or code in a label')
 })
 
-t.test('--metrics HOST:PORT moves them to a listener of their own; --metrics off has none', async (t) => {
+t.test('no metrics unless --metrics is given; --metrics on, which served them on the public port, is refused', async (t) => {
   const db = await databaseIn(t, await tempDir(t))
-  const moved = await startServer(t, { db, args: ['--metrics', '127.0.0.1:0'] })
-  const line = await moved.waitFor((text) => text.includes('metrics on http'))
-  const url = /metrics on (http\S+?)"/.exec(line)?.[1] ?? ''
-  t.match(url, /^http:\/\/127\.0\.0\.1:\d+\/metrics$/)
-  t.equal((await fetch(url)).status, 200)
-  t.match(await (await fetch(url)).text(), /agentxml_requests_total|agentxml_process_cpu/)
-  t.equal((await fetch(`${moved.url}/metrics`)).status, 404, 'not on the server port any more')
-  await moved.stop()
-  const off = await startServer(t, { db, args: ['--metrics', 'off'] })
-  t.equal((await fetch(`${off.url}/metrics`)).status, 404)
+  const server = await startServer(t, { db })
+  const scraped = await fetch(`${server.url}/metrics`)
+  t.equal(scraped.status, 404)
+  t.equal(await scraped.text(), notFoundBody(), 'as any unknown path')
+  await server.stop()
+  t.notOk(server.output().includes('metrics on'), 'no metrics listener')
+  const refused = await runCli(['serve', '--port', '0', '--metrics', 'on'], { db, via: 'node' })
+  t.not(refused.status, 0)
+  t.match(refused.stderr, /--metrics on is gone: metrics have a listener of their own, --metrics \[HOST:\]PORT/)
 })
