@@ -1,7 +1,7 @@
 // `agentxml backup` while the real server serves writes, and `agentxml restore` into a fresh
 // folder: the restored database holds the users and the device, and with the same key a login
 // with the next one-time code of the reference mobile client works against a server on it.
-import { copyFileSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import SQLite from 'better-sqlite3'
 import t from 'tap'
@@ -87,8 +87,7 @@ t.test('a backup taken while the server writes restores into a fresh folder and 
   mkdirSync(join(dir, 'restored'), { mode: 0o700 })
   copyFileSync(join(dir, 'live', 'agentxml.key'), join(dir, 'restored', 'agentxml.key'))
   const put = await mustRun(['restore', backupFile], { db: restored, ...node })
-  t.match(put.stdout, `Backup ${backupFile} restored to ${restored}.`)
-  t.match(put.stdout, `The key ${join(dir, 'restored', 'agentxml.key')} opens its PINs.`)
+  t.equal(put.stdout, `Backup ${backupFile} restored to ${restored}; its seal matches the key ${join(dir, 'restored', 'agentxml.key')}.\n`)
   t.equal(statSync(restored).mode & 0o777, 0o600)
 
   const names = await userNames(restored)
@@ -111,22 +110,51 @@ t.test('restore refuses what it cannot restore safely', { skip }, async (t) => {
   const backupFile = join(dir, 'agentxml.backup')
   await mustRun(['backup', backupFile], { db: live, ...node })
 
-  // another key beside the target: every sealed value would be unreadable
+  // another key beside the target: the seal does not match, and --force does not change that
   const other = join(dir, 'other', 'agentxml.db')
   mkdirSync(join(dir, 'other'))
   writeFileSync(join(dir, 'other', 'agentxml.key'), `${'ab'.repeat(32)}\n`, { mode: 0o600 })
-  const wrongKey = await runCli(['restore', backupFile], { db: other, ...node })
-  t.equal(wrongKey.status, 1)
-  t.match(wrongKey.stderr, /^agentxml: the key .*other\/agentxml\.key does not open the PINs in .*: put the key the backup was made with there first \(--force restores anyway\)\n$/)
-  t.notOk(existsSync(other), 'nothing was restored')
-  const forced = await mustRun(['restore', backupFile, '--force'], { db: other, ...node })
-  t.match(forced.stdout, 'does NOT open its PINs', '--force restores, and says what that means')
+  for (const extra of [[], ['--force']]) {
+    const wrongKey = await runCli(['restore', backupFile, ...extra], { db: other, ...node })
+    t.equal(wrongKey.status, 1)
+    t.match(wrongKey.stderr, /^agentxml: the seal of .*agentxml\.backup does not match the key .*other\/agentxml\.key: it was made with another key, or changed after it was made; refused\n$/)
+    t.notOk(existsSync(other), `${extra.join(' ') || 'plain'}: nothing was restored`)
+  }
 
-  // no key yet: restored, with the warning that a key made now opens nothing
+  // no key yet: the seal cannot be checked, so nothing is restored and no key is made
   const bare = join(dir, 'bare', 'agentxml.db')
-  const noKey = await mustRun(['restore', backupFile], { db: bare, ...node })
-  t.match(noKey.stdout, `There is no key for it yet: put the key the backup was made with at ${join(dir, 'bare', 'agentxml.key')}`)
+  const noKey = await runCli(['restore', backupFile], { db: bare, ...node })
+  t.same([noKey.status, noKey.stderr], [1, `agentxml: restore checks the seal of ${backupFile} with the key it was made with: put that key at ${join(dir, 'bare', 'agentxml.key')} (or in AGENTXML_SECRET_KEY) first\n`])
+  t.notOk(existsSync(bare), 'nothing was restored')
   t.notOk(existsSync(join(dir, 'bare', 'agentxml.key')), 'restore never makes a key')
+
+  // the backup file alone, changed by someone without the key: an administrator added, or a
+  // trigger that clears every lockout; with the right key beside the target, both are refused
+  const target = join(dir, 'target', 'agentxml.db')
+  mkdirSync(join(dir, 'target'))
+  copyFileSync(join(dir, 'live', 'agentxml.key'), join(dir, 'target', 'agentxml.key'))
+  const tampered = (name: string, change: (db: SQLite.Database) => void) => {
+    const file = join(dir, name)
+    copyFileSync(backupFile, file)
+    const db = new SQLite(file)
+    change(db)
+    db.close()
+    return file
+  }
+  const withAdmin = tampered('admin.backup', (db) => db.prepare("INSERT INTO admins (name, password_hash, created_at) VALUES ('mallory', 'x', 0)").run())
+  const refusedAdmin = await runCli(['restore', withAdmin], { db: target, ...node })
+  t.same([refusedAdmin.status, refusedAdmin.stderr], [1, `agentxml: the seal of ${withAdmin} does not match the key ${join(dir, 'target', 'agentxml.key')}: it was made with another key, or changed after it was made; refused\n`], 'an inserted administrator: refused')
+  const withTrigger = tampered('trigger.backup', (db) => db.exec('CREATE TRIGGER never_locked AFTER UPDATE OF locked_at ON users BEGIN UPDATE users SET locked_at = NULL, failed_logins = 0 WHERE id = NEW.id; END'))
+  const refusedTrigger = await runCli(['restore', withTrigger], { db: target, ...node })
+  t.same([refusedTrigger.status, refusedTrigger.stderr], [1, `agentxml: ${withTrigger} holds a trigger "never_locked" that agentxml's migrations do not make: a backup is never edited, so it is refused\n`], 'a trigger of its own: refused')
+  const unsealed = tampered('unsealed.backup', (db) => db.prepare("DELETE FROM meta WHERE key = 'backup-seal'").run())
+  const refusedUnsealed = await runCli(['restore', unsealed], { db: target, ...node })
+  t.same([refusedUnsealed.status, refusedUnsealed.stderr], [1, `agentxml: ${unsealed} has no seal (a backup made before agentxml sealed its backups): --unsigned restores it without that check\n`], 'no seal: refused unless asked')
+  t.notOk(existsSync(target), 'nothing was restored')
+  const asked = await mustRun(['restore', unsealed, '--unsigned'], { db: target, ...node })
+  t.match(asked.stdout, 'opens its PINs', '--unsigned restores it, after the key check of old')
+  const sealed = await mustRun(['restore', backupFile, '--db', join(dir, 'again', 'agentxml.db')], { env: { AGENTXML_SECRET_KEY: readFileSync(join(dir, 'live', 'agentxml.key'), 'utf8').trim() }, ...node })
+  t.match(sealed.stdout, /its seal matches the key AGENTXML_SECRET_KEY\.\n/, 'the untouched backup restores with its key')
 
   // an SQLite file that is not agentxml's, and a target that is not a database, are left alone
   const foreign = join(dir, 'foreign.db')

@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path'
 import SQLite from 'better-sqlite3'
 import { BackupError } from '../errors.js'
 import { notADatabase } from './file.js'
+import { contentDigest, foreignSchema, sealKey } from './backup-seal.js'
 import { migrationProvider } from './migrations/index.js'
 
 /**
@@ -14,8 +15,11 @@ import { migrationProvider } from './migrations/index.js'
 
 export { BackupError }
 
-/** Copy the database at `source` to the new file `target`, mode 0600; `replace` allows an existing target. */
-export async function backupDatabase(source: string, target: string, options: { replace: boolean }): Promise<void> {
+/**
+ * Copy the database at `source` to the new file `target`, mode 0600; `replace` allows an existing
+ * target. `seal` makes the copy's seal from the digest of its content (backup-seal.ts), kept in it.
+ */
+export async function backupDatabase(source: string, target: string, options: { replace: boolean; seal: (digest: Buffer) => string }): Promise<void> {
   const db = await openAgentxml(source, 'the database')
   try {
     if (existsSync(target)) {
@@ -24,7 +28,10 @@ export async function backupDatabase(source: string, target: string, options: { 
       const problem = notADatabase(target)
       if (problem) throw new BackupError(`${problem}; refusing to replace it`)
     }
-    await writeCopy(db, target, (temp) => {
+    const sealCopy = (copy: SQLite.Database) => {
+      copy.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(sealKey, options.seal(contentDigest(copy)))
+    }
+    await writeCopy(db, target, sealCopy, (temp) => {
       // no replace: link() fails when the target appeared meanwhile, where rename() would overwrite it
       if (options.replace) renameSync(temp, target)
       else linkOrRefuse(temp, target)
@@ -37,6 +44,12 @@ export async function backupDatabase(source: string, target: string, options: { 
 export interface BackupContents {
   /** A PIN sealed in the backup, to check the key that will open it. */
   readonly samplePin: { readonly name: string; readonly pin: Buffer } | undefined
+  /** The seal the backup carries (none: made before backups were sealed). */
+  readonly seal: string | undefined
+  /** The digest of its content, which the seal must be made from. */
+  readonly digest: Buffer
+  /** A schema object this version's migrations do not make, if there is one. */
+  readonly foreign: string | undefined
 }
 
 /** What restoring `backup` would find, checked before anything changes: an agentxml database, and a PIN to try the key on. */
@@ -44,10 +57,18 @@ export async function inspectBackup(backup: string): Promise<BackupContents> {
   const db = await openAgentxml(backup, 'the backup')
   try {
     const row = db.prepare('SELECT name, pin FROM users WHERE pin IS NOT NULL ORDER BY id LIMIT 1').get() as { name: string; pin: Buffer } | undefined
-    return { samplePin: row }
+    const seal = db.prepare('SELECT value FROM meta WHERE key = ?').get(sealKey) as { value: string } | undefined
+    return { samplePin: row, seal: seal?.value, digest: contentDigest(db), foreign: await foreignSchema(db) }
   } finally {
     db.close()
   }
+}
+
+/** Refuse, before anything else is asked, a target that restore would never replace: not a database, or not agentxml's. */
+export async function assertReplaceable(target: string): Promise<void> {
+  const problem = notADatabase(target)
+  if (problem) throw new BackupError(problem)
+  if (existsSync(target) && statSync(target).size > 0) (await openAgentxml(target, 'the database to replace')).close()
 }
 
 /**
@@ -60,7 +81,7 @@ export async function restoreDatabase(backup: string, target: string): Promise<v
   try {
     if (existsSync(target) && statSync(target).size > 0) await takeOver(target)
     mkdirSync(dirname(target), { recursive: true, mode: 0o700 })
-    await writeCopy(source, target, (temp) => {
+    await writeCopy(source, target, undefined, (temp) => {
       // a write-ahead log left beside the target would be replayed into the restored file
       if (existsSync(`${target}-wal`)) throw new BackupError(`${target} is in use (its -wal file appeared); stop the server first`)
       rmSync(`${target}-shm`, { force: true })
@@ -91,8 +112,8 @@ async function takeOver(target: string): Promise<void> {
   }
 }
 
-/** Write a checked copy to a new 0600 file beside `target`, then let `place` move it there. */
-async function writeCopy(db: SQLite.Database, target: string, place: (temp: string) => void): Promise<void> {
+/** Write a checked copy to a new 0600 file beside `target` (`finish` has the last word on it), then let `place` move it there. */
+async function writeCopy(db: SQLite.Database, target: string, finish: ((copy: SQLite.Database) => void) | undefined, place: (temp: string) => void): Promise<void> {
   if (!existsSync(dirname(target))) throw new BackupError(`the folder ${dirname(target)} does not exist`)
   const temp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`)
   // created 0600 before a byte is written: SQLite keeps the mode, and gives it to its journal
@@ -104,6 +125,7 @@ async function writeCopy(db: SQLite.Database, target: string, place: (temp: stri
     try {
       // a single self-contained file: the server turns WAL back on when it opens it
       copy.pragma('journal_mode = DELETE')
+      finish?.(copy)
       const check = copy.pragma('quick_check', { simple: true })
       if (check !== 'ok') throw new BackupError(`the copy failed its integrity check: ${String(check)}`)
     } finally {
