@@ -17,7 +17,7 @@ import { attribute, attributes, checkMessageAuthenticator, decodePacket, type Pa
 export interface HandlerOptions {
   /** How long an Access-Reject waits (FreeRADIUS's reject_delay): guesses come slower, other requests do not wait. */
   readonly rejectDelayMs?: number
-  /** Requests one NAS may have in flight (PINsafe's "Maximum no. sessions"); more are dropped. */
+  /** Requests one NAS may have in flight (PINsafe's "Maximum no. sessions"), over UDP and RadSec together; more are dropped. */
   readonly maxInFlight?: number
 }
 
@@ -28,11 +28,16 @@ export interface RadiusOptions extends HandlerOptions {
   readonly port: number
 }
 
-/** Where a packet came from, and the way back. */
+/** Where a packet came from, and the way back: a UDP datagram's sender, or a RadSec connection. */
 export interface Peer {
   /** The source address, normalised (an IPv4-mapped IPv6 address as IPv4). */
   readonly address: string
   readonly port: number
+  /**
+   * RADIUS over TLS (RFC 6614 §2.3): packets are made with this fixed secret, not the NAS's own,
+   * and TLS protects them; a packet that breaks the protocol closes the connection (RFC 6613 §2.6.4).
+   */
+  readonly tls?: { readonly secret: Buffer; refused(): void }
   send(reply: Buffer): void
 }
 
@@ -42,6 +47,8 @@ export interface RadiusHandler {
   auth(raw: Buffer, peer: Peer): Promise<void>
   /** Accounting-Request and Status-Server (the accounting port). */
   accounting(raw: Buffer, peer: Peer): Promise<void>
+  /** The NAS an address belongs to, as the next packet from it would find it. */
+  nasAt(address: string): Promise<NasClient | undefined>
   /** Replies still waiting out their reject delay are not sent. */
   close(): void
 }
@@ -76,28 +83,37 @@ export function createRadiusHandler(services: Services, options: HandlerOptions 
     return snapshot.settings
   }
 
+  /** A packet that breaks the protocol: dropped, and its RadSec connection closed. */
+  const refuse = (peer: Peer, nas: string | undefined, reason: string, detail?: string) => {
+    drop(peer.address, nas, reason, detail)
+    peer.tls?.refused()
+  }
+
   /** The NAS a packet comes from, and its secret; undefined when dropped. */
   async function sender(packet: Packet, peer: Peer): Promise<{ nas: NasClient; secret: Buffer } | undefined> {
     const nas = nasFor(await currentSettings(), peer.address)
-    if (!nas) return void drop(peer.address, undefined, 'unknown client')
-    return { nas, secret: nasSecret(services.keys, nas) }
+    if (!nas) return void refuse(peer, undefined, 'unknown client')
+    return { nas, secret: peer.tls?.secret ?? nasSecret(services.keys, nas) }
   }
 
   async function onAuth(datagram: Buffer, peer: Peer): Promise<void> {
     const address = peer.address
     const packet = decodePacket(datagram)
-    if ('problem' in packet) return drop(address, undefined, 'malformed', `malformed: ${packet.problem}`)
+    if ('problem' in packet) return refuse(peer, undefined, 'malformed', `malformed: ${packet.problem}`)
     const known = await sender(packet, peer)
     if (!known) return
     const { nas, secret } = known
     if (packet.code === Code.StatusServer) return statusServer(packet, peer, nas, secret, Code.AccessAccept)
     if (packet.code !== Code.AccessRequest) return drop(address, nas.name, 'unexpected code', `unexpected code ${packet.code} on the authentication port`)
-    const problem = messageAuthenticatorProblem(nas, packet, secret)
-    if (problem) return drop(address, nas.name, problem)
-    if (nas.message_authenticator === 'auto' && nas.seen_message_authenticator === 0 && checkMessageAuthenticator(packet, secret) === 'valid') {
+    // BlastRADIUS forges a packet on the wire, which TLS rules out
+    const problem = peer.tls ? tlsMessageAuthenticatorProblem(packet, secret) : messageAuthenticatorProblem(nas, packet, secret)
+    if (problem) return refuse(peer, nas.name, problem)
+    // what a RadSec client sends says nothing of what the NAS sends over UDP
+    if (!peer.tls && nas.message_authenticator === 'auto' && nas.seen_message_authenticator === 0 && checkMessageAuthenticator(packet, secret) === 'valid') {
       void learnMessageAuthenticator(services, nas).catch((err: unknown) => log.error({ err }, 'could not note that a NAS sends Message-Authenticator'))
     }
-    const key = duplicateKey(address, peer.port, packet.raw)
+    // a RadSec client sends a request its broken connection left unanswered again over a new one, from another port
+    const key = duplicateKey(address, peer.tls ? 0 : peer.port, packet.raw)
     const seen = duplicates.check(key)
     if (Buffer.isBuffer(seen)) return void peer.send(seen)
     if (seen === 'in flight') return drop(address, nas.name, 'retransmission in flight')
@@ -164,21 +180,21 @@ export function createRadiusHandler(services: Services, options: HandlerOptions 
 
   /** RFC 5997: Status-Server must carry a right Message-Authenticator; the answer says the server is up. */
   function statusServer(packet: Packet, peer: Peer, nas: NasClient, secret: Buffer, code: number): void {
-    if (checkMessageAuthenticator(packet, secret) !== 'valid') return drop(peer.address, nas.name, 'Status-Server without a right Message-Authenticator')
+    if (checkMessageAuthenticator(packet, secret) !== 'valid') return refuse(peer, nas.name, 'Status-Server without a right Message-Authenticator')
     peer.send(encodeReply({ code, identifier: packet.identifier, requestAuthenticator: packet.authenticator, secret, requestCode: Code.StatusServer }))
   }
 
   async function onAccounting(datagram: Buffer, peer: Peer): Promise<void> {
     const address = peer.address
     const packet = decodePacket(datagram)
-    if ('problem' in packet) return drop(address, undefined, 'malformed', `malformed: ${packet.problem}`)
+    if ('problem' in packet) return refuse(peer, undefined, 'malformed', `malformed: ${packet.problem}`)
     const known = await sender(packet, peer)
     if (!known) return
     const { nas, secret } = known
     if (packet.code === Code.StatusServer) return statusServer(packet, peer, nas, secret, Code.AccountingResponse)
     if (packet.code !== Code.AccountingRequest) return drop(address, nas.name, 'unexpected code', `unexpected code ${packet.code} on the accounting port`)
     const problem = accounting(packet, secret)
-    if (problem) return drop(address, nas.name, problem)
+    if (problem) return refuse(peer, nas.name, problem)
     const reply = encodeReply({
       code: Code.AccountingResponse,
       identifier: packet.identifier,
@@ -196,6 +212,7 @@ export function createRadiusHandler(services: Services, options: HandlerOptions 
   return {
     auth: onAuth,
     accounting: onAccounting,
+    nasAt: async (address) => nasFor(await currentSettings(), address),
     close() {
       for (const timer of timers) clearTimeout(timer)
       timers.clear()
@@ -203,7 +220,10 @@ export function createRadiusHandler(services: Services, options: HandlerOptions 
   }
 }
 
-/** The UDP listeners. */
+/** Over TLS (RFC 6614) a Message-Authenticator that is there must be right; none is needed, TLS protects the packet. */
+const tlsMessageAuthenticatorProblem = (packet: Packet, secret: Buffer) => (checkMessageAuthenticator(packet, secret) === 'invalid' ? 'wrong Message-Authenticator' : undefined)
+
+/** The UDP listeners; `handler` may be shared with a RadSec listener (one in-flight count for a NAS on both). */
 export async function startRadius(services: Services, options: RadiusOptions, handler = createRadiusHandler(services, options)): Promise<RadiusServer> {
   const log = services.log
   const handled = (socket: Socket, handle: RadiusHandler['auth']) => (datagram: Buffer, from: RemoteInfo) => {
