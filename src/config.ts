@@ -40,6 +40,12 @@ export interface Config {
   readonly metrics: { readonly host: string; readonly port: number; readonly token: string | undefined } | undefined
   /** RADIUS (`--radius [HOST:]PORT`, `AGENTXML_RADIUS`): authentication on PORT, accounting on PORT+1; off unless given. */
   readonly radius: { readonly host: string | undefined; readonly port: number } | undefined
+  /**
+   * RadSec, RADIUS over TLS (`--radsec [HOST:]PORT`, `AGENTXML_RADSEC`): every packet type on one
+   * port, the server's certificate (`--radsec-cert`/`--radsec-key`, else `--tls-cert`/`--tls-key`)
+   * and the CA that signed the NASes' client certificates (`--radsec-ca`); off unless given.
+   */
+  readonly radsec: Radsec | undefined
   readonly smtpUrl: string | undefined
   readonly smtpFrom: string | undefined
   readonly smsUrl: string | undefined
@@ -59,12 +65,20 @@ export interface Config {
   readonly retryDelays: readonly number[]
 }
 
+export interface Radsec {
+  readonly host: string | undefined
+  readonly port: number
+  readonly certFile: string
+  readonly keyFile: string
+  readonly caFile: string
+}
+
 /** The command-line options that override the environment; names as the flags spell them. */
 export type Flags = Readonly<Record<string, string | boolean | readonly string[] | undefined>>
 
 export class ConfigError extends Error {}
 
-const namesSomething = new Set(['db', 'host', 'metrics-token-file', 'outbox', 'tls-cert', 'tls-key', 'smtp-ca', 'message-template', 'pin-message-template', 'site-id'])
+const namesSomething = new Set(['db', 'host', 'metrics-token-file', 'outbox', 'tls-cert', 'tls-key', 'radsec-cert', 'radsec-key', 'radsec-ca', 'smtp-ca', 'message-template', 'pin-message-template', 'site-id'])
 
 /** Read flags and environment once, validate, freeze. Flags win over the environment. */
 export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
@@ -128,7 +142,9 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
     maxElements: parseCount(pick('max-elements', 'AGENTXML_MAX_ELEMENTS') ?? '64', '--max-elements', 'elements', 8, 100_000),
     requestTimeout: parseSeconds(pick('request-timeout', 'AGENTXML_REQUEST_TIMEOUT') ?? '30', '--request-timeout', 1, 3600),
     metrics: parseMetrics(pick('metrics', 'AGENTXML_METRICS'), pick('metrics-token-file', 'AGENTXML_METRICS_TOKEN_FILE')),
-    radius: parseRadius(pick('radius', 'AGENTXML_RADIUS')),
+    // accounting listens on the next port
+    radius: parseListener(pick('radius', 'AGENTXML_RADIUS'), '--radius', 1812, 65534),
+    radsec: radsecFrom(pick, flags, tlsCert && tlsKey ? { certFile: tlsCert, keyFile: tlsKey } : undefined),
     ...delivery,
   })
 }
@@ -205,15 +221,33 @@ function readMetricsToken(file: string): string {
   return token
 }
 
-function parseRadius(text: string | undefined): Config['radius'] {
+/** `[HOST:]PORT` of a RADIUS listener, `example` its usual port; `off` or nothing: none. */
+function parseListener(text: string | undefined, flag: string, example: number, lastPort: number): Config['radius'] {
   if (text === undefined || text === '' || text === 'off') return undefined
   const match = /^(?:(?:\[([0-9a-fA-F:.]+)\]|([^:]+)):)?(\d{1,5})$/.exec(text)
   const port = Number(match?.[3])
-  // accounting listens on the next port
-  if (!match || port < 1 || port > 65534) {
-    throw new ConfigError(`--radius must be a port (1812) or an address and port ([::]:1812, 10.0.0.5:1812), the port from 1 to 65534, not "${text}"`)
+  if (!match || port < 1 || port > lastPort) {
+    throw new ConfigError(`${flag} must be a port (${example}) or an address and port ([::]:${example}, 10.0.0.5:${example}), the port from 1 to ${lastPort}, not "${text}"`)
   }
   return Object.freeze({ host: match[1] ?? match[2], port })
+}
+
+/** RadSec needs a certificate and the NASes' CA: without either it refuses to start, saying which. */
+function radsecFrom(pick: (flag: string, variable: string) => string | undefined, flags: Flags, tls: Pick<Radsec, 'certFile' | 'keyFile'> | undefined): Radsec | undefined {
+  const listener = parseListener(pick('radsec', 'AGENTXML_RADSEC'), '--radsec', 2083, 65535)
+  const certFile = pick('radsec-cert', 'AGENTXML_RADSEC_CERT')
+  const keyFile = pick('radsec-key', 'AGENTXML_RADSEC_KEY')
+  const caFile = pick('radsec-ca', 'AGENTXML_RADSEC_CA')
+  if (!listener) {
+    // the variables may stay set with AGENTXML_RADSEC=off; flags say this run means RadSec
+    if (['radsec-cert', 'radsec-key', 'radsec-ca'].some((flag) => flags[flag] !== undefined)) throw new ConfigError('--radsec-cert, --radsec-key and --radsec-ca need --radsec')
+    return undefined
+  }
+  if ((certFile === undefined) !== (keyFile === undefined)) throw new ConfigError('--radsec-cert and --radsec-key go together')
+  const certificate = certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : tls
+  if (!certificate) throw new ConfigError('--radsec needs the server certificate: --radsec-cert and --radsec-key, or --tls-cert and --tls-key')
+  if (caFile === undefined) throw new ConfigError("--radsec needs --radsec-ca, the CA certificate that signed the NASes' client certificates")
+  return Object.freeze({ ...listener, ...certificate, caFile })
 }
 
 function parseNodeName(text: string): string {

@@ -12,7 +12,8 @@ import { createAuditRelay } from './logging/audit.js'
 import { createLogger } from './logging/logger.js'
 import { createMetrics } from './metrics.js'
 import { startMetricsListener } from './metrics-listener.js'
-import { type RadiusServer, startRadius } from './radius/server.js'
+import { type RadsecServer, startRadsec } from './radius/radsec.js'
+import { createRadiusHandler, type RadiusServer, startRadius } from './radius/server.js'
 import { openServices } from './runtime.js'
 import { loadDeliverySettings } from './transports/delivery-settings.js'
 import { closeTransports, createTransports } from './transports/index.js'
@@ -48,10 +49,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const syncs = startSyncSchedule(services)
   let metricsListener: Awaited<ReturnType<typeof startMetricsListener>> | undefined
   let radius: RadiusServer | undefined
+  let radsec: RadsecServer | undefined
   // in the order they must stop: no more requests first, the database last
   const stopAll = async () => {
     await app.close()
     await radius?.close()
+    await radsec?.close()
     await metricsListener?.close()
     chores.stop()
     await syncs.stop()
@@ -64,10 +67,17 @@ export async function startServer(config: Config): Promise<RunningServer> {
   try {
     url = await app.listen({ host: config.host, port: config.port })
     if (config.metrics && services.metrics) metricsListener = await startMetricsListener(services.metrics, config.metrics, log)
+    const shown = (a: AddressInfo) => (a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`)
+    // one handler for both listeners (it listens on nothing itself): a NAS's requests in flight are counted together
+    const radiusHandler = createRadiusHandler(services)
     if (config.radius) {
-      radius = await startRadius(services, config.radius)
-      const shown = (a: AddressInfo) => (a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`)
+      radius = await startRadius(services, config.radius, radiusHandler)
       log.info({ radius: shown(radius.auth), accounting: shown(radius.accounting) }, `RADIUS on ${shown(radius.auth)} (UDP), accounting on ${shown(radius.accounting)}`)
+    }
+    if (config.radsec) {
+      const { host, port, certFile, keyFile, caFile } = config.radsec
+      radsec = await startRadsec(services, { host, port, cert: readFileSync(certFile), key: readFileSync(keyFile), ca: readFileSync(caFile) }, radiusHandler)
+      log.info({ radsec: shown(radsec.address) }, `RadSec on ${shown(radsec.address)} (RADIUS over TLS)`)
     }
   } catch (err) {
     await stopAll()

@@ -1,6 +1,6 @@
 import { deliveryOptions } from './delivery-options.js'
 import { type Command, configFrom, dbHelp, openingDatabase, parse } from './shared.js'
-import { checkTlsFiles } from './tls.js'
+import { checkRadsecFiles, checkTlsFiles } from './tls.js'
 
 const usage = `Usage: agentxml serve [options]
 
@@ -26,6 +26,14 @@ the delivery of queued messages. Stops cleanly on SIGINT and SIGTERM.
                             (AGENTXML_METRICS_TOKEN_FILE; wanted when HOST is not the loopback)
   --radius [HOST:]PORT      answer RADIUS (UDP) on PORT and accounting on PORT+1, for the NASes of
                             \`agentxml nas\` (AGENTXML_RADIUS; off unless given; 1812 is the usual port)
+  --radsec [HOST:]PORT      answer RADIUS over TLS (RadSec, RFC 6614) on PORT, every packet type on
+                            the one port, with the fixed secret "radsec" (AGENTXML_RADSEC; off unless
+                            given; 2083 is the usual port); a NAS is known by its client certificate
+                            and by the network of \`agentxml nas\` that holds its address
+  --radsec-ca FILE          the CA (PEM) that signed the NASes' client certificates, the only one
+                            trusted (AGENTXML_RADSEC_CA; required with --radsec)
+  --radsec-cert FILE --radsec-key FILE   the server's certificate and key, PEM (AGENTXML_RADSEC_CERT,
+                            AGENTXML_RADSEC_KEY; default --tls-cert and --tls-key)
 
 Delivery of provision codes:
   --smtp-url URL --smtp-from ADDR [--smtp-require-tls] [--smtp-ca FILE]
@@ -63,10 +71,15 @@ export const serve: Command = {
       metrics: { type: 'string' },
       'metrics-token-file': { type: 'string' },
       radius: { type: 'string' },
+      radsec: { type: 'string' },
+      'radsec-cert': { type: 'string' },
+      'radsec-key': { type: 'string' },
+      'radsec-ca': { type: 'string' },
       ...deliveryOptions,
     })
     const config = configFrom(values, io)
     checkTlsFiles(config.tls)
+    checkRadsecFiles(config.radsec)
     // loaded here, not at the top: the other commands start faster without the HTTP stack
     const { startServer } = await import('../server.js')
     const server = await openingDatabase(config, () => startServer(config))

@@ -14,15 +14,43 @@ import { createDuplicates, duplicateKey, sharedReplies } from './duplicates.js'
 import { encodeReply } from './encode.js'
 import { attribute, attributes, checkMessageAuthenticator, decodePacket, type Packet } from './packet.js'
 
-export interface RadiusOptions {
+export interface HandlerOptions {
+  /** How long an Access-Reject waits (FreeRADIUS's reject_delay): guesses come slower, other requests do not wait. */
+  readonly rejectDelayMs?: number
+  /** Requests one NAS may have in flight (PINsafe's "Maximum no. sessions"), over UDP and RadSec together; more are dropped. */
+  readonly maxInFlight?: number
+}
+
+export interface RadiusOptions extends HandlerOptions {
   /** Where to listen; undefined: every address, IPv6 and IPv4. */
   readonly host?: string | undefined
   /** Access-Request and Status-Server; accounting on the next port (PINsafe's 1812 and 1813). */
   readonly port: number
-  /** How long an Access-Reject waits (FreeRADIUS's reject_delay): guesses come slower, other requests do not wait. */
-  readonly rejectDelayMs?: number
-  /** Requests one NAS may have in flight (PINsafe's "Maximum no. sessions"); more are dropped. */
-  readonly maxInFlight?: number
+}
+
+/** Where a packet came from, and the way back: a UDP datagram's sender, or a RadSec connection. */
+export interface Peer {
+  /** The source address, normalised (an IPv4-mapped IPv6 address as IPv4). */
+  readonly address: string
+  readonly port: number
+  /**
+   * RADIUS over TLS (RFC 6614 §2.3): packets are made with this fixed secret, not the NAS's own,
+   * and TLS protects them; a packet that breaks the protocol closes the connection (RFC 6613 §2.6.4).
+   */
+  readonly tls?: { readonly secret: Buffer; refused(): void }
+  send(reply: Buffer): void
+}
+
+/** The transport-independent part of the server: each packet decided, answered through its peer or dropped. */
+export interface RadiusHandler {
+  /** Access-Request and Status-Server (the authentication port). */
+  auth(raw: Buffer, peer: Peer): Promise<void>
+  /** Accounting-Request and Status-Server (the accounting port). */
+  accounting(raw: Buffer, peer: Peer): Promise<void>
+  /** The NAS an address belongs to, as the next packet from it would find it. */
+  nasAt(address: string): Promise<NasClient | undefined>
+  /** Replies still waiting out their reject delay are not sent. */
+  close(): void
 }
 
 export interface RadiusServer {
@@ -39,7 +67,7 @@ const settingsMaxAgeMs = 1000
  * AgentXML, Accounting-Request acknowledged and logged, Status-Server answered. A packet from an
  * address no NAS covers, malformed, or failing its authenticator checks gets no reply.
  */
-export async function startRadius(services: Services, options: RadiusOptions): Promise<RadiusServer> {
+export function createRadiusHandler(services: Services, options: HandlerOptions = {}): RadiusHandler {
   const log = services.log
   const drop = dropReporter(log, services.metrics)
   const duplicates = createDuplicates()
@@ -55,32 +83,39 @@ export async function startRadius(services: Services, options: RadiusOptions): P
     return snapshot.settings
   }
 
-  /** The NAS a packet comes from, and its secret; undefined when dropped. */
-  async function sender(packet: Packet, address: string): Promise<{ nas: NasClient; secret: Buffer } | undefined> {
-    const nas = nasFor(await currentSettings(), address)
-    if (!nas) return void drop(address, undefined, 'unknown client')
-    return { nas, secret: nasSecret(services.keys, nas) }
+  /** A packet that breaks the protocol: dropped, and its RadSec connection closed. */
+  const refuse = (peer: Peer, nas: string | undefined, reason: string, detail?: string) => {
+    drop(peer.address, nas, reason, detail)
+    peer.tls?.refused()
   }
 
-  const send = (socket: Socket, reply: Buffer, to: RemoteInfo) => socket.send(reply, to.port, to.address)
+  /** The NAS a packet comes from, and its secret; undefined when dropped. */
+  async function sender(packet: Packet, peer: Peer): Promise<{ nas: NasClient; secret: Buffer } | undefined> {
+    const nas = nasFor(await currentSettings(), peer.address)
+    if (!nas) return void refuse(peer, undefined, 'unknown client')
+    return { nas, secret: peer.tls?.secret ?? nasSecret(services.keys, nas) }
+  }
 
-  async function onAuth(socket: Socket, datagram: Buffer, from: RemoteInfo): Promise<void> {
-    const address = normaliseAddress(from.address)
+  async function onAuth(datagram: Buffer, peer: Peer): Promise<void> {
+    const address = peer.address
     const packet = decodePacket(datagram)
-    if ('problem' in packet) return drop(address, undefined, 'malformed', `malformed: ${packet.problem}`)
-    const known = await sender(packet, address)
+    if ('problem' in packet) return refuse(peer, undefined, 'malformed', `malformed: ${packet.problem}`)
+    const known = await sender(packet, peer)
     if (!known) return
     const { nas, secret } = known
-    if (packet.code === Code.StatusServer) return statusServer(socket, packet, from, nas, secret, Code.AccessAccept)
+    if (packet.code === Code.StatusServer) return statusServer(packet, peer, nas, secret, Code.AccessAccept)
     if (packet.code !== Code.AccessRequest) return drop(address, nas.name, 'unexpected code', `unexpected code ${packet.code} on the authentication port`)
-    const problem = messageAuthenticatorProblem(nas, packet, secret)
-    if (problem) return drop(address, nas.name, problem)
-    if (nas.message_authenticator === 'auto' && nas.seen_message_authenticator === 0 && checkMessageAuthenticator(packet, secret) === 'valid') {
+    // BlastRADIUS forges a packet on the wire, which TLS rules out
+    const problem = peer.tls ? tlsMessageAuthenticatorProblem(packet, secret) : messageAuthenticatorProblem(nas, packet, secret)
+    if (problem) return refuse(peer, nas.name, problem)
+    // what a RadSec client sends says nothing of what the NAS sends over UDP
+    if (!peer.tls && nas.message_authenticator === 'auto' && nas.seen_message_authenticator === 0 && checkMessageAuthenticator(packet, secret) === 'valid') {
       void learnMessageAuthenticator(services, nas).catch((err: unknown) => log.error({ err }, 'could not note that a NAS sends Message-Authenticator'))
     }
-    const key = duplicateKey(address, from.port, packet.raw)
+    // a RadSec client sends a request its broken connection left unanswered again over a new one, from another port
+    const key = duplicateKey(address, peer.tls ? 0 : peer.port, packet.raw)
     const seen = duplicates.check(key)
-    if (Buffer.isBuffer(seen)) return void send(socket, seen, from)
+    if (Buffer.isBuffer(seen)) return void peer.send(seen)
     if (seen === 'in flight') return drop(address, nas.name, 'retransmission in flight')
     const busy = inFlight.get(nas.id) ?? 0
     if (busy >= maxInFlight) {
@@ -94,7 +129,7 @@ export async function startRadius(services: Services, options: RadiusOptions): P
     })
     if (Buffer.isBuffer(claim)) {
       duplicates.answered(key, claim)
-      return void send(socket, claim, from)
+      return void peer.send(claim)
     }
     if (claim === null) {
       duplicates.forget(key)
@@ -133,34 +168,33 @@ export async function startRadius(services: Services, options: RadiusOptions): P
       answer.reply === Code.AccessAccept ? 'succeeded' : answer.reply === Code.AccessChallenge ? 'challenged' : `Failed: AccessRejectException: ${rejectSignatures[answer.outcome as keyof typeof rejectSignatures]}`
     log.info(
       { ip: address, nas: nas.name, user: answer.user },
-      `RADIUS: ${packet.identifier} ${codeName(answer.reply)}(${answer.reply}) LEN=${reply.length} ${address}:${from.port} Access-Request by ${answer.user} ${outcome}`,
+      `RADIUS: ${packet.identifier} ${codeName(answer.reply)}(${answer.reply}) LEN=${reply.length} ${address}:${peer.port} Access-Request by ${answer.user} ${outcome}`,
     )
-    if (answer.reply !== Code.AccessReject || rejectDelayMs === 0) return void send(socket, reply, from)
+    if (answer.reply !== Code.AccessReject || rejectDelayMs === 0) return void peer.send(reply)
     const timer = setTimeout(() => {
       timers.delete(timer)
-      send(socket, reply, from)
+      peer.send(reply)
     }, rejectDelayMs)
     timers.add(timer)
   }
 
   /** RFC 5997: Status-Server must carry a right Message-Authenticator; the answer says the server is up. */
-  function statusServer(socket: Socket, packet: Packet, from: RemoteInfo, nas: NasClient, secret: Buffer, code: number): void {
-    const address = normaliseAddress(from.address)
-    if (checkMessageAuthenticator(packet, secret) !== 'valid') return drop(address, nas.name, 'Status-Server without a right Message-Authenticator')
-    send(socket, encodeReply({ code, identifier: packet.identifier, requestAuthenticator: packet.authenticator, secret, requestCode: Code.StatusServer }), from)
+  function statusServer(packet: Packet, peer: Peer, nas: NasClient, secret: Buffer, code: number): void {
+    if (checkMessageAuthenticator(packet, secret) !== 'valid') return refuse(peer, nas.name, 'Status-Server without a right Message-Authenticator')
+    peer.send(encodeReply({ code, identifier: packet.identifier, requestAuthenticator: packet.authenticator, secret, requestCode: Code.StatusServer }))
   }
 
-  async function onAccounting(socket: Socket, datagram: Buffer, from: RemoteInfo): Promise<void> {
-    const address = normaliseAddress(from.address)
+  async function onAccounting(datagram: Buffer, peer: Peer): Promise<void> {
+    const address = peer.address
     const packet = decodePacket(datagram)
-    if ('problem' in packet) return drop(address, undefined, 'malformed', `malformed: ${packet.problem}`)
-    const known = await sender(packet, address)
+    if ('problem' in packet) return refuse(peer, undefined, 'malformed', `malformed: ${packet.problem}`)
+    const known = await sender(packet, peer)
     if (!known) return
     const { nas, secret } = known
-    if (packet.code === Code.StatusServer) return statusServer(socket, packet, from, nas, secret, Code.AccountingResponse)
+    if (packet.code === Code.StatusServer) return statusServer(packet, peer, nas, secret, Code.AccountingResponse)
     if (packet.code !== Code.AccountingRequest) return drop(address, nas.name, 'unexpected code', `unexpected code ${packet.code} on the accounting port`)
     const problem = accounting(packet, secret)
-    if (problem) return drop(address, nas.name, problem)
+    if (problem) return refuse(peer, nas.name, problem)
     const reply = encodeReply({
       code: Code.AccountingResponse,
       identifier: packet.identifier,
@@ -169,27 +203,45 @@ export async function startRadius(services: Services, options: RadiusOptions): P
       proxyStates: attributes(packet, Attr.ProxyState),
       requestCode: packet.code,
     })
-    send(socket, reply, from)
+    peer.send(reply)
     const status = attribute(packet, Attr.AcctStatusType)
     const user = shownName(attribute(packet, Attr.UserName)?.toString('utf8') ?? '')
     log.info({ ip: address, nas: nas.name, user }, `RADIUS: Accounting-Request (${statusName(status)}) for user ${user} from NAS ${nas.name}`)
   }
 
-  const handled = (socket: Socket, handle: typeof onAuth) => (datagram: Buffer, from: RemoteInfo) => {
-    handle(socket, datagram, from).catch((err: unknown) => log.error({ err }, 'RADIUS: internal error'))
+  return {
+    auth: onAuth,
+    accounting: onAccounting,
+    nasAt: async (address) => nasFor(await currentSettings(), address),
+    close() {
+      for (const timer of timers) clearTimeout(timer)
+      timers.clear()
+    },
+  }
+}
+
+/** Over TLS (RFC 6614) a Message-Authenticator that is there must be right; none is needed, TLS protects the packet. */
+const tlsMessageAuthenticatorProblem = (packet: Packet, secret: Buffer) => (checkMessageAuthenticator(packet, secret) === 'invalid' ? 'wrong Message-Authenticator' : undefined)
+
+/** The UDP listeners; `handler` may be shared with a RadSec listener (one in-flight count for a NAS on both). */
+export async function startRadius(services: Services, options: RadiusOptions, handler = createRadiusHandler(services, options)): Promise<RadiusServer> {
+  const log = services.log
+  const handled = (socket: Socket, handle: RadiusHandler['auth']) => (datagram: Buffer, from: RemoteInfo) => {
+    const peer: Peer = { address: normaliseAddress(from.address), port: from.port, send: (reply) => socket.send(reply, from.port, from.address) }
+    handle(datagram, peer).catch((err: unknown) => log.error({ err }, 'RADIUS: internal error'))
   }
   const authSocket = await bound(options.host, options.port)
   const accountingSocket = await bound(options.host, options.port === 0 ? 0 : options.port + 1).catch(async (err: unknown) => {
     await close(authSocket)
     throw err
   })
-  authSocket.on('message', handled(authSocket, onAuth))
-  accountingSocket.on('message', handled(accountingSocket, onAccounting))
+  authSocket.on('message', handled(authSocket, handler.auth))
+  accountingSocket.on('message', handled(accountingSocket, handler.accounting))
   return {
     auth: authSocket.address(),
     accounting: accountingSocket.address(),
     async close() {
-      for (const timer of timers) clearTimeout(timer)
+      handler.close()
       await Promise.all([close(authSocket), close(accountingSocket)])
     },
   }
