@@ -59,13 +59,13 @@ const { login } = await t.mockImport<typeof import('../src/domain/login.js')>(di
 })
 
 /** The store work one login does, and the crypto. */
-async function workOf(services: Services, user: string, otc: string): Promise<Work> {
+async function workOf(services: Services, user: string, code: string | { proof: (otc: string) => boolean }): Promise<Work> {
   writes = []
   counts.decrypt = 0
   counts.safeEqual = 0
   counts.units = 0
-  const caller = { authorise: () => ({ actor: { agent: 'portal' }, checkPassword: false }), address: '192.0.2.7' }
-  await login({ ...services, store: recording(services.store) }, { user, otc }, caller)
+  const caller = { authorise: () => ({ actor: { nas: 'vpn' }, checkPassword: false }), address: '192.0.2.7' }
+  await login({ ...services, store: recording(services.store) }, typeof code === 'string' ? { user, otc: code } : { user, ...code }, caller)
   return { writes, ...counts }
 }
 
@@ -91,4 +91,32 @@ t.test('an unknown user costs what a wrong code costs', async (t) => {
     t.same(await workOf(services, 'mallory', otc), await workOf(services, 'alice', otc), otc)
   }
   t.equal((await workOf(services, 'alice', right)).safeEqual, 1, 'a right code takes the same road')
+})
+
+t.test('a proof (CHAP, MS-CHAP) of an unknown user costs what a wrong one costs: every string tried', async (t) => {
+  const { app, services } = await build(t)
+  const alice = await readyUser(app, services)
+  await setPolicy(services.db, 'max-login-tries', '0')
+  let tried = 0
+  const proving = (otc: string) => ({
+    proof: (candidate: string) => {
+      tried++
+      return candidate === otc
+    },
+  })
+  await workOf(services, 'nobody', proving('')) // the decoy is made once, on first use
+
+  tried = 0
+  const forWrong = await workOf(services, 'alice', proving('000000'))
+  t.equal(tried, 198, 'each of 99 strings in both forms')
+  tried = 0
+  const forUnknown = await workOf(services, 'mallory', proving('000000'))
+  t.equal(tried, 198, 'the decoy too')
+  t.same(forUnknown, forWrong)
+  t.same(forWrong.writes, ['setFailures', 'audit'], 'nothing burnt: the proof names no string')
+  tried = 0
+  const forRight = await workOf(services, 'alice', proving(alice.otc(1)))
+  t.equal(tried, 198, 'a right proof on the first string: no early exit')
+  t.same(forRight.writes, ['burn', 'setFailures', 'audit'], 'the string burnt, the failures before it cleared')
+  t.equal(forRight.decrypt, forWrong.decrypt, 'the PIN and the batch')
 })

@@ -2,18 +2,19 @@ import type { LoginView, LoginWrites, Settings, User } from '../db/index.js'
 import { auditEntryOf } from './audit.js'
 import { checkDirectoryPassword } from './directory-password.js'
 import { decoyFor, openDecoyPin } from './login-decoy.js'
+import { type Proof, provenIndex } from './login-proof.js'
 import { type LoginLine, type LoginOutcome, LoginRefused, lineOf } from './login-outcome.js'
 import { countFailure, lockState, unlocksAt } from './lockout.js'
 import { deriveCode, lastIndex, parseOtc, type PresentedOtc, presentedCodeLength, splitPasswordAndCode } from './otc.js'
 import { pinExpiresAt } from './pins.js'
 import { type Policies, policiesFrom } from './policy.js'
 import { safeEqual } from '../secrets.js'
-import { openBatchString } from './security-strings.js'
+import { openBatch, openBatchString } from './security-strings.js'
 import type { Services } from './services.js'
 import { nameKey, notAUserName, shownName } from './user-names.js'
 import { openPin } from './pin-seal.js'
 
-export { type LoginOutcome, LoginRefused }
+export { type LoginOutcome, LoginRefused, type Proof }
 
 /** Who asks for a login: an agent (AgentXML `login`) or a NAS (RADIUS). */
 export interface LoginCaller {
@@ -54,9 +55,13 @@ export interface LoginResult {
  * whatever the outcome. The audit row is committed with the decision (the burn, the count), so
  * no answered login can lack its row, even if the process dies right after the reply.
  */
-export async function login(services: Services, request: { readonly user?: string | undefined; readonly otc?: string | undefined }, caller: LoginCaller): Promise<LoginResult> {
-  const { user = '', otc = '' } = request
-  const early = refusedUnread(user, otc)
+export async function login(
+  services: Services,
+  request: { readonly user?: string | undefined; readonly otc?: string | undefined; readonly proof?: Proof | undefined },
+  caller: LoginCaller,
+): Promise<LoginResult> {
+  const { user = '', otc = '', proof } = request
+  const early = refusedUnread(user, otc, proof)
   if (early) {
     // the caller first, as for every request; nothing is read, so the row is written on its own
     const grant = caller.authorise(await services.store.settings())
@@ -65,7 +70,7 @@ export async function login(services: Services, request: { readonly user?: strin
     return logged(services, line, early.outcome, early.user)
   }
   try {
-    return await decide(services, { user, otc }, caller)
+    return await decide(services, { user, otc, proof }, caller)
   } catch (err) {
     if (!(err instanceof DirectoryPasswordNeeded)) throw err
     // the caller wants the directory password, and the code is right: checked outside the unit
@@ -81,8 +86,8 @@ export async function login(services: Services, request: { readonly user?: strin
 }
 
 /** A login refused before any read: no code, no name, or a name no user can have (the same plain refusal as an unknown one, logged truncated). */
-function refusedUnread(user: string, otc: string): LoginRefused | undefined {
-  if (!otc) return new LoginRefused('noCode', shownName(user), { reason: 'no OTC element' })
+function refusedUnread(user: string, otc: string, proof: Proof | undefined): LoginRefused | undefined {
+  if (!otc && !proof) return new LoginRefused('noCode', shownName(user), { reason: 'no OTC element' })
   if (!user) return new LoginRefused('unknownUser', '', { reason: 'no Username' })
   const unfit = notAUserName(user)
   if (unfit) return new LoginRefused('unknownUser', shownName(user), { reason: unfit })
@@ -138,6 +143,8 @@ export interface LoginRequest {
   readonly directoryPassword?: 'ok' | 'wrong' | undefined
   /** An expired PIN still proves who the user is: the Change PIN page lets them choose a new one with it. */
   readonly allowExpiredPin?: boolean
+  /** Instead of `otc`: the request proves a code of the batch (login-proof.ts); never with a directory password. */
+  readonly proof?: Proof | undefined
 }
 
 /**
@@ -177,6 +184,7 @@ interface Attempt {
   readonly passwordUnchecked: boolean
   readonly allowExpiredPin: boolean
   readonly grant: CallerGrant | undefined
+  readonly proof: Proof | undefined
 }
 
 interface BatchRef {
@@ -185,6 +193,8 @@ interface BatchRef {
   readonly sealed: Buffer
   isUsed(index: number): boolean
 }
+
+type UsableBatch = BatchRef & { usedCount(): number }
 
 type Verdict = 'ok' | 'index out of range' | 'string already used' | 'wrong code' | 'wrong password'
 
@@ -214,6 +224,7 @@ export async function checkCode<T>(
       passwordUnchecked: checksPassword && request.directoryPassword === undefined,
       allowExpiredPin: request.allowExpiredPin === true,
       grant,
+      proof: request.proof,
     }
     const checked = view.user ? checkUser(attempt, view, view.user, request.otc) : checkUnknown(attempt, request.user, grant?.passwordBeforeCode ? splitPasswordAndCode(request.otc, 4).code : request.otc)
     if (caller && grant) caller.record(checked, grant, writes)
@@ -240,6 +251,14 @@ function checkUser(attempt: Attempt, view: LoginView, stored: User, otc: string)
   if (expiresAt !== undefined && attempt.now >= expiresAt && !attempt.allowExpiredPin) return new LoginRefused('pinExpired', user.name, { reason: 'the PIN has expired' })
   const batch = usableBatch(view, user)
   if (!batch.ok) return new LoginRefused('noStrings', user.name, { reason: batch.reason })
+  const refused = attempt.proof ? checkProof(attempt, batch, pin, user, attempt.proof) : checkPresented(attempt, batch, pin, user, otc)
+  if (refused) return refused
+  if (user.failed_logins > 0) writes.setFailures(user.id, 0, null)
+  return user
+}
+
+/** The code as typed (PAP, AgentXML): its one string is burnt, right or wrong; the refusal, or undefined when it passes. */
+function checkPresented(attempt: Attempt, batch: UsableBatch, pin: string, user: User, otc: string): LoginRefused | undefined {
   const field = attempt.grant?.passwordBeforeCode ? splitPasswordAndCode(otc, pin.length) : { code: otc, password: undefined }
   const presented = parseOtc(field.code, pin.length)
   const fresh = isFresh(batch, presented)
@@ -251,9 +270,23 @@ function checkUser(attempt: Attempt, view: LoginView, stored: User, otc: string)
   if (presentedVerdict === 'ok' && attempt.passwordUnchecked && attempt.grant) throw new DirectoryPasswordNeeded(user.name, attempt.grant, field.password)
   // a right code with a wrong directory password is a wrong code: burnt, counted, plain FAIL
   const verdict = presentedVerdict === 'ok' && attempt.wrongPassword ? 'wrong password' : presentedVerdict
-  if (verdict !== 'ok') return counted(attempt, user, 'wrongCode', verdict)
-  if (user.failed_logins > 0) writes.setFailures(user.id, 0, null)
-  return user
+  return verdict === 'ok' ? undefined : counted(attempt, user, 'wrongCode', verdict)
+}
+
+/**
+ * A code proven rather than typed (CHAP, MS-CHAP): the one unused string the proof names is
+ * burnt; a proof that names none burns nothing (it names no string to burn) and is a wrong code.
+ */
+function checkProof(attempt: Attempt, batch: UsableBatch, pin: string, user: User, proof: Proof): LoginRefused | undefined {
+  // the caller's grant is read in the unit: a NAS changed to want the password meanwhile
+  if (attempt.passwordUnchecked || attempt.wrongPassword) throw new Error('a login by proof carries no directory password')
+  const found = provenIndex(openBatch(attempt.services, batch.deviceId, batch.sealed), pin, (index) => batch.isUsed(index), proof)
+  if ('index' in found) {
+    attempt.writes.burn(batch.id, found.index, attempt.now)
+    return undefined
+  }
+  if (batch.usedCount() >= lastIndex) return new LoginRefused('noStrings', user.name, { reason: 'every string of the batch used' })
+  return counted(attempt, user, 'wrongCode', found.reason)
 }
 
 /**
@@ -263,7 +296,9 @@ function checkUser(attempt: Attempt, view: LoginView, stored: User, otc: string)
  * (login-decoy.ts): a PIN is decrypted, the code parsed, the burn written, a batch decrypted, a
  * code derived and compared in constant time, the failure counted and written. Both writes name
  * id 0, which no row has, so what remains different is the page write a real failure commits:
- * microseconds, under the jitter of one HTTP exchange.
+ * microseconds, under the jitter of one HTTP exchange. A proof (CHAP, MS-CHAP) is tried against
+ * every string of the decoy's batch, as a wrong one is against a user's; the user's 99 reads of
+ * which strings are used are not made for the decoy, whose batch no row holds.
  *
  * BAD_OTC, NO_PIN, NO_SECURITY_STRINGS and USER_LOCKED stay as docs/protocol.md §6 lists them: they do tell
  * an agent that the user exists, as `reprovision` (NO_USER_FOUND) and `TokenIndex` already do.
@@ -271,10 +306,12 @@ function checkUser(attempt: Attempt, view: LoginView, stored: User, otc: string)
  */
 function checkUnknown(attempt: Attempt, userName: string, otc: string): LoginRefused {
   const decoy = decoyFor(attempt.services)
-  const pin = openDecoyPin(attempt.services, decoy, presentedCodeLength(otc))
-  const presented = parseOtc(otc, pin.length)
-  if (presented) {
-    presentString(attempt, decoy.batch, pin, presented, isFresh(decoy.batch, presented))
+  // a proof is tried against every string, with a PIN as long as a new one is
+  const pin = openDecoyPin(attempt.services, decoy, attempt.proof ? attempt.policies['pin-length'] : presentedCodeLength(otc))
+  const presented = attempt.proof ? undefined : parseOtc(otc, pin.length)
+  if (attempt.proof) provenIndex(openBatch(attempt.services, decoy.batch.deviceId, decoy.batch.sealed), pin, decoy.batch.isUsed, attempt.proof)
+  if (presented) presentString(attempt, decoy.batch, pin, presented, isFresh(decoy.batch, presented))
+  if (presented || attempt.proof) {
     const count = countFailure(decoy.user, attempt.policies, attempt.now)
     attempt.writes.setFailures(decoy.user.id, count.failedLogins, count.lockedAt)
   }
@@ -282,7 +319,7 @@ function checkUnknown(attempt: Attempt, userName: string, otc: string): LoginRef
 }
 
 /** The user's current batch, if there is one (docs/protocol.md §6, NO_SECURITY_STRINGS; checkUser asks whether a string is left). */
-function usableBatch(view: LoginView, user: User): ({ ok: true; usedCount(): number } & BatchRef) | { ok: false; reason: string } {
+function usableBatch(view: LoginView, user: User): ({ ok: true } & UsableBatch) | { ok: false; reason: string } {
   if (user.mobile !== 1) return { ok: false, reason: 'no mobile right' }
   if (view.deviceId === null) return { ok: false, reason: 'no device' }
   if (view.batch === null) return { ok: false, reason: 'no batch downloaded' }

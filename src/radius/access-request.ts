@@ -3,19 +3,24 @@ import { login, type LoginCaller, type LoginOutcome } from '../domain/login.js'
 import { nasFor } from '../domain/nas-clients.js'
 import { challengeStage, type PasswordStageOutcome, passwordStage } from '../domain/password-stage.js'
 import type { Services } from '../domain/services.js'
+import { shownName } from '../domain/user-names.js'
 import { Attr, Code } from './attributes.js'
+import { type ChallengeResponse, challengeResponseOf } from './challenge-response.js'
 import { attribute, checkMessageAuthenticator, type Packet } from './packet.js'
 import { decryptUserPassword } from './user-password.js'
 
 /** What the server does with a request: a reply, or nothing. */
 export type Answer =
-  | { readonly reply: Code; readonly outcome: LoginOutcome | PasswordStageOutcome; readonly user: string; readonly attributes?: readonly { type: number; value: Buffer }[] }
+  | { readonly reply: Code; readonly outcome: RadiusOutcome; readonly user: string; readonly attributes?: readonly { type: number; value: Buffer }[] }
   | { readonly drop: string }
+
+/** The login's outcomes, and one of RADIUS's own: a request whose method cannot carry what the NAS wants checked. */
+type RadiusOutcome = LoginOutcome | PasswordStageOutcome | 'unsupportedMethod'
 
 type Code = (typeof Code)['AccessAccept' | 'AccessReject' | 'AccessChallenge']
 
 /** The signature PINsafe's RADIUS line ends with (`Failed: AccessRejectException: …`), by outcome. */
-export const rejectSignatures: Record<Exclude<LoginOutcome | PasswordStageOutcome, 'passed' | 'challenged'>, string> = {
+export const rejectSignatures: Record<Exclude<RadiusOutcome, 'passed' | 'challenged'>, string> = {
   unknownUser: 'LOG_USER_NOT_FOUND',
   noCode: 'AGENT_ERROR_NO_OTC',
   badCode: 'AGENT_ERROR_BAD_OTC',
@@ -27,6 +32,7 @@ export const rejectSignatures: Record<Exclude<LoginOutcome | PasswordStageOutcom
   lockedNow: 'AGENT_ERROR_USER_LOGIN_TRIES_EXCEEDED',
   directoryUnavailable: 'AGENT_ERROR_GENERAL',
   wrongPassword: 'AGENT_ERROR_INVALID_PASSWORD',
+  unsupportedMethod: 'AGENT_ERROR_GENERAL',
 }
 
 /** The NAS that sent a packet, checked again in the login's own read: a NAS deleted meanwhile is refused. */
@@ -53,13 +59,14 @@ export function messageAuthenticatorProblem(nas: NasClient, packet: Packet, secr
  * row, here naming the NAS). PAP's User-Password is the one-time code (`593801` or `5938,01`);
  * for a NAS with `--check-password`, the directory password followed by the code; for a NAS
  * with `--two-stage`, the directory password, answered with an Access-Challenge whose State
- * comes back with the code (password-stage.ts).
+ * comes back with the code (password-stage.ts). CHAP and MS-CHAP prove a code without carrying
+ * it: tried against the user's strings (challenge-response.ts, login-proof.ts), for a NAS that
+ * wants no directory password.
  */
 export async function accessRequest(services: Services, nas: NasClient, secret: Buffer, packet: Packet, address: string): Promise<Answer> {
   const user = attribute(packet, Attr.UserName)?.toString('utf8') ?? ''
   const hidden = attribute(packet, Attr.UserPassword)
-  // CHAP and MS-CHAP carry no code to read: they come with a later change (issue #24)
-  if (!hidden) return { drop: 'no User-Password (only PAP is answered)' }
+  if (!hidden) return provedLogin(services, nas, packet, user, address)
   const password = decryptUserPassword(hidden, secret, packet.authenticator)
   if (password === undefined) return { drop: 'a User-Password that is not a multiple of 16 octets' }
   const typed = password.toString('utf8')
@@ -87,6 +94,32 @@ export async function accessRequest(services: Services, nas: NasClient, secret: 
   }
 }
 
+/**
+ * CHAP or MS-CHAP: no password comes with the code, so a NAS that wants the directory password
+ * checked (--check-password, --two-stage) gets an Access-Reject, with a line saying why.
+ */
+async function provedLogin(services: Services, nas: NasClient, packet: Packet, user: string, address: string): Promise<Answer> {
+  const presented = await challengeResponseOf(packet)
+  if (!presented) return { drop: 'no User-Password, CHAP-Password or MS-CHAP response' }
+  if ('drop' in presented) return presented
+  if (nas.check_password === 1 || nas.two_stage === 1) return unsupported(services, nas, presented, user)
+  try {
+    const { outcome, user: named } = await login(services, { user, proof: presented.proof }, callerFor(nas, address))
+    if (outcome !== 'passed') return { reply: Code.AccessReject, outcome, user: named }
+    return { reply: Code.AccessAccept, outcome, user: named, attributes: presented.accepted() }
+  } catch (err) {
+    if (err instanceof NasGone) return { drop: 'the NAS was changed or deleted meanwhile' }
+    throw err
+  }
+}
+
+function unsupported(services: Services, nas: NasClient, presented: ChallengeResponse, user: string): Answer {
+  const option = nas.two_stage === 1 ? '--two-stage' : '--check-password'
+  const shown = shownName(user)
+  services.log.warn({ user: shown, reason: 'unsupported method' }, `RADIUS: ${presented.method} for user ${shown} from NAS ${nas.name} rejected: the NAS has ${option}, and only PAP carries the directory password`)
+  return { reply: Code.AccessReject, outcome: 'unsupportedMethod', user: shown }
+}
+
 /** The NAS as the login sees it: checked again against the settings the login reads. */
 function callerFor(nas: NasClient, address: string): LoginCaller {
   return {
@@ -94,8 +127,8 @@ function callerFor(nas: NasClient, address: string): LoginCaller {
     logPrefix: `From the IP Address: ${address} NAS ID: ${nas.name} - `,
     authorise(settings) {
       const current = nasFor(settings, address)
-      // the password was read with the secret of the NAS as the packet found it
-      if (current?.id !== nas.id || !current.secret.equals(nas.secret) || current.two_stage !== nas.two_stage) throw new NasGone()
+      // the password was read with the secret, and the request's way chosen, by the NAS as the packet found it
+      if (current?.id !== nas.id || !current.secret.equals(nas.secret) || current.two_stage !== nas.two_stage || current.check_password !== nas.check_password) throw new NasGone()
       // two stages check the password in the first; --check-password: in the one field, before the code
       const inField = current.check_password === 1 && current.two_stage === 0
       return { actor: { nas: current.name }, checkPassword: inField, passwordBeforeCode: inField }
