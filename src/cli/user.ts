@@ -22,11 +22,12 @@ const usage = `Usage: agentxml user <command> ...
                                printed once, alone on the last line, with --print-pin)
   user send-pins [--repository NAME]  a PIN, by their transport, for every user with the mobile
                                right and no PIN yet (of one repository); a re-run sends nothing more
-  user import FILE.csv [--dry-run]   users from a CSV file (columns name, email, phone, transport;
-                               an optional header row orders them); a re-run changes nothing
+  user import FILE.csv [--dry-run]   users from a CSV file (columns name, email, phone, transport,
+                               separated by commas, semicolons or tabs; an optional header row
+                               orders them); a re-run changes nothing
 
-  --transport   how provision codes reach the user (default outbox): email needs an
-                address, sms a phone number
+  --transport   how provision codes reach the user: email needs an address, sms a phone
+                number; default email when --email is given, else sms when --phone is, else outbox
   --pin         pin-length (policy, default 4) to 10 digits, not weak (1111, 1234, 1212, a
                 year...) nor one of the user's last PINs; stored sealed, never shown. A user
                 added without one is sent a random PIN (policy send-pin-on-create)
