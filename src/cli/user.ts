@@ -128,6 +128,7 @@ function show(io: Io, view: Awaited<ReturnType<typeof describeUser>>): void {
     ['email', view.email ?? '-'],
     ['phone', view.phone ?? '-'],
     ['pin', pinStatus(view)],
+    ['mobile right', view.mobile ? 'yes' : 'no: provision codes are refused'],
     ['locked', view.lockedAt ? `since ${formatTime(view.lockedAt)}, ${view.unlocksAt ? `until ${formatTime(view.unlocksAt)}` : 'until unlocked'}` : 'no'],
     ['failed logins', String(view.failedLogins)],
     ['device', view.device ? `bound ${formatTime(view.device.boundAt)}${view.device.deviceOs ? `, ${view.device.deviceOs}` : ''}` : 'none'],
