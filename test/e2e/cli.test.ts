@@ -55,7 +55,7 @@ t.test('a port in use: exit 1 and one line', async (t) => {
   const server = await startServer(t, { db })
   const port = new URL(server.url).port
   const result = await runCli(['serve', '--port', port], { db: await databaseIn(t, await tempDir(t)) })
-  assertOneLineError(t, result, /EADDRINUSE/)
+  assertOneLineError(t, result, `cannot listen on 127.0.0.1:${port}: the address is in use`)
 })
 
 t.test('policy set refuses values outside the range and changes nothing', async (t) => {
