@@ -7,9 +7,8 @@ import { deriveKeys, type Keys, loadMasterKey } from '../secrets.js'
 import { assertNoMore, CliError, type Command, configFrom, dbHelp, parse, positional, print } from './shared.js'
 
 const keyRule = `The key is not in a backup: keep a copy of agentxml.key (beside the database), or of
-AGENTXML_SECRET_KEY, apart from the backups. A database restored without the key it was made
-with keeps its users and agents, but every sealed value in it (PINs, security strings, queued
-messages) is unreadable.`
+AGENTXML_SECRET_KEY, apart from the backups. A database is only ever opened with the key it was
+made with: without it, the server and every command refuse it.`
 
 const backupUsage = `Usage: agentxml backup FILE [--force] [--db DATABASE]
 
@@ -22,12 +21,16 @@ ${dbHelp}
 
 const restoreUsage = `Usage: agentxml restore FILE [--db TARGET] [--force]
 
-Puts the backup FILE in place of the database (TARGET, default as --db): it checks FILE is an
-agentxml database, copies it beside TARGET and renames it over TARGET in one step. Refused while
-a server or command has TARGET open: stop the server first.
+Puts the backup FILE in place of a SQLite database (TARGET, default as --db): it checks FILE is
+an agentxml database (and not one of a newer version), copies it beside TARGET and renames it
+over TARGET in one step, so TARGET is always the old database or the new one. Refused while a
+server or command has TARGET open; a server started during the restore is not detected, so stop
+the server first and start it after.
 
 When a key is already there for TARGET (agentxml.key beside it, or AGENTXML_SECRET_KEY), it must
-open the PINs of the backup, else the restore is refused (--force restores anyway).
+open the PINs of the backup, else the restore is refused (--force restores anyway, and the server
+then refuses the database until the right key is put there). With no key there yet, it restores
+and says to put the key back before starting the server. It never makes a key.
 
 ${keyRule}
 ${dbHelp}

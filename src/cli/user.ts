@@ -2,7 +2,7 @@ import { lockedNow } from '../domain/lockout.js'
 import { readPolicies } from '../domain/policy.js'
 import { createUser, removeUser, unlockUserAccount, updateUserDetails } from '../domain/user-admin.js'
 import { resetPin, sendMissingPins } from '../domain/pin-issue.js'
-import { requireRepository } from '../domain/repositories.js'
+import { repositoryList, requireRepository } from '../domain/repositories.js'
 import type { Services } from '../domain/services.js'
 import { describeUser, userList } from '../domain/users.js'
 import { importFile } from './user-import.js'
@@ -13,7 +13,7 @@ const usage = `Usage: agentxml user <command> ...
   user add NAME [--email ADDR] [--phone NUMBER] [--transport outbox|email|sms] [--pin DIGITS]
   user set NAME [--email ADDR | --no-email] [--phone NUMBER | --no-phone]
                 [--transport outbox|email|sms] [--pin DIGITS | --no-pin]
-  user list [--search TEXT]
+  user list [--search TEXT] [--json]
   user show NAME
   user delete NAME
   user unlock NAME
@@ -31,6 +31,8 @@ const usage = `Usage: agentxml user <command> ...
   --pin         pin-length (policy, default 4) to 10 digits, not weak (1111, 1234, 1212, a
                 year...) nor one of the user's last PINs; stored sealed, never shown. A user
                 added without one is sent a random PIN (policy send-pin-on-create)
+user list --json prints one JSON array of {name, transport, email, phone, mobile, hasPin,
+locked, repository, created}: never a secret.
 user set changes only what it is given. --no-email, --no-phone and --no-pin remove the
 value (an empty --email '' or --phone '' does too).
 ${dbHelp}
@@ -48,6 +50,7 @@ const options = {
   'no-email': { type: 'boolean' },
   'no-phone': { type: 'boolean' },
   search: { type: 'string' },
+  json: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
   'print-pin': { type: 'boolean' },
   repository: { type: 'string' },
@@ -57,7 +60,7 @@ const options = {
 const optionsOf: Readonly<Record<string, readonly (keyof typeof options)[]>> = {
   add: ['pin', 'email', 'phone', 'transport'],
   set: ['pin', 'no-pin', 'email', 'no-email', 'phone', 'no-phone', 'transport'],
-  list: ['search'],
+  list: ['search', 'json'],
   import: ['dry-run'],
   'reset-pin': ['print-pin'],
   'send-pins': ['repository'],
@@ -116,7 +119,24 @@ async function list(values: Values, io: Io): Promise<void> {
   await withServices(values, io, async (services) => {
     const users = await userList(services, values.search)
     const policies = await readPolicies(services)
-    const rows = users.map((u) => [u.name, u.transport, u.email ?? u.phone ?? '-', lockedNow(u, policies, services.now()) ? 'locked' : '-'])
+    const locked = (u: (typeof users)[number]) => lockedNow(u, policies, services.now())
+    if (values.json) {
+      const repositories = new Map((await repositoryList(services)).map(({ repository }) => [repository.id, repository.name]))
+      // field names stay stable for scripts; never a PIN or a code, only whether there is one
+      const json = users.map((u) => ({
+        name: u.name,
+        transport: u.transport,
+        email: u.email,
+        phone: u.phone,
+        mobile: u.mobile === 1,
+        hasPin: u.pin !== null,
+        locked: locked(u),
+        repository: u.repository_id === null ? null : (repositories.get(u.repository_id) ?? null),
+        created: formatTime(u.created_at),
+      }))
+      return print(io, JSON.stringify(json))
+    }
+    const rows = users.map((u) => [u.name, u.transport, u.email ?? u.phone ?? '-', locked(u) ? 'locked' : '-'])
     print(io, table([['NAME', 'TRANSPORT', 'DESTINATION', 'LOCKED'], ...rows]))
   })
 }
