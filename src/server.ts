@@ -10,6 +10,7 @@ import { warnPlainLdap } from './domain/repositories.js'
 import { startSyncSchedule } from './domain/sync-schedule.js'
 import { createAuditRelay } from './logging/audit.js'
 import { createLogger } from './logging/logger.js'
+import { listeningOn, startWarnings } from './listening.js'
 import { createMetrics } from './metrics.js'
 import { startMetricsListener } from './metrics-listener.js'
 import { type RadsecServer, startRadsec } from './radius/radsec.js'
@@ -25,7 +26,11 @@ export interface RunningServer {
   close(): Promise<void>
 }
 
-/** Load everything, listen, deliver queued messages; `close()` finishes in-flight requests first. */
+/**
+ * Load everything, listen, deliver queued messages; `close()` finishes in-flight requests first.
+ * Nothing runs in the background (audit writes and purge, housekeeping, delivery, syncs) until
+ * every port is ours: a port in use stops the start with the database untouched.
+ */
 export async function startServer(config: Config): Promise<RunningServer> {
   const audit = createAuditRelay()
   const log = createLogger({ format: config.logFormat, level: config.logLevel, serverAddress: serverAddress(config.host), audit })
@@ -34,60 +39,58 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const delivery = loadDeliverySettings(config, transports)
   const opened = await openServices(config, log, { onMessageQueued: () => wake(), delivery, flushAudit: () => audit.drain() }, { create: true, backgroundCheckpoints: true })
   const services = config.metrics ? { ...opened, metrics: createMetrics(opened.db) } : opened
-  if (config.engine === 'postgres' && transports.has('outbox')) {
-    log.warn({ file: config.outboxFile }, `the outbox transport writes to ${config.outboxFile} on this node only: with several nodes, give users the email or sms transport`)
-  }
-  await warnPlainLdap(services)
-  const auditLog = startAuditLog(services, audit, { purge: true })
-  const chores = startChores(services)
   const https = config.tls && { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) }
   const app = await buildApp({ config, services, ...(https ? { https } : {}) })
+  let metricsListener: Awaited<ReturnType<typeof startMetricsListener>> | undefined
+  let radius: RadiusServer | undefined
+  let radsec: RadsecServer | undefined
+  const stopListening = async () => {
+    await app.close()
+    await radius?.close()
+    await radsec?.close()
+    await metricsListener?.close()
+  }
+  try {
+    await app.listen({ host: config.host, port: config.port })
+    if (config.metrics && services.metrics) metricsListener = await startMetricsListener(services.metrics, config.metrics, log)
+    // one handler for both listeners (it listens on nothing itself): a NAS's requests in flight are counted together
+    const radiusHandler = createRadiusHandler(services)
+    if (config.radius) radius = await startRadius(services, config.radius, radiusHandler)
+    if (config.radsec) {
+      const { host, port, certFile, keyFile, caFile } = config.radsec
+      radsec = await startRadsec(services, { host, port, cert: readFileSync(certFile), key: readFileSync(keyFile), ca: readFileSync(caFile) }, radiusHandler)
+    }
+  } catch (err) {
+    await stopListening()
+    closeTransports(transports)
+    await services.store.close()
+    throw err
+  }
+  const auditLog = startAuditLog(services, audit, { purge: true })
+  await warnPlainLdap(services)
+  const chores = startChores(services)
   const labels = [...transports].map(([name, transport]) => `${name} (${transport.label})`)
   log.info({ transports: [...transports.keys()] }, `message transports: ${labels.join(', ')}`)
   const worker = startWorker(services, transports, { retryDelays: config.retryDelays })
   wake = worker.wake
   const syncs = startSyncSchedule(services)
-  let metricsListener: Awaited<ReturnType<typeof startMetricsListener>> | undefined
-  let radius: RadiusServer | undefined
-  let radsec: RadsecServer | undefined
-  // in the order they must stop: no more requests first, the database last
-  const stopAll = async () => {
-    await app.close()
-    await radius?.close()
-    await radsec?.close()
-    await metricsListener?.close()
-    chores.stop()
-    await syncs.stop()
-    await worker.stop()
-    closeTransports(transports)
-    await auditLog.stop()
-    await services.store.close()
-  }
-  let url: string
-  try {
-    url = await app.listen({ host: config.host, port: config.port })
-    if (config.metrics && services.metrics) metricsListener = await startMetricsListener(services.metrics, config.metrics, log)
-    const shown = (a: AddressInfo) => (a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`)
-    // one handler for both listeners (it listens on nothing itself): a NAS's requests in flight are counted together
-    const radiusHandler = createRadiusHandler(services)
-    if (config.radius) {
-      radius = await startRadius(services, config.radius, radiusHandler)
-      log.info({ radius: shown(radius.auth), accounting: shown(radius.accounting) }, `RADIUS on ${shown(radius.auth)} (UDP), accounting on ${shown(radius.accounting)}`)
-    }
-    if (config.radsec) {
-      const { host, port, certFile, keyFile, caFile } = config.radsec
-      radsec = await startRadsec(services, { host, port, cert: readFileSync(certFile), key: readFileSync(keyFile), ca: readFileSync(caFile) }, radiusHandler)
-      log.info({ radsec: shown(radsec.address) }, `RadSec on ${shown(radsec.address)} (RADIUS over TLS)`)
-    }
-  } catch (err) {
-    await stopAll()
-    throw err
-  }
-  log.info({ url }, `agentxml listening on ${url}`)
+  const at = (a: AddressInfo) => (a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`)
+  if (radius) log.info({ radius: at(radius.auth), accounting: at(radius.accounting) }, `RADIUS on ${at(radius.auth)} (UDP), accounting on ${at(radius.accounting)}`)
+  if (radsec) log.info({ radsec: at(radsec.address) }, `RadSec on ${at(radsec.address)} (RADIUS over TLS)`)
+  const { url, shown } = listeningOn(app.server.address() as AddressInfo, https !== undefined)
+  log.info({ url }, `agentxml listening on ${shown}`)
+  for (const warning of startWarnings(config, [...transports.keys()])) log.warn(warning.fields, warning.message)
   let closing: Promise<void> | undefined
+  // in the order they must stop: no more requests first, the database last
   const close = () =>
     (closing ??= (async () => {
-      await stopAll()
+      await stopListening()
+      chores.stop()
+      await syncs.stop()
+      await worker.stop()
+      closeTransports(transports)
+      await auditLog.stop()
+      await services.store.close()
       log.info('agentxml stopped')
       log.flush?.()
     })())

@@ -208,7 +208,7 @@ t.test('agentxml commands write the audit log too', async (t) => {
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const dbFile = join(dir, 'agentxml.db')
   const run = (...args: string[]) => spawnSync(process.execPath, ['dist/cli/index.js', ...args, '--db', dbFile], { encoding: 'utf8', input: 'a long enough password\n' })
-  for (const args of [['init'], ['user', 'add', 'alice', '--pin', '2468', '--email', 'alice@example.com']]) {
+  for (const args of [['init'], ['user', 'add', 'alice', '--pin', '2468', '--email', 'alice@example.com', '--transport', 'outbox']]) {
     const result = run(...args)
     t.equal(result.status, 0, result.stderr)
   }

@@ -80,7 +80,7 @@ t.test('the admin console in Chromium', { skip }, async (t) => {
   const admin = npx(['admin', 'add', 'root'], `${password}\n`)
   t.equal(admin.status, 0, admin.stderr)
   for (const name of ['alice', 'bob', 'carol']) {
-    const added = spawnSync(process.execPath, [cli, 'user', 'add', name, '--pin', '2468', '--email', `${name}@example.com`, '--db', dbFile], { encoding: 'utf8' })
+    const added = spawnSync(process.execPath, [cli, 'user', 'add', name, '--pin', '2468', '--email', `${name}@example.com`, '--transport', 'outbox', '--db', dbFile], { encoding: 'utf8' })
     t.equal(added.status, 0, added.stderr)
   }
   const { db, store } = await openDatabase(dbFile)

@@ -92,6 +92,19 @@ t.test('a user added without a PIN is sent one, or (policy off) gets one on the 
   t.equal(openPin(services, await requireUser(services, 'dave')), '975310')
 })
 
+t.test('a user added without a transport gets email when an address is given, else sms when a phone number is, else outbox', async (t) => {
+  const { services, client } = await signedIn(t)
+  const form = await client.get('/admin/users/new')
+  t.match(form.body, /<option value="" selected>by what is given: email, else sms, else outbox<\/option>/, 'the default the form offers')
+  for (const [name, email, phone] of [['erin', 'erin@example.com', ''], ['ivan', '', '+44 7700 900777'], ['olga', '', '']] as const) {
+    t.equal((await client.post('/admin/users/new', { name, transport: '', email, phone, pin: '' })).statusCode, 303)
+  }
+  t.same(
+    await Promise.all(['erin', 'ivan', 'olga'].map(async (name) => (await describeUser(services, name)).transport)),
+    ['email', 'sms', 'outbox'],
+  )
+})
+
 t.test('the edit forms need the CSRF token of the session', async (t) => {
   const { services, client } = await signedIn(t)
   await seedUser(services, { name: 'alice' })

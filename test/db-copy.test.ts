@@ -63,7 +63,7 @@ t.test('a SQLite database in use, copied to PostgreSQL: the server on the copy c
   const old = await startServer(t, { db: file })
   await cli(['agent', 'add', 'portal', '--secret', secret])
   await cli(['user', 'add', 'alice', '--pin', '2468'])
-  await cli(['user', 'add', 'carol', '--pin', '2468', '--email', 'carol@example.com'])
+  await cli(['user', 'add', 'carol', '--pin', '2468', '--email', 'carol@example.com', '--transport', 'outbox'])
   await cli(['user', 'add', 'bob', '--pin', '2468', '--email', 'bob@example.com', '--transport', 'email'])
   const provisioned = await provision(old.url, 'alice', printedCode((await cli(['reprovision', 'alice', '--print-code'])).stdoutLines))
   t.equal(provisioned.result, 'PASS', 'alice provisioned on SQLite')

@@ -72,7 +72,7 @@ t.test('the message wording is a template the administrator replaces', async (t)
   writeFileSync(template, 'Subject: Acme mobile set-up for {user}\n\nHello {user}, your code: {code} ({validity}, until {expires}).\nSite ID: {site}\n')
   const env = { ...(await databaseSettings(t, dir)), AGENTXML_MESSAGE_TEMPLATE: template, AGENTXML_SITE_ID: 'acme-corp' }
   await runCli(['init'], env) // only serve and init make a new database
-  await runCli(['user', 'add', 'alice', '--pin', '2468', '--email', 'alice@example.com'], env)
+  await runCli(['user', 'add', 'alice', '--pin', '2468', '--email', 'alice@example.com', '--transport', 'outbox'], env)
   await runCli(['policy', 'set', 'provision-code-validity', '3600'], env)
   t.equal((await runCli(['reprovision', 'alice'], env)).status, 0)
   const line = JSON.parse(readFileSync(join(dir, 'outbox.jsonl'), 'utf8').trim()) as { subject: string; body: string }

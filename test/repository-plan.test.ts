@@ -1,6 +1,6 @@
 import t from 'tap'
 import type { SyncedUserRow } from '../src/db/repositories/directory-users.js'
-import { type DirectoryPerson, planSync, removesTooMany } from '../src/domain/directory-plan.js'
+import { type DirectoryPerson, planSync, removesTooMany, transportFor } from '../src/domain/directory-plan.js'
 
 // the sync's decisions in plain code, without a directory or a database
 const person = (name: string, extra: Partial<DirectoryPerson> = {}): DirectoryPerson => ({
@@ -8,7 +8,7 @@ const person = (name: string, extra: Partial<DirectoryPerson> = {}): DirectoryPe
 })
 let nextId = 1
 const user = (name: string, extra: Partial<SyncedUserRow> = {}): SyncedUserRow => ({
-  id: nextId++, name, repository_id: 1, email: `${name}@example.com`, phone: null, mobile: 1, directory_dn: `uid=${name},ou=people`,
+  id: nextId++, name, repository_id: 1, email: `${name}@example.com`, phone: null, transport: 'email', mobile: 1, directory_dn: `uid=${name},ou=people`,
   directory_disabled: 0, removed_at: null, ...extra,
 })
 const plan = (people: DirectoryPerson[], users: SyncedUserRow[], now = 1000, graceMs = 100) => planSync({ repositoryId: 1, people, users, now, graceMs })
@@ -55,4 +55,22 @@ t.test('the removal guard counts the users not already removed', async (t) => {
   t.ok(removesTooMany(await plan(keep(7), users), 20), '3 of 10 is')
   t.ok(removesTooMany(await plan([], users), 20), 'an empty directory is')
   t.notOk(removesTooMany(await plan([], []), 20), 'an empty repository never is')
+})
+
+t.test("the transport: the repository's where it reaches the user, else email, sms, outbox by what the entry has", async (t) => {
+  const phoneOnly = person('p', { email: null, phone: '+44 7700 900009' })
+  const neither = person('n', { email: null })
+  t.same(
+    [transportFor(phoneOnly, 'email'), transportFor(person('e'), 'email'), transportFor(person('e'), 'sms'), transportFor(neither, 'email'), transportFor(phoneOnly, 'outbox')],
+    ['sms', 'email', 'email', 'outbox', 'outbox'],
+  )
+  const p = await planSync({
+    repositoryId: 1,
+    people: [phoneOnly, person('e'), person('s', { phone: '+44 7700 900010' })],
+    users: [user('p'), user('e'), user('s', { transport: 'sms', phone: '+44 7700 900010' })],
+    now: 1000,
+    graceMs: 100,
+    transport: 'email',
+  })
+  t.same(p.update.map((u) => [u.name, u.changes]), [['p', { email: null, phone: '+44 7700 900009', transport: 'sms' }]], 'a user whose transport lost its destination gets the default; the others keep theirs')
 })

@@ -78,6 +78,18 @@ t.test('a changed mail, phone or group updates exactly that user', { skip: slapd
   t.equal((await userNamed(services, 'alice'))?.mobile, 0, 'left the mobile group')
 })
 
+t.test('an entry with only a phone number gets the sms transport, and keeps a transport that reaches it', { skip: slapdSkip }, async (t) => {
+  const { services, slapd, sync } = await setup(t, { transport: 'email' })
+  await slapd.add(personLdif({ uid: 'ivan', mobile: '+44 7700 900099' }))
+  await slapd.modify(`dn: ${groupDn('staff')}\nchangetype: modify\nadd: member\nmember: ${personDn('ivan')}\n\n`)
+  await sync()
+  t.match(await userNamed(services, 'ivan'), { email: null, phone: '+44 7700 900099', transport: 'sms' }, 'not email: there is no address')
+  t.match(await userNamed(services, 'dave'), { transport: 'email' }, "the repository's transport where it reaches the user")
+  await slapd.modify(`dn: ${personDn('bob')}\nchangetype: modify\ndelete: mail\n\n`)
+  await sync()
+  t.match(await userNamed(services, 'bob'), { email: null, transport: 'sms' }, 'a user whose address is gone is moved to the phone number they have')
+})
+
 t.test('an entry that disappears marks its user removed; it is deleted only after the grace period', { skip: slapdSkip }, async (t) => {
   const { services, slapd, sync, clock, logs } = await setup(t, { graceDays: 3 })
   await sync()

@@ -75,6 +75,51 @@ t.test('the CSV reader: quotes, doubled quotes, line breaks inside quotes, CRLF,
   ])
   t.throws(() => parseCsv('a"b\n'), { message: 'a quote inside an unquoted field' })
   t.throws(() => parseCsv('"a"b\n'), { message: 'text after a closing quote' })
+  t.throws(() => parseCsv('a,b\n\n"c\nd\n'), { line: 3, message: 'a quoted field is never closed' }, 'the line the unclosed field begins on')
+})
+
+t.test('the CSV reader: the separator is the one the first line uses, a comma, a semicolon or a tab', async (t) => {
+  t.same(parseCsv('name;email\r\n"carol; the second";carol@example.com\r\nx,y;z\r\n'), [
+    { line: 1, fields: ['name', 'email'] },
+    { line: 2, fields: ['carol; the second', 'carol@example.com'] },
+    { line: 3, fields: ['x,y', 'z'] },
+  ])
+  t.same(parseCsv('\n  \nname\temail\nbob\t\n'), [
+    { line: 3, fields: ['name', 'email'] },
+    { line: 4, fields: ['bob', ''] },
+  ])
+  t.same(parseCsv('"a;b",c\n'), [{ line: 1, fields: ['a;b', 'c'] }], 'a separator inside quotes does not count')
+  t.same(parseCsv('alice\n,,,\n\nbob\n'), [
+    { line: 1, fields: ['alice'] },
+    { line: 4, fields: ['bob'] },
+  ], "a row of empty fields (Excel's blank rows) is no record")
+})
+
+t.test('a file separated by semicolons or tabs is imported by its columns', async (t) => {
+  const { services } = await build(t)
+  const semicolons = '\uFEFFName;Email;Phone\r\nalice;alice@example.com;\r\nbob;;+44 7700 900002\r\n"carol; the second";carol@example.com;\r\ndave;dave@;\r\n'
+  const report = await importUsers(services, semicolons)
+  t.same(report.problems, [{ line: 5, message: '"dave@" is not an email address (a plain address, name@example.com)' }])
+  t.match(report, { added: 3 })
+  t.same((await users(services)).map((u) => [u.name, u.email, u.phone, u.transport]), [
+    ['alice', 'alice@example.com', null, 'email'],
+    ['bob', null, '+44 7700 900002', 'sms'],
+    ['carol; the second', 'carol@example.com', null, 'email'],
+  ])
+  t.match(await importUsers(services, semicolons), { added: 0, updated: 0, unchanged: 3 }, 'a re-run changes nothing')
+  t.match(await importUsers(services, 'transport\tname\nsms\tbob\noutbox\terin\n'), { problems: [{ line: 2, message: 'the sms transport needs a phone number' }], added: 1 })
+})
+
+t.test('a first row naming no known column: a user when it reads as one, else the file is refused', async (t) => {
+  const { services } = await build(t)
+  const refused = (text: string, message: string) => t.rejects(importUsers(services, text), { message }, JSON.stringify(text.split('\n')[0]))
+  await refused('Nom;Courriel\nalice;alice@example.com\n', 'line 1: neither a header naming the columns (name, email, phone, transport) nor a user ("Courriel" is not an email address (a plain address, name@example.com)); nothing was imported')
+  await refused('Benutzer\tE-Mail\nalice\talice@example.com\n', 'line 1: neither a header naming the columns (name, email, phone, transport) nor a user ("E-Mail" is not an email address (a plain address, name@example.com)); nothing was imported')
+  await refused('email,phone\nalice@example.com,\n', 'line 1: the header has no name column; nothing was imported')
+  await refused('name,mail\nalice,alice@example.com\n', 'line 1: unknown column "mail" (the columns are name, email, phone, transport); nothing was imported')
+  t.same(await users(services), [], 'nothing was imported')
+  t.match(await importUsers(services, 'alice;alice@example.com\n'), { added: 1, problems: [] }, 'without a header, a first row that is a user is one')
+  t.match(await importUsers(services, 'name;email;;\nbob;bob@example.com;;\n'), { added: 1, problems: [] }, 'an empty header cell names no column')
 })
 
 t.test('agentxml user import: refused rows on stderr by line number, status 1; a re-run changes nothing', async (t) => {
@@ -92,4 +137,28 @@ t.test('agentxml user import: refused rows on stderr by line number, status 1; a
   t.equal(again.stdout, '0 added, 0 updated, 1 unchanged, 0 rows refused\n')
   const missing = await runCli(['user', 'import', join(dir, 'none.csv')], { db, via: 'node' })
   t.equal(missing.stderr, `agentxml: cannot read ${join(dir, 'none.csv')}: ENOENT\n`)
+})
+
+t.test('agentxml user import: a semicolon file (Excel) is imported; one whose header names no known column is refused whole', async (t) => {
+  const dir = await tempDir(t)
+  const db = await databaseIn(t, dir)
+  const csv = join(dir, 'staff.csv')
+  writeFileSync(csv, 'name;email;phone\r\nalice;alice@example.com;\r\nbob;;+44 7700 900002\r\n')
+  const imported = await runCli(['user', 'import', csv], { db, via: 'node' })
+  t.same([imported.status, imported.stderr], [0, ''])
+  t.match(imported.stdout, /\n2 added, 0 updated, 0 unchanged, 0 rows refused\n$/)
+  const list = await runCli(['user', 'list'], { db, via: 'node' })
+  t.match(list.stdout, /^alice +email +alice@example\.com/m)
+  t.match(list.stdout, /^bob +sms +\+44 7700 900002/m)
+  t.notMatch(list.stdout, 'name;email')
+
+  writeFileSync(csv, 'Nom;Courriel\r\ncarol;carol@example.com\r\n')
+  const refused = await runCli(['user', 'import', csv], { db, via: 'node' })
+  t.equal(refused.status, 1)
+  t.equal(refused.stdout, '')
+  t.equal(
+    refused.stderr,
+    `agentxml: ${csv} line 1: neither a header naming the columns (name, email, phone, transport) nor a user ("Courriel" is not an email address (a plain address, name@example.com)); nothing was imported\n`,
+  )
+  t.notMatch((await runCli(['user', 'list'], { db, via: 'node' })).stdout, 'carol', 'nothing imported')
 })

@@ -1,4 +1,4 @@
-import { UserNotFound } from '../domain/errors.js'
+import { NoMobileRight, UserNotFound } from '../domain/errors.js'
 import { createProvisionCode } from '../domain/provision-code.js'
 import { notAUserName, shownName } from '../domain/user-names.js'
 import { AgentAccessDenied, NoUserFound } from '../protocol/errors.js'
@@ -23,6 +23,8 @@ export const reprovision: Action = {
       await createProvisionCode(services, user, { deliver: true })
     } catch (err) {
       if (err instanceof UserNotFound) throw unknownUser(user)
+      // as provision answers such a user: no suitable authentication method (docs/protocol.md §3.3)
+      if (err instanceof NoMobileRight) throw unknownUser(user, 'no mobile right')
       throw err
     }
     return []

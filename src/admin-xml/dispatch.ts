@@ -2,7 +2,7 @@ import type { Source } from '../actions/dispatch.js'
 import type { Agent } from '../db/schema/index.js'
 import { adminMessages } from '../domain/admin-messages.js'
 import { authenticateAgent } from '../domain/agents.js'
-import { DomainError, InvalidInput, NoDestination, TransportNotConfigured, UserExists, UserNotFound } from '../domain/errors.js'
+import { DomainError, InvalidInput, NoDestination, NoMobileRight, TransportNotConfigured, UserExists, UserNotFound } from '../domain/errors.js'
 import type { Services } from '../domain/services.js'
 import { type AdminErrorCode, AdminOperationError } from '../protocol/admin-errors.js'
 import type { AdminOperationRequest, AdminRequest } from '../protocol/admin-types.js'
@@ -27,7 +27,8 @@ async function assertAdminAgent(services: Services, request: AdminRequest, sourc
 /** The wire code of one failed operation; the domain's message goes only to the log. */
 function codeOf(err: unknown): AdminErrorCode {
   if (err instanceof AdminOperationError) return err.code
-  if (err instanceof UserNotFound) return 'AGENT_ERROR_NO_USER_FOUND'
+  // no user to give a code to: a user without the mobile right could never use one
+  if (err instanceof UserNotFound || err instanceof NoMobileRight) return 'AGENT_ERROR_NO_USER_FOUND'
   if (err instanceof UserExists) return 'AGENT_ERROR_USER_EXISTS'
   // nowhere to send: no address for the transport, or a transport this server cannot send with
   if (err instanceof NoDestination || err instanceof TransportNotConfigured) return 'AGENT_ERROR_NO_DESTINATION'

@@ -7,7 +7,7 @@ const usage = `Usage: agentxml agent <command> ...
   agent add NAME --secret S [--network CIDR]... [--admin] [--check-password]
   agent set NAME [--network CIDR]... [--secret S] [--admin | --no-admin]
                  [--check-password | --no-check-password]
-  agent list
+  agent list [--json]
   agent delete NAME
 
   --secret S       the shared secret the agent sends, 8 to 256 characters (only a keyed hash is kept)
@@ -17,6 +17,8 @@ const usage = `Usage: agentxml agent <command> ...
   --check-password login must also carry the user's directory password (Password), checked
                    by binding to the user's directory (agentxml repository --help)
 agent set changes only what it is given; the networks it is given replace the list.
+agent list --json prints one JSON array of {name, networks, admin, checkPassword, created}:
+never a secret (only a keyed hash of it is kept).
 ${dbHelp}
 `
 
@@ -27,11 +29,13 @@ const options = {
   'no-admin': { type: 'boolean' },
   'check-password': { type: 'boolean' },
   'no-check-password': { type: 'boolean' },
+  json: { type: 'boolean' },
 } as const
 
 const optionsOf: Readonly<Record<string, readonly (keyof typeof options)[]>> = {
   add: ['secret', 'network', 'admin', 'check-password'],
   set: ['secret', 'network', 'admin', 'no-admin', 'check-password', 'no-check-password'],
+  list: ['json'],
 }
 
 export const agent: Command = {
@@ -61,7 +65,10 @@ export const agent: Command = {
       } else if (verb === 'delete') {
         await removeAgent(services, name)
       } else {
-        const rows = (await agentList(services)).map((a) => [a.name, a.networks.join(','), a.admin ? 'yes' : 'no', a.checkPassword ? 'yes' : 'no', formatTime(a.createdAt)])
+        const agents = await agentList(services)
+        // field names stay stable for scripts
+        if (values.json) return print(io, JSON.stringify(agents.map((a) => ({ name: a.name, networks: a.networks, admin: a.admin, checkPassword: a.checkPassword, created: formatTime(a.createdAt) }))))
+        const rows = agents.map((a) => [a.name, a.networks.join(','), a.admin ? 'yes' : 'no', a.checkPassword ? 'yes' : 'no', formatTime(a.createdAt)])
         print(io, table([['NAME', 'NETWORKS', 'ADMIN', 'PASSWORD', 'CREATED'], ...rows]))
       }
     })

@@ -7,9 +7,8 @@ import { deriveKeys, keyedHash, type Keys, loadMasterKey, safeEqual } from '../s
 import { assertNoMore, CliError, type Command, configFrom, dbHelp, parse, positional, print } from './shared.js'
 
 const keyRule = `The key is not in a backup: keep a copy of agentxml.key (beside the database), or of
-AGENTXML_SECRET_KEY, apart from the backups. A database restored without the key it was made
-with keeps its users and agents, but every sealed value in it (PINs, security strings, queued
-messages) is unreadable.`
+AGENTXML_SECRET_KEY, apart from the backups. A database is only ever opened with the key it was
+made with: without it, the server and every command refuse it.`
 
 const backupUsage = `Usage: agentxml backup FILE [--force] [--db DATABASE]
 

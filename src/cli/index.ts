@@ -4,6 +4,7 @@
 // for no measurable gain in throughput. V8 reads it only at start, so every way the server is
 // started says it: this line (npx agentxml, the installed bin), npm start, the Docker image.
 import { reportError } from './errors.js'
+import { hoistGlobalOptions } from './global-options.js'
 import type { Command, Io } from './shared.js'
 import { UsageError } from './shared.js'
 import { type CommandEntry, globalUsage } from './usage.js'
@@ -41,7 +42,7 @@ const asksForHelp = (args: readonly string[]) => {
 
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   const [name, ...args] = argv
-  if (name === '--version' || name === '-V') {
+  if (name === '--version' || name === '-v' || name === '-V') {
     io.stdout.write(`agentxml ${packageVersion()}\n`)
     return 0
   }
@@ -85,10 +86,11 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 })
 
 const io: Io = { env: process.env, stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }
-main(process.argv.slice(2), io).then(
+const argv = hoistGlobalOptions(process.argv.slice(2))
+main(argv, io).then(
   (status) => {
     // `serve` keeps running; every other command is done
-    if (process.argv[2] !== 'serve' || status !== 0) process.exitCode = status
+    if (argv[0] !== 'serve' || status !== 0) process.exitCode = status
   },
   (err: unknown) => {
     process.stderr.write(`agentxml: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)

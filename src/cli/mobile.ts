@@ -11,8 +11,9 @@ its state (provision id, security strings) in --state FILE (default ./agentxml-m
 
   mobile provision --server URL --user NAME --code CODE [--state FILE]
       provision with a code, then download 99 security strings
-  mobile strings [--state FILE]
-      download a fresh batch (the previous one stops working)
+  mobile strings [--new] [--state FILE]
+      download a fresh batch (the previous one stops working on the server): refused while
+      strings of the current batch are unused, unless --new says to replace them
   mobile otc --pin PIN [--legacy] [--state FILE]
       the next one-time code; AGENTXML_PIN may give the PIN instead of --pin, which other
       users can see in ps

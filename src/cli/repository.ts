@@ -188,7 +188,7 @@ async function show(services: Parameters<typeof describeRepository>[0], name: st
     ['attributes', `name ${r.username_attr}, email ${r.email_attr}, phone ${r.phone_attr}`],
     ['groups', (JSON.parse(r.groups) as string[]).join('; ') || 'any entry'],
     ['mobile group', r.mobile_group ?? 'none (every user may use the mobile client)'],
-    ['new users', `transport ${r.user_transport}`],
+    ['new users', `transport ${r.user_transport} where it reaches them, else email, sms or outbox by what the entry has`],
     ['interval', r.interval_minutes ? `${r.interval_minutes} minutes` : 'on demand only'],
     ['removal', `kept ${r.grace_days} days after leaving the directory; a sync removing over ${r.max_removal_percent}% stops`],
     ['users', `${users.total}${users.removed ? ` (${users.removed} marked removed)` : ''}`],

@@ -1,5 +1,5 @@
 import { deliveryOptions } from './delivery-options.js'
-import { type Command, configFrom, dbHelp, openingDatabase, parse } from './shared.js'
+import { CliError, type Command, configFrom, dbHelp, openingDatabase, parse } from './shared.js'
 import { checkRadsecFiles, checkTlsFiles } from './tls.js'
 
 const usage = `Usage: agentxml serve [options]
@@ -49,6 +49,20 @@ the same on every node: none is ever made for it.
 ${dbHelp}
 `
 
+const listenProblems: Readonly<Record<string, string>> = {
+  EADDRINUSE: 'the address is in use',
+  EACCES: 'permission denied (a port below 1024 needs root or CAP_NET_BIND_SERVICE)',
+  EADDRNOTAVAIL: 'no interface of this machine has that address',
+}
+
+/** A port that cannot be had (the server's, RADIUS's, the metrics'): one line naming it, not node's message. */
+function cannotListen(err: unknown): never {
+  const { code, address, port } = err as NodeJS.ErrnoException & { address?: string; port?: number }
+  const problem = listenProblems[code ?? '']
+  if (problem === undefined || address === undefined) throw err
+  throw new CliError(`cannot listen on ${address.includes(':') ? `[${address}]` : address}${port === undefined ? '' : `:${port}`}: ${problem}`)
+}
+
 /** How long after the first stop signal a second one is taken for its echo. */
 const signalEchoMs = 2_000
 
@@ -82,7 +96,7 @@ export const serve: Command = {
     checkRadsecFiles(config.radsec)
     // loaded here, not at the top: the other commands start faster without the HTTP stack
     const { startServer } = await import('../server.js')
-    const server = await openingDatabase(config, () => startServer(config))
+    const server = await openingDatabase(config, () => startServer(config).catch(cannotListen))
     // Ctrl-C under `npm start` signals twice (the terminal's, and npm's own forward of it):
     // repeats within a moment are that echo and change nothing; one after it stops at once
     let stoppingSince: number | undefined

@@ -14,6 +14,7 @@ export function globalUsage(commands: readonly CommandEntry[]): string {
 ${lines.join('\n')}
 
 agentxml <command> --help (or agentxml help <command>) shows the usage of one command.
-agentxml --version prints the version.
+agentxml --version (or -v) prints the version.
+--db and --key-file may come before the command too: agentxml --db FILE user list.
 `
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import type { Services } from '../domain/services.js'
-import { importUsers } from '../domain/user-import.js'
+import { FileRefused, importUsers } from '../domain/user-import.js'
 import { CliError, type Io, print } from './shared.js'
 
 /** `user import FILE.csv [--dry-run]`: each refused row on stderr by line, the counts on stdout; status 1 when a row was refused. */
@@ -11,7 +11,13 @@ export async function importFile(services: Services, io: Io, file: string, dryRu
   } catch (err) {
     throw new CliError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`)
   }
-  const report = await importUsers(services, text, { dryRun, file })
+  let report: Awaited<ReturnType<typeof importUsers>>
+  try {
+    report = await importUsers(services, text, { dryRun, file })
+  } catch (err) {
+    if (err instanceof FileRefused) throw new CliError(`${file} ${err.message}`)
+    throw err
+  }
   for (const problem of report.problems) io.stderr.write(`agentxml: ${file} line ${problem.line}: ${problem.message}\n`)
   const refused = report.problems.length
   print(io, `${dryRun ? 'dry run, nothing changed: ' : ''}${report.added} added, ${report.updated} updated, ${report.unchanged} unchanged, ${refused} rows refused`)

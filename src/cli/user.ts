@@ -2,7 +2,7 @@ import { lockedNow } from '../domain/lockout.js'
 import { readPolicies } from '../domain/policy.js'
 import { createUser, removeUser, unlockUserAccount, updateUserDetails } from '../domain/user-admin.js'
 import { resetPin, sendMissingPins } from '../domain/pin-issue.js'
-import { requireRepository } from '../domain/repositories.js'
+import { repositoryList, requireRepository } from '../domain/repositories.js'
 import type { Services } from '../domain/services.js'
 import { describeUser, userList } from '../domain/users.js'
 import { importFile } from './user-import.js'
@@ -13,7 +13,7 @@ const usage = `Usage: agentxml user <command> ...
   user add NAME [--email ADDR] [--phone NUMBER] [--transport outbox|email|sms] [--pin DIGITS]
   user set NAME [--email ADDR | --no-email] [--phone NUMBER | --no-phone]
                 [--transport outbox|email|sms] [--pin DIGITS | --no-pin]
-  user list [--search TEXT]
+  user list [--search TEXT] [--json]
   user show NAME
   user delete NAME
   user unlock NAME
@@ -22,14 +22,17 @@ const usage = `Usage: agentxml user <command> ...
                                printed once, alone on the last line, with --print-pin)
   user send-pins [--repository NAME]  a PIN, by their transport, for every user with the mobile
                                right and no PIN yet (of one repository); a re-run sends nothing more
-  user import FILE.csv [--dry-run]   users from a CSV file (columns name, email, phone, transport;
-                               an optional header row orders them); a re-run changes nothing
+  user import FILE.csv [--dry-run]   users from a CSV file (columns name, email, phone, transport,
+                               separated by commas, semicolons or tabs; an optional header row
+                               orders them); a re-run changes nothing
 
-  --transport   how provision codes reach the user (default outbox): email needs an
-                address, sms a phone number
+  --transport   how provision codes reach the user: email needs an address, sms a phone
+                number; default email when --email is given, else sms when --phone is, else outbox
   --pin         pin-length (policy, default 4) to 10 digits, not weak (1111, 1234, 1212, a
                 year...) nor one of the user's last PINs; stored sealed, never shown. A user
                 added without one is sent a random PIN (policy send-pin-on-create)
+user list --json prints one JSON array of {name, transport, email, phone, mobile, hasPin,
+locked, repository, created}: never a secret.
 user set changes only what it is given. --no-email, --no-phone and --no-pin remove the
 value (an empty --email '' or --phone '' does too).
 ${dbHelp}
@@ -47,6 +50,7 @@ const options = {
   'no-email': { type: 'boolean' },
   'no-phone': { type: 'boolean' },
   search: { type: 'string' },
+  json: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
   'print-pin': { type: 'boolean' },
   repository: { type: 'string' },
@@ -56,7 +60,7 @@ const options = {
 const optionsOf: Readonly<Record<string, readonly (keyof typeof options)[]>> = {
   add: ['pin', 'email', 'phone', 'transport'],
   set: ['pin', 'no-pin', 'email', 'no-email', 'phone', 'no-phone', 'transport'],
-  list: ['search'],
+  list: ['search', 'json'],
   import: ['dry-run'],
   'reset-pin': ['print-pin'],
   'send-pins': ['repository'],
@@ -115,7 +119,24 @@ async function list(values: Values, io: Io): Promise<void> {
   await withServices(values, io, async (services) => {
     const users = await userList(services, values.search)
     const policies = await readPolicies(services)
-    const rows = users.map((u) => [u.name, u.transport, u.email ?? u.phone ?? '-', lockedNow(u, policies, services.now()) ? 'locked' : '-'])
+    const locked = (u: (typeof users)[number]) => lockedNow(u, policies, services.now())
+    if (values.json) {
+      const repositories = new Map((await repositoryList(services)).map(({ repository }) => [repository.id, repository.name]))
+      // field names stay stable for scripts; never a PIN or a code, only whether there is one
+      const json = users.map((u) => ({
+        name: u.name,
+        transport: u.transport,
+        email: u.email,
+        phone: u.phone,
+        mobile: u.mobile === 1,
+        hasPin: u.pin !== null,
+        locked: locked(u),
+        repository: u.repository_id === null ? null : (repositories.get(u.repository_id) ?? null),
+        created: formatTime(u.created_at),
+      }))
+      return print(io, JSON.stringify(json))
+    }
+    const rows = users.map((u) => [u.name, u.transport, u.email ?? u.phone ?? '-', locked(u) ? 'locked' : '-'])
     print(io, table([['NAME', 'TRANSPORT', 'DESTINATION', 'LOCKED'], ...rows]))
   })
 }
@@ -127,6 +148,7 @@ function show(io: Io, view: Awaited<ReturnType<typeof describeUser>>): void {
     ['email', view.email ?? '-'],
     ['phone', view.phone ?? '-'],
     ['pin', pinStatus(view)],
+    ['mobile right', view.mobile ? 'yes' : 'no: provision codes are refused'],
     ['locked', view.lockedAt ? `since ${formatTime(view.lockedAt)}, ${view.unlocksAt ? `until ${formatTime(view.unlocksAt)}` : 'until unlocked'}` : 'no'],
     ['failed logins', String(view.failedLogins)],
     ['device', view.device ? `bound ${formatTime(view.device.boundAt)}${view.device.deviceOs ? `, ${view.device.deviceOs}` : ''}` : 'none'],

@@ -1,3 +1,5 @@
+import { CsvError as ParseError, parse } from 'csv-parse/sync'
+
 /** One record of a CSV file and the line it starts on (a quoted field may span lines). */
 export interface CsvRecord {
   readonly line: number
@@ -13,50 +15,78 @@ export class CsvError extends Error {
   }
 }
 
+/** The separators a file may use: RFC 4180's comma, Excel's semicolon (its default where the comma is the decimal mark), a tab. */
+export const delimiters = [',', ';', '\t'] as const
+
 /**
- * RFC 4180: fields separated by commas, optionally in double quotes, `""` a quote inside them,
- * records ending with CRLF or LF. A byte-order mark is skipped; blank lines are no records.
+ * RFC 4180 as csv-parse reads it: fields optionally in double quotes, `""` a quote inside them,
+ * records ending with CRLF, LF or CR. The separator is the one the first line uses most outside
+ * quotes (a comma when it has none). A byte-order mark is skipped; blank lines, and lines of
+ * empty fields only (Excel's blank rows), are no records. Unquoted fields are trimmed.
  */
 export function parseCsv(text: string): CsvRecord[] {
+  const input = text.replace(/\r\n?/g, '\n')
   const records: CsvRecord[] = []
-  const input = text.startsWith('\uFEFF') ? text.slice(1) : text
-  let fields: string[] = []
-  let field = ''
+  let lastEnd = 0
+  try {
+    parse(input, {
+      bom: true,
+      delimiter: delimiterOf(input),
+      record_delimiter: '\n',
+      trim: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      skip_records_with_empty_values: true,
+      // the parser counts the line a record ends on; a quoted line break moves its start back
+      on_record: (fields, { lines }) => {
+        lastEnd = lines
+        records.push({ line: lines - fields.reduce((breaks, field) => breaks + (field.match(/\n/g)?.length ?? 0), 0), fields })
+        return null
+      },
+    })
+    return records
+  } catch (err) {
+    if (!(err instanceof ParseError)) throw err
+    const line = (err as ParseError & { lines?: number }).lines ?? 1
+    switch (err.code) {
+      case 'CSV_QUOTE_NOT_CLOSED':
+        return fail(firstTextLine(input, lastEnd), 'a quoted field is never closed')
+      case 'INVALID_OPENING_QUOTE':
+        return fail(line, 'a quote inside an unquoted field')
+      case 'CSV_INVALID_CLOSING_QUOTE':
+      case 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE':
+        return fail(line, 'text after a closing quote')
+      default:
+        return fail(line, err.message.split('\n')[0] ?? err.code)
+    }
+  }
+}
+
+function fail(line: number, message: string): never {
+  throw new CsvError(line, message)
+}
+
+/** The separator the first line that holds anything uses most, quoted text left out; ties go to the earlier of `delimiters`. */
+export function delimiterOf(text: string): string {
+  const counts = new Map<string, number>(delimiters.map((d) => [d, 0]))
   let quoted = false
-  let wasQuoted = false
-  let line = 1
-  let start = 1
-  const endField = () => {
-    fields.push(wasQuoted ? field : field.trim())
-    field = ''
-    wasQuoted = false
+  let holdsText = false
+  for (const c of text) {
+    if (c === '"') quoted = !quoted
+    else if (quoted) continue
+    else if (c === '\n' && holdsText) break
+    else if (c === '\n') for (const d of delimiters) counts.set(d, 0)
+    else if (counts.has(c)) counts.set(c, (counts.get(c) ?? 0) + 1)
+    if (c.trim() !== '' && c !== '\uFEFF') holdsText = true
   }
-  const endRecord = () => {
-    endField()
-    if (fields.length > 1 || fields[0] !== '') records.push({ line: start, fields })
-    fields = []
-  }
-  for (let i = 0; i < input.length; i++) {
-    const c = input[i] as string
-    if (quoted) {
-      if (c === '"' && input[i + 1] === '"') (field += '"'), i++
-      else if (c === '"') quoted = false
-      else {
-        if (c === '\n') line++
-        field += c
-      }
-    } else if (c === '"' && field.trim() === '') (quoted = true), (wasQuoted = true), (field = '')
-    else if (c === '"') throw new CsvError(line, 'a quote inside an unquoted field')
-    else if (c === ',') endField()
-    else if (c === '\n' || c === '\r') {
-      if (c === '\r' && input[i + 1] === '\n') i++
-      endRecord()
-      start = ++line
-    } else if (wasQuoted) {
-      if (c.trim() !== '') throw new CsvError(line, 'text after a closing quote')
-    } else field += c
-  }
-  if (quoted) throw new CsvError(start, 'a quoted field is never closed')
-  endRecord()
-  return records
+  let best: string = delimiters[0]
+  for (const d of delimiters) if ((counts.get(d) ?? 0) > (counts.get(best) ?? 0)) best = d
+  return best
+}
+
+/** The first line after `after` that is not blank: where a record that never ended began. */
+function firstTextLine(text: string, after: number): number {
+  const lines = text.split('\n')
+  for (let i = after; i < lines.length; i++) if ((lines[i] ?? '').trim() !== '') return i + 1
+  return after + 1
 }

@@ -1,4 +1,5 @@
 import type { DirectoryUserChanges, SyncedUserRow } from '../db/repositories/directory-users.js'
+import { defaultTransport, reaches } from './default-transport.js'
 import { nameKey } from './directory-names.js'
 
 /**
@@ -49,15 +50,23 @@ export interface PlanInput {
   readonly users: readonly SyncedUserRow[]
   readonly now: number
   readonly graceMs: number
+  /** The repository's transport for new users, where it reaches them (default-transport.ts). */
+  readonly transport?: string
 }
 
 /** The mobile right follows the mobile group; a disabled or removed account has none. */
 export const mobileRight = (person: DirectoryPerson) => (person.mobileMember && !person.disabled ? 1 : 0)
 
-function changesFor(user: SyncedUserRow, person: DirectoryPerson): DirectoryUserChanges {
+/** The transport a new user of this entry gets: the repository's where it reaches them, else the default rule. */
+export const transportFor = (person: DirectoryPerson, preferred: string | undefined) => defaultTransport(person, preferred)
+
+function changesFor(user: SyncedUserRow, person: DirectoryPerson, preferred: string | undefined): DirectoryUserChanges {
   const wanted: Required<DirectoryUserChanges> = {
     email: person.email,
     phone: person.phone,
+    // a transport the entry no longer has a destination for (or never had: email for an entry with
+    // only a phone number) would leave the user unable to receive a code: the default rule instead
+    transport: reaches(user.transport, person) ? user.transport : transportFor(person, preferred),
     mobile: mobileRight(person),
     directory_dn: person.dn,
     directory_disabled: person.disabled ? 1 : 0,
@@ -116,7 +125,7 @@ export async function planSync(input: PlanInput, pause: Pause = async () => {}):
     else if (user.repository_id !== input.repositoryId) {
       conflicts.push({ name: person.name, reason: user.repository_id === null ? 'a local user has this name' : 'a user of another repository has this name' })
     } else {
-      const changes = changesFor(user, person)
+      const changes = changesFor(user, person, input.transport)
       if (Object.keys(changes).length > 0) update.push({ id: user.id, name: user.name, changes, restored: user.removed_at !== null })
     }
   }

@@ -6,7 +6,7 @@ import type { Repository, SyncStatus } from '../db/schema/index.js'
 import { inTransaction } from '../db/engine.js'
 import { DirectoryUnavailable } from '../directory/ldap.js'
 import { directoryMessages } from './directory-messages.js'
-import { type Conflict, mobileRight, planSync, removesTooMany, type SyncPlan } from './directory-plan.js'
+import { type Conflict, mobileRight, planSync, removesTooMany, type SyncPlan, transportFor } from './directory-plan.js'
 import { readDirectory } from './directory-read.js'
 import { DomainError } from './errors.js'
 import { sendPinsOnCreate } from './pin-issue.js'
@@ -86,7 +86,7 @@ async function apply(services: Services, repository: Repository, plan: SyncPlan)
         pin: null,
         email: person.email,
         phone: person.phone,
-        transport: repository.user_transport,
+        transport: transportFor(person, repository.user_transport),
         mobile: mobileRight(person),
         created_at: now,
         repository_id: repository.id,
@@ -189,7 +189,10 @@ async function run(services: Services, repository: Repository, options: SyncOpti
   const dryRun = options.dryRun === true
   const read = await readDirectory(repository, openBindPassword(services, repository), yieldTurn)
   const users = await readUsers(services)
-  const plan = await planSync({ repositoryId: repository.id, people: read.people, users, now: services.now(), graceMs: repository.grace_days * day }, yieldTurn)
+  const plan = await planSync(
+    { repositoryId: repository.id, people: read.people, users, now: services.now(), graceMs: repository.grace_days * day, transport: repository.user_transport },
+    yieldTurn,
+  )
   const conflicts = [...read.skipped, ...plan.conflicts]
   const restored = plan.update.filter((u) => u.restored).length
   const report = {

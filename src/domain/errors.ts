@@ -28,6 +28,13 @@ export class NoDestination extends DomainError {
   }
 }
 
+/** A code for a user without the mobile right could never be used: provision refuses them (provisioning.ts). */
+export class NoMobileRight extends DomainError {
+  constructor(readonly user: string) {
+    super(`user "${user}" has no mobile right: a provision code could never be used`)
+  }
+}
+
 /** The user's transport cannot send from this server (no SMTP server or SMS gateway configured). */
 export class TransportNotConfigured extends DomainError {
   constructor(

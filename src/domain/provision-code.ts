@@ -5,7 +5,7 @@ import { findUserByKey, lockUserByKey } from '../db/repositories/users.js'
 import { messages } from '../protocol/messages.js'
 import { type Keys, keyedHash, randomString } from '../secrets.js'
 import { deliverableDestination, queueMessage, withdrawQueued } from '../transports/queue.js'
-import { NoDestination, TransportNotConfigured, UserNotFound } from './errors.js'
+import { NoDestination, NoMobileRight, TransportNotConfigured, UserNotFound } from './errors.js'
 import { holdsNul } from './nul.js'
 import { readPolicies } from './policy.js'
 import { defaultTemplate, provisionMessage } from './provision-message.js'
@@ -44,6 +44,7 @@ export function decoyCodeHash(services: Services): Buffer {
  * What the admin's "Reprovision" button does (docs/protocol.md §5): a new code replaces any pending one
  * and, unless the caller hands it over in person (`deliver: false`), is queued to the user's
  * transport in the same transaction. Messages still queued with an older code are withdrawn.
+ * A user without the mobile right is refused (NoMobileRight): provision would refuse the code.
  */
 export async function createProvisionCode(
   services: Services,
@@ -54,6 +55,8 @@ export async function createProvisionCode(
   const policies = await readPolicies(services)
   const found = holdsNul(userName) ? undefined : await findUserByKey(db, nameKey(userName))
   if (!found) throw new UserNotFound(userName)
+  // nothing is created or sent: provision would refuse every code of this user
+  if (found.mobile !== 1) throw new NoMobileRight(found.name)
   const destination = options.deliver ? await assertDeliverable(services, found) : undefined
   const code = randomString(policies['provision-code-numeric'] ? '0123456789' : codeAlphabet, codeLength)
   const now = services.now()

@@ -3,6 +3,7 @@ import { inTransaction } from '../db/engine.js'
 import type { User } from '../db/schema/index.js'
 import { withdrawQueued } from '../transports/queue.js'
 import { adminMessages } from './admin-messages.js'
+import { defaultTransport, reaches } from './default-transport.js'
 import { InvalidInput } from './errors.js'
 import { createProvisionCode, type CreatedCode } from './provision-code.js'
 import type { Services } from './services.js'
@@ -28,17 +29,18 @@ export interface UserChangesInput {
 
 /** A user whose transport cannot reach them is refused up front, not when a code is due. */
 function assertReachable(input: UserInput): void {
-  const transport = input.transport ?? 'outbox'
-  if (transport === 'email' && !input.email) throw new InvalidInput('the email transport needs an email address')
-  if (transport === 'sms' && !input.phone) throw new InvalidInput('the sms transport needs a phone number')
+  const transport = input.transport ?? defaultTransport(input)
+  if (reaches(transport, input)) return
+  throw new InvalidInput(transport === 'sms' ? 'the sms transport needs a phone number' : 'the email transport needs an email address')
 }
 
 const blankToUndefined = (value: string | null | undefined) => (value === undefined || value === null || value.trim() === '' ? undefined : value.trim())
 
 /** Validate as a whole what the user would be: transport, addresses and whether they reach the user. */
-function checkUser(input: UserInput): void {
-  checkTransport(input)
-  assertReachable(input)
+export function checkUser(input: UserInput): string {
+  const transport = checkTransport(input)
+  assertReachable({ ...input, transport })
+  return transport
 }
 
 export async function createUser(services: Services, input: UserInput): Promise<string> {

@@ -8,11 +8,12 @@ import { directoryUserName, nameKey } from './directory-names.js'
 import { DomainError } from './errors.js'
 import type { Services } from './services.js'
 import { sendPinsOnCreate } from './pin-issue.js'
-import { checkTransport } from './users.js'
+import { checkUser } from './user-admin.js'
 
 /**
  * `user import FILE.csv`, for organisations without a directory: one user a row (name, email,
- * phone, transport), an optional header row naming those columns in any order. Good rows are
+ * phone, transport), separated by commas, semicolons or tabs (csv.ts), an optional header row
+ * naming those columns in any order. Good rows are
  * imported, bad ones reported by line; a row that matches its user changes nothing, so running
  * the same file again changes nothing. Imported users are local users.
  */
@@ -29,6 +30,16 @@ export interface ImportReport {
   readonly problems: readonly ImportProblem[]
 }
 
+/** The file as a whole is refused (not CSV, or columns it cannot name): nothing was imported. */
+export class FileRefused extends DomainError {
+  constructor(
+    readonly line: number,
+    readonly problem: string,
+  ) {
+    super(`line ${line}: ${problem}; nothing was imported`)
+  }
+}
+
 interface Row {
   readonly line: number
   readonly name: string
@@ -38,13 +49,32 @@ interface Row {
 }
 
 const columns = ['name', 'email', 'phone', 'transport'] as const
+const known = (field: string) => (columns as readonly string[]).includes(field.toLowerCase())
 
+/**
+ * The columns, from the header row when the file has one: a first row naming `name`, or naming
+ * columns only, is the header, and must name `name` and nothing unknown (an empty cell is no
+ * column). Any other first row is a user of the columns in their usual order, when it reads as
+ * one; else it is a header of unknown columns (`Nom;Courriel`), and the whole file is refused
+ * rather than each row imported wrongly.
+ */
 function columnOrder(records: CsvRecord[]): readonly string[] {
-  const header = records[0]?.fields.map((f) => f.toLowerCase())
-  if (!header?.includes('name')) return columns
+  const first = records[0]
+  if (!first) return columns
+  const header = first.fields.map((f) => f.toLowerCase())
+  if (!header.includes('name') && !header.every((h) => h === '' || known(h))) {
+    try {
+      rowOf(first, columns)
+    } catch (err) {
+      throw new FileRefused(first.line, `neither a header naming the columns (${columns.join(', ')}) nor a user (${(err as Error).message})`)
+    }
+    return columns
+  }
   records.shift()
-  const unknown = header.find((h) => !(columns as readonly string[]).includes(h))
-  if (unknown !== undefined) throw new DomainError(`line 1: unknown column "${unknown}" (the columns are ${columns.join(', ')})`)
+  // an empty header cell names nothing (Excel writes `name;email;;` for columns left blank)
+  const unknown = header.find((h) => h !== '' && !known(h))
+  if (unknown !== undefined) throw new FileRefused(first.line, `unknown column "${unknown}" (the columns are ${columns.join(', ')})`)
+  if (!header.includes('name')) throw new FileRefused(first.line, 'the header has no name column')
   return header
 }
 
@@ -55,9 +85,8 @@ function rowOf(record: CsvRecord, order: readonly string[]): Row {
   if (!name) throw new Error(value('name') ? `user name "${value('name')}" is not allowed` : 'no user name')
   const email = value('email')
   const phone = value('phone')
-  const transport = checkTransport({ name, email, phone, transport: value('transport') ?? (email ? 'email' : phone ? 'sms' : 'outbox') })
-  if (transport === 'email' && !email) throw new Error('the email transport needs an email address')
-  if (transport === 'sms' && !phone) throw new Error('the sms transport needs a phone number')
+  // the same rules as user add: no transport given, the default one (default-transport.ts)
+  const transport = checkUser({ name, email, phone, transport: value('transport') })
   return { line: record.line, name, email: email ?? null, phone: phone ?? null, transport }
 }
 
@@ -65,7 +94,7 @@ function readRecords(text: string): CsvRecord[] {
   try {
     return parseCsv(text)
   } catch (err) {
-    if (err instanceof CsvError) throw new DomainError(`line ${err.line}: ${err.message}; nothing was imported`)
+    if (err instanceof CsvError) throw new FileRefused(err.line, err.message)
     throw err
   }
 }

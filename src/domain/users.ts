@@ -5,6 +5,7 @@ import { deleteUserById, findUserByKey, findUserByName, insertUser, listUsers, u
 import type { User } from '../db/schema/index.js'
 import { sealPin } from './pin-seal.js'
 import { transportNames, withdrawQueued } from '../transports/queue.js'
+import { defaultTransport } from './default-transport.js'
 import { isPlainEmailAddress } from './email-address.js'
 import { InvalidInput, UserExists, UserNotFound } from './errors.js'
 import { checkNewPin } from './pin-rules.js'
@@ -48,8 +49,9 @@ export interface UserView {
   readonly source: string
 }
 
+/** The transport the user would have, checked with their addresses; none given: the default rule (default-transport.ts). */
 export function checkTransport(input: UserInput): string {
-  const transport = input.transport ?? 'outbox'
+  const transport = input.transport ?? defaultTransport(input)
   if (!(transportNames as readonly string[]).includes(transport)) {
     throw new InvalidInput(`transport must be one of ${transportNames.join(', ')}, not "${transport}"`)
   }

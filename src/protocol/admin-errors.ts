@@ -6,7 +6,7 @@ export const adminErrorCatalogue = {
   AGENT_ERROR_GENERAL:
     'the whole request: not well-formed XML, root is not AdminRequest, Version missing, an unknown or repeated element; one operation: an internal error',
   AGENT_ERROR_AGENT_ACCESS: 'the whole request: not from an admin agent (unknown address, wrong secret, or an agent without the AdminXML right)',
-  AGENT_ERROR_NO_USER_FOUND: 'Read, Update, Delete, Reprovision or Unlock of a user that does not exist',
+  AGENT_ERROR_NO_USER_FOUND: 'Read, Update, Delete, Reprovision or Unlock of a user that does not exist; Reprovision of a user without the mobile right',
   AGENT_ERROR_USER_EXISTS: 'Create of a user that already exists',
   AGENT_ERROR_INVALID_VALUE: 'a missing or invalid user name, PIN, transport or destination',
   AGENT_ERROR_NO_DESTINATION:

@@ -17,7 +17,7 @@ t.test('reprovision by an agent queues a message the server delivers to outbox.j
   const db = await databaseIn(t, dir)
   const server = await startServer(t, { db })
   await mustRun(['agent', 'add', 'vpn', '--secret', 'vpn-shared-secret-1'], { db })
-  await mustRun(['user', 'add', 'alice', '--pin', '2468', '--email', 'alice@example.com'], { db })
+  await mustRun(['user', 'add', 'alice', '--pin', '2468', '--email', 'alice@example.com', '--transport', 'outbox'], { db })
 
   const reply = await postXml(server.url, reprovisionXml('vpn-shared-secret-1', 'alice'))
   t.same(outcome(reply.body), { result: 'PASS', error: undefined })

@@ -36,7 +36,7 @@ t.test('a queued provision message survives a restart and is then delivered once
   const dir = await tempDir(t)
   const db = await databaseIn(t, dir)
   const outbox = join(dir, 'outbox.jsonl')
-  await mustRun(['user', 'add', 'bob', '--pin', '2468', '--email', 'bob@example.com'], { db, via: 'node' })
+  await mustRun(['user', 'add', 'bob', '--pin', '2468', '--email', 'bob@example.com', '--transport', 'outbox'], { db, via: 'node' })
   await mustRun(['agent', 'add', 'portal', '--secret', 'portal-secret-42'], { db, via: 'node' })
 
   // the first server cannot write its outbox (the path is a folder): the message stays queued

@@ -38,7 +38,7 @@ t.test('user set changes what it is given and leaves the rest', async (t) => {
   const cli = (args: string[]) => mustRun(args, { db, via: 'node' })
   // added without a PIN: one is made and queued to the user (send-pin-on-create), never printed
   t.equal(
-    (await cli(['user', 'add', 'alice', '--email', 'alice@example.com'])).stdout,
+    (await cli(['user', 'add', 'alice', '--email', 'alice@example.com', '--transport', 'outbox'])).stdout,
     'User "alice" added\nPIN created for user: alice\nMessage added to message queue for user: alice, destination: alice@example.com.\n',
   )
 

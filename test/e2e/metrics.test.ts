@@ -32,10 +32,10 @@ t.test('requests by action and result, latency, lockouts, the queue and the proc
   const tokenFile = join(dir, 'metrics.token')
   await writeFile(tokenFile, 'scrape-token-0123456789abcdef\n', { mode: 0o600 })
   await mustRun(['agent', 'add', 'vpn', '--secret', 'vpn-secret-123'], { db, via: 'node' })
-  await mustRun(['user', 'add', 'alice', '--pin', '2468', '--email', 'alice@example.com'], { db, via: 'node' })
+  await mustRun(['user', 'add', 'alice', '--pin', '2468', '--email', 'alice@example.com', '--transport', 'outbox'], { db, via: 'node' })
   await mustRun(['policy', 'set', 'max-login-tries', '2'], { db, via: 'node' })
   const code = (await mustRun(['reprovision', 'alice', '--print-code'], { db, via: 'node' })).stdoutLines.at(-1) ?? ''
-  await mustRun(['user', 'add', 'bob', '--pin', '2468', '--email', 'bob@example.com'], { db, via: 'node' })
+  await mustRun(['user', 'add', 'bob', '--pin', '2468', '--email', 'bob@example.com', '--transport', 'outbox'], { db, via: 'node' })
   await mustRun(['reprovision', 'bob'], { db, via: 'node' }) // a message in the queue
   const server = await startServer(t, { db, args: ['--metrics', '127.0.0.1:0'], env: { AGENTXML_METRICS_TOKEN_FILE: tokenFile } })
   const url = await metricsUrl(server)

@@ -40,7 +40,7 @@ t.test('no secret reaches a log line, a command output or the database', async (
   const wrongSecret = `bad-${randomBytes(12).toString('hex')}`
   const [pin, newPin] = [randomDigits(10), randomDigits(10)]
   await cli(['agent', 'add', 'vpn', '--secret', agentSecret])
-  await cli(['user', 'add', 'alice', '--pin', pin, '--email', 'alice@example.com'])
+  await cli(['user', 'add', 'alice', '--pin', pin, '--email', 'alice@example.com', '--transport', 'outbox'])
   await cli(['user', 'set-pin', 'alice', newPin])
   for (const args of [['user', 'show', 'alice'], ['user', 'list'], ['agent', 'list'], ['policy', 'show']]) await cli(args)
 

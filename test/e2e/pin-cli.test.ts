@@ -10,7 +10,7 @@ t.test('user send-pins, user reset-pin and user show, from the command line', as
   const db = await databaseIn(t, await tempDir(t))
   const cli = (args: string[]) => mustRun(args, { db, via: 'node' })
   await cli(['policy', 'set', 'send-pin-on-create', 'no'])
-  await cli(['user', 'add', 'alice', '--email', 'alice@example.com'])
+  await cli(['user', 'add', 'alice', '--email', 'alice@example.com', '--transport', 'outbox'])
   await cli(['user', 'add', 'bob', '--transport', 'email', '--email', 'bob@example.com'])
   t.match((await cli(['user', 'show', 'alice'])).stdout, /^pin +not set$/m)
   await cli(['policy', 'set', 'send-pin-on-create', 'yes'])

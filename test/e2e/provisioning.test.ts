@@ -27,7 +27,7 @@ async function nthRecord(server: ServerProcess, n: number, match: (r: LogRecord)
 t.test('user → code → device → 100 security strings; a new device replaces the old', async (t) => {
   const db = await databaseIn(t, await tempDir(t))
   const server = await startServer(t, { db })
-  await mustRun(['user', 'add', 'alice', '--pin', '2468', '--email', 'alice@example.com'], { db })
+  await mustRun(['user', 'add', 'alice', '--pin', '2468', '--email', 'alice@example.com', '--transport', 'outbox'], { db })
 
   const code = await newCode('alice', db)
   t.match(code, codeShape, '--print-code prints a code of the unambiguous alphabet')

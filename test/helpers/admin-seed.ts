@@ -15,7 +15,8 @@ export const plainAgentSecret = 'plain-agent-secret'
  * - alice: outbox to alice@example.com, PIN 2468, an iOS device, a pending code (12:10 UTC);
  * - carol: locked after 5 failed logins;
  * - dave: the email transport but no address (made past the add rules, which refuse it now, as a
- *   database from before them may hold).
+ *   database from before them may hold);
+ * - frank: outbox to frank@example.com, without the mobile right (a directory user outside the mobile group).
  */
 export async function seedAdminWorld(services: Services): Promise<void> {
   await addAgent(services, { name: 'portal', secret: adminAgentSecret, admin: true })
@@ -26,4 +27,6 @@ export async function seedAdminWorld(services: Services): Promise<void> {
   const carol = await seedUser(services, { name: 'carol' })
   await updateUser(services.db, carol.id, { failed_logins: 5, locked_at: services.now() })
   await addUser(services, { name: 'dave', transport: 'email' })
+  const frank = await seedUser(services, { name: 'frank' })
+  await updateUser(services.db, frank.id, { mobile: 0 })
 }

@@ -7,7 +7,7 @@ import { replaceProvisionCode } from '../../src/db/repositories/provision-codes.
 export const agentSecret = 'agent-secret-123'
 
 export async function seedUser(services: Services, input: Partial<UserInput> & { name: string }) {
-  await addUser(services, { email: `${input.name}@example.com`, ...input })
+  await addUser(services, { email: `${input.name}@example.com`, transport: 'outbox', ...input })
   return requireUser(services, input.name)
 }
 

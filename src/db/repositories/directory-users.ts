@@ -9,6 +9,7 @@ export interface SyncedUserRow {
   readonly repository_id: number | null
   readonly email: string | null
   readonly phone: string | null
+  readonly transport: string
   readonly mobile: number
   readonly directory_dn: string | null
   readonly directory_disabled: number
@@ -16,14 +17,14 @@ export interface SyncedUserRow {
 }
 
 export type DirectoryUserChanges = Updateable<
-  Pick<UsersTable, 'email' | 'phone' | 'mobile' | 'directory_dn' | 'directory_disabled' | 'removed_at'>
+  Pick<UsersTable, 'email' | 'phone' | 'transport' | 'mobile' | 'directory_dn' | 'directory_disabled' | 'removed_at'>
 >
 
 /** Users with ids above `afterId`, by id: read a page at a time, so a large table never blocks for long. */
 export async function pageSyncedUsers(db: Db, afterId: number, limit: number): Promise<SyncedUserRow[]> {
   return db
     .selectFrom('users')
-    .select(['id', 'name', 'repository_id', 'email', 'phone', 'mobile', 'directory_dn', 'directory_disabled', 'removed_at'])
+    .select(['id', 'name', 'repository_id', 'email', 'phone', 'transport', 'mobile', 'directory_dn', 'directory_disabled', 'removed_at'])
     .where('id', '>', afterId)
     .orderBy('id')
     .limit(limit)

@@ -79,7 +79,7 @@ ${textField({ name: 'emailAttr', label: 'Email attribute', value: v.emailAttr, h
 ${textField({ name: 'phoneAttr', label: 'Phone attribute', value: v.phoneAttr, hint: `Empty: ${preset.phoneAttr}` })}
 ${textareaField({ name: 'groups', label: 'Groups', value: v.groups, hint: 'One group DN a line: only their members become users. Empty: every entry the filter finds.' })}
 ${textField({ name: 'mobileGroup', label: 'Mobile group', value: v.mobileGroup, hint: 'Members may use the mobile client. Empty: every user may.' })}
-${selectField({ name: 'transport', label: 'Transport of new users', value: v.transport || 'email', options: transportNames.map((t) => [t, t]) })}
+${selectField({ name: 'transport', label: 'Transport of new users', value: v.transport || 'email', options: transportNames.map((t) => [t, t]), hint: 'Where it reaches the user; else email when the entry has an address, sms when it has a phone number, outbox when neither.' })}
 ${textField({ name: 'interval', label: 'Sync interval (minutes)', value: v.interval || '60', inputmode: 'numeric', hint: '0: only when asked (Sync now, agentxml repository sync).' })}
 ${textField({ name: 'graceDays', label: 'Grace period (days)', value: v.graceDays || '3', inputmode: 'numeric', hint: 'A user whose entry disappears is marked removed, and deleted only after this.' })}
 ${textField({ name: 'maxRemoval', label: 'Largest share a sync may remove (%)', value: v.maxRemoval || '20', inputmode: 'numeric', hint: 'A sync that would remove more stops and reports instead.' })}`

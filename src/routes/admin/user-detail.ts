@@ -29,7 +29,7 @@ function details(user: UserView) {
 <dt>Email address</dt><dd>${user.email ?? '—'}</dd>
 <dt>Phone number</dt><dd>${user.phone ?? '—'}</dd>
 <dt>PIN</dt><dd>${pinStatus(user)}</dd>
-<dt>Mobile client</dt><dd>${user.mobile ? 'allowed' : 'not allowed'}</dd>
+<dt>Mobile client</dt><dd>${user.mobile ? 'allowed' : html`${badge('bad', 'not allowed')} no mobile right: provision codes are refused`}</dd>
 <dt>Lock state</dt><dd>${lock} <span class="muted">(${user.failedLogins} failed logins)</span></dd>
 <dt>Device</dt><dd>${user.device ? html`bound ${formatTime(user.device.boundAt)}${user.device.deviceOs ? html`, DeviceOS <strong>${user.device.deviceOs}</strong>` : ''}` : 'no device provisioned'}</dd>
 <dt>Pending provision code</dt><dd>${user.pendingCodeExpiresAt ? html`expires ${formatTime(user.pendingCodeExpiresAt)}` : 'none'}</dd>

@@ -38,7 +38,7 @@ function newUserForm(csrf: ReturnType<typeof csrfField>, form: NewUserForm) {
   return html`<h1>Add user</h1>${errorBox(form.problem)}
 <form method="post" action="/admin/users/new" class="panel">${csrf}
 ${textField({ name: 'name', label: 'User name', value: v.name, required: true, autocomplete: 'off' })}
-${selectField({ name: 'transport', label: 'Transport', value: v.transport || 'outbox', options: transportNames.map((t) => [t, t]), hint: 'How provision codes reach the user: outbox writes them to outbox.jsonl on the server.' })}
+${selectField({ name: 'transport', label: 'Transport', value: v.transport ?? '', options: [['', 'by what is given: email, else sms, else outbox'], ...transportNames.map((t) => [t, t] as const)], hint: 'How provision codes reach the user: email when an address is given, else sms when a phone number is, else outbox (written to outbox.jsonl on the server).' })}
 ${textField({ name: 'email', label: 'Email address', value: v.email, inputmode: 'email', autocomplete: 'off' })}
 ${textField({ name: 'phone', label: 'Phone number', value: v.phone, inputmode: 'tel', autocomplete: 'off' })}
 ${textField({ name: 'pin', label: 'PIN', type: 'password', inputmode: 'numeric', autocomplete: 'new-password', hint: '4 to 10 digits, not easy to guess; leave empty to send the user a random PIN by their transport (policy “Send a PIN to new mobile users”).' })}
