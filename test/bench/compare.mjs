@@ -3,8 +3,9 @@
 // turns `BENCH_ROUNDS` (8) times, in the opposite order every other round so that a drift of the
 // machine's speed falls on both. Prints each server's CPU time per request in every round, the
 // means and their ratio: a change of a few per cent is lost in the noise of a single pair of runs.
-// ACTION is one of the bench's workloads (ping, provision, SecurityStrings, login); BENCH_LOGIN_USERS
-// (500) and BENCH_PROVISIONS (50 000) size the single-use ones, whose codes are split between the rounds.
+// ACTION is one of the bench's AgentXML workloads (ping, provision, SecurityStrings, login); BENCH_LOGIN_USERS
+// (1 000, half of them for login) and BENCH_PROVISIONS (50 000) size the single-use ones, whose codes are
+// split between the rounds.
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -21,7 +22,7 @@ const dir = mkdtempSync(join(tmpdir(), 'agentxml-compare-'))
 try {
   process.stdout.write('seeding the database...\n')
   const workload = (await seed(join(dir, 'agentxml.db')))[action]
-  if (!workload) throw new Error(`no workload "${action}"`)
+  if (!workload?.path) throw new Error(`no AgentXML workload "${action}"`)
   const builds = { this: root, other: resolve(other) }
   const servers = {}
   for (const [name, build] of Object.entries(builds)) {

@@ -2,6 +2,7 @@
 // the server's own domain code on the database the server will then open.
 import { loadConfig } from '../../dist/config.js'
 import { addAgent } from '../../dist/domain/agents.js'
+import { addNas } from '../../dist/domain/nas-clients.js'
 import { deriveOtc } from '../../dist/domain/otc.js'
 import { downloadSecurityStrings } from '../../dist/domain/security-strings.js'
 import { createProvisionCode } from '../../dist/domain/provision-code.js'
@@ -13,8 +14,10 @@ import { openServices } from '../../dist/runtime.js'
 
 const defaultProvisions = Number(process.env.BENCH_PROVISIONS ?? 50000)
 const devices = 200
-const loginUsers = Number(process.env.BENCH_LOGIN_USERS ?? 500)
+// half of them log in through AgentXML, the other half through RADIUS
+const loginUsers = Number(process.env.BENCH_LOGIN_USERS ?? 1000)
 const secret = 'bench-agent-secret'
+export const nasSecret = 'bench-nas-shared-secret'
 const pin = '2468'
 
 const sas = (body) => `<SASRequest><Version>3.6</Version>${body}</SASRequest>`
@@ -39,18 +42,22 @@ export async function seed(db, env = {}, { provisions = defaultProvisions } = {}
   }
   const ids = []
   for (let i = 0; i < devices; i++) ids.push(await device(`bench-d-${i}`))
-  // login: every request a fresh valid code, as the mobile client derives it (99 a batch)
+  // login: every request a fresh valid code, as the mobile client derives it (99 a batch); the
+  // users of even numbers log in through AgentXML, the others through RADIUS PAP: each code once
   await addAgent(services, { name: 'bench', secret, networks: ['127.0.0.1/32'] })
+  await addNas(services, { name: 'bench', networks: ['127.0.0.1/32'], secret: nasSecret, messageAuthenticator: 'required' })
   const batches = []
   for (let i = 0; i < loginUsers; i++) {
     const user = `bench-l-${i}`
     batches.push({ user, strings: await downloadSecurityStrings(services, await device(user)) })
   }
   const login = []
+  const radius = []
   for (let index = 1; index <= 99; index++) {
-    for (const { user, strings } of batches) {
+    for (const [i, { user, strings }] of batches.entries()) {
       const otc = deriveOtc(strings[index], pin, index)
-      login.push(sas(`<Secret>${secret}</Secret><Action>login</Action><Username>${user}</Username><OTC>${otc}</OTC>`))
+      if (i % 2 === 0) login.push(sas(`<Secret>${secret}</Secret><Action>login</Action><Username>${user}</Username><OTC>${otc}</OTC>`))
+      else radius.push({ user, otc })
     }
   }
   await services.store.close()
@@ -59,5 +66,6 @@ export async function seed(db, env = {}, { provisions = defaultProvisions } = {}
     provision: { path: '/proxy/AgentXML', bodies: provision, unique: true },
     SecurityStrings: { path: '/proxy/AgentXML', bodies: ids.map((id) => sas(`<Action>SecurityStrings</Action><Id>${id}</Id>`)) },
     login: { path: '/pinsafe/AgentXML', bodies: login, unique: true },
+    radius: { codes: radius },
   }
 }
