@@ -23,11 +23,12 @@ ${dbHelp}
 const restoreUsage = `Usage: agentxml restore FILE [--db TARGET] [--unsigned [--force]]
 
 Puts the backup FILE in place of the database (TARGET, default as --db): it checks FILE is an
-agentxml database with no schema object agentxml's migrations do not make, and that its seal
-matches the key for TARGET (agentxml.key beside it, or AGENTXML_SECRET_KEY), which must be there
-first: a backup changed since it was made, or made with another key, is refused. Then it copies
-FILE beside TARGET and renames it over TARGET in one step. Refused while a server or command
-has TARGET open: stop the server first.
+agentxml database (and not one of a newer version) with no schema object agentxml's migrations
+do not make, and that its seal matches the key for TARGET (agentxml.key beside it, or
+AGENTXML_SECRET_KEY), which must be there first: a backup changed since it was made, or made
+with another key, is refused. Then it copies FILE beside TARGET and renames it over TARGET in
+one step. Refused while a server or command has TARGET open; a server started during the
+restore is not detected: stop the server first.
 
 --unsigned restores a backup made before agentxml sealed its backups, without that check; its
 key must still open the PINs of the backup (--force restores anyway).

@@ -18,6 +18,7 @@ export const auditEventNames: Readonly<Record<string, string>> = {
   agentRefused: 'Agent refused',
   loginOk: 'Login successful',
   loginFailed: 'Login failed',
+  passwordChecked: 'Password checked, code requested',
   // the PIN lifecycle
   pinCreated: 'PIN created',
   pinNotSent: 'PIN not sent',
