@@ -130,7 +130,6 @@ t.test('the command refuses in one line on stderr', async (t) => {
   refused(t, await cli(['nas', 'set', 'vpn', '--group-format', 'cisco'], db), 'agentxml: a group format needs a groups keyword\n')
   refused(t, await cli(['nas', 'set', 'vpn', '--groups', 'vpn'], db), 'agentxml: groups need a group format (cisco, fortinet or watchguard)\n')
   refused(t, await cli(['nas', 'add', 'y', '--network', '10.0.0.0/8', '--two-stage', '--check-password'], db, env), 'agentxml: --two-stage checks the directory password in its first stage and --check-password in the one field: a NAS takes one of them\n')
-  refused(t, await cli(['nas', 'add', 'y', '--network', '10.0.0.0/8', '--groups', 'vpn', '--group-format', 'cisco'], db, env), 'agentxml: --groups: not answered by this release yet; the NAS would get no groups in its replies\n')
   refused(t, await cli(['nas', 'set', 'vpn', '--two-stage', '--no-two-stage'], db), /--two-stage and --no-two-stage go separately/, 2)
   t.match((await cli(['nas', '--help'], db)).stdout, /There is no\s+--secret: process lists show the command line/, 'the help says why')
 })

@@ -38,6 +38,10 @@ t.test('the MS-CHAP algorithms give the RFCs\' test vectors', async (t) => {
   const ntResponse = challengeResponse(hash, passwordHash)
   t.equal(ntResponse.toString('hex').toUpperCase(), '82309ECD8D708B5EA08FAA3981CD83544233114A3D85D6DF', 'RFC 2759: NT-Response')
   t.equal(ms.authenticatorResponse(passwordHash, ntResponse, hash), 'S=407A5589115FD0D6209F510FE9C04566932CDA56', 'RFC 2759: AuthenticatorResponse')
+  // RFC 3079 §3.5.3: its SendStartKey128 is the server's send key (Magic3); the receive key is Magic2's
+  const keys = ms.mppeKeys(passwordHash, ntResponse)
+  t.equal(keys.send.toString('hex').toUpperCase(), '8B7CDC149B993A1BA118CB153F56DCCB', 'RFC 3079: the server\'s send key')
+  t.equal(keys.receive.toString('hex').toUpperCase(), 'D5F0E9521E3EA9589645E86051C82226', 'the server\'s receive key (the peer\'s send key)')
 })
 
 t.test('a proof is tried against every string in both forms, used ones too, whichever matches', async (t) => {
@@ -163,9 +167,16 @@ t.test('MS-CHAP v2 through radclient: RFC 2759\'s challenges with a real code, a
   t.match(accepted.out, /Received Access-Accept/, 'Access-Accept')
   t.match(accepted.out, new RegExp(`MS-CHAP2-Success = 0x${success.toString('hex')}`, 'i'), 'the ident and the authenticator response')
   t.match(success.toString('latin1'), /^BS=[0-9A-F]{40}$/, 'the ident (0x42) and S= with 40 hex digits')
+  // radclient opens the hidden keys with the secret (RFC 2548 §2.4.2): they are the ones the code makes
+  const keys = (await msChap()).mppeKeys((await msChap()).ntPasswordHash(alice.otc(11)), challengeResponse(challengeHash(peerChallenge, authenticatorChallenge, Buffer.from('alice')), (await msChap()).ntPasswordHash(alice.otc(11))))
+  t.match(accepted.out, new RegExp(`MS-MPPE-Send-Key = 0x${keys.send.toString('hex')}`, 'i'), 'MS-MPPE-Send-Key: the server\'s send key')
+  t.match(accepted.out, new RegExp(`MS-MPPE-Recv-Key = 0x${keys.receive.toString('hex')}`, 'i'), 'MS-MPPE-Recv-Key: its receive key')
+  t.match(accepted.out, /MS-MPPE-Encryption-Policy = Encryption-Allowed/)
+  t.match(accepted.out, /MS-MPPE-Encryption-Types = RC4-40or128-bit-Allowed/)
   const again = await runRadclient([`127.0.0.1:${port}`, 'auth', secret], input)
   t.match(again.out, /Received Access-Reject/, 'the same response again')
-  t.notMatch(again.out, /MS-CHAP2-Success/, 'no authenticator response in a reject')
+  t.notMatch(again.out, /MS-CHAP2-Success|MS-MPPE/, 'no authenticator response and no key in a reject')
+  t.match(again.out, /MS-CHAP-Error = "BE=691 R=0 C=[0-9A-F]{32} V=3"/, 'MS-CHAP-Error: the ident, E=691 (failure), no retry, a new challenge, version 3')
   const wrong = await msChap2Request('alice', wrongCode(alice.otc(12)))
   t.match((await runRadclient([`127.0.0.1:${port}`, 'auth', secret], wrong.input)).out, /Received Access-Reject/, 'a wrong code')
   t.match((await runRadclient([`127.0.0.1:${port}`, 'auth', secret], (await msChap2Request('alice', alice.otc(12))).input)).out, /Received Access-Accept/, 'a wrong proof burns nothing')

@@ -8,11 +8,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { syncRepository } from '../src/domain/directory-sync.js'
-import { addNas } from '../src/domain/nas-clients.js'
+import { addNas, changeNas } from '../src/domain/nas-clients.js'
 import { deriveOtc } from '../src/domain/otc.js'
 import { setPolicy } from '../src/domain/policy.js'
+import { changeRepository } from '../src/domain/repositories.js'
 import type { Services } from '../src/domain/services.js'
-import { setPin } from '../src/domain/users.js'
+import { describeUser, setPin } from '../src/domain/users.js'
 import { Attr, Code, encodeRequest, type Packet, verifyReply, decodePacket } from '../src/radius/index.js'
 import { startRadius } from '../src/radius/server.js'
 import { build } from './helpers/build.js'
@@ -20,7 +21,7 @@ import { testEngine } from './helpers/database.js'
 import { addTestRepository, startDirectory, userNamed } from './helpers/directory.js'
 import { provisionDevice } from './helpers/login.js'
 import { ask, pamSkip, pamtester, radiusSkip, radtest, secondNode } from './helpers/radius.js'
-import { slapdSkip } from './helpers/slapd.js'
+import { groupDn, groupLdif, slapdSkip } from './helpers/slapd.js'
 
 t.setTimeout(300_000)
 
@@ -28,7 +29,7 @@ const secret = 'nas-shared-secret-0123'
 const password = 'alice-directory-pw'
 const skip = radiusSkip || slapdSkip
 
-async function setup(t: Test, nas: { twoStage?: boolean; checkPassword?: boolean; messageAuthenticator?: string }) {
+async function setup(t: Test, nas: { twoStage?: boolean; checkPassword?: boolean; messageAuthenticator?: string; groups?: string; groupFormat?: string }) {
   const slapd = await startDirectory({ logOperations: true })
   t.teardown(() => slapd.close())
   const built = await build(t)
@@ -62,6 +63,36 @@ t.test('--check-password: the directory password, then the code, in one User-Pas
   t.match((await radtest('pap', 'alice', password + otc(6), port, secret)).out, /Received Access-Accept/)
   t.equal(await failures(services), 0, 'a pass resets the count')
   t.notOk(lines.some((line) => line.includes(password) || line.includes('not-her-pw')), 'no password in any log line')
+})
+
+t.test('--groups: an Access-Accept carries the directory groups that hold the keyword, as the NAS reads them', { skip }, async (t) => {
+  const { services, slapd, port, otc, wrongOtc } = await setup(t, { groups: 'STAFF', groupFormat: 'cisco' })
+  t.same(JSON.parse((await userNamed(services, 'alice'))?.directory_groups ?? 'null'), ['mobile', 'staff'], 'the sync keeps the names of her groups')
+  t.equal((await userNamed(services, 'dave'))?.directory_groups, JSON.stringify(['staff']))
+  t.same((await describeUser(services, 'alice')).groups, ['mobile', 'staff'], 'user show and the console show them')
+  const hex = (text: string) => `0x${Buffer.from(text).toString('hex')}`
+  const cisco = (await radtest('pap', 'alice', otc(1), port, secret)).out
+  t.match(cisco, /Received Access-Accept/)
+  t.match(cisco, `Class = ${hex('OU=staff')}`, 'cisco: one Class, OU=, the keyword in any case')
+  t.notMatch(cisco, 'mobile', 'a group without the keyword is not sent')
+  await slapd.add(groupLdif('VPN Admins', ['alice']))
+  await changeRepository(services, 'corp', { groups: [groupDn('staff'), groupDn('VPN Admins')] })
+  await syncRepository(services, 'corp', { trigger: 'command' })
+  t.same(JSON.parse((await userNamed(services, 'alice'))?.directory_groups ?? 'null'), ['VPN Admins', 'mobile', 'staff'], 'a group she joins is read at the next sync, its name as the directory spells it')
+  await changeNas(services, 'vpn', { groups: 'a', groupFormat: 'cisco' })
+  t.match((await radtest('pap', 'alice', otc(2), port, secret)).out, `Class = ${hex('OU=VPN Admins;staff')}`, 'several groups: OU=g1;g2')
+  await changeNas(services, 'vpn', { groups: 'staff', groupFormat: 'fortinet' })
+  t.match((await radtest('pap', 'alice', otc(3), port, secret)).out, /Fortinet-Group-Name = "staff"/, 'fortinet: the Fortinet-Group-Name VSA (vendor 12356)')
+  await changeNas(services, 'vpn', { groups: 'a', groupFormat: 'watchguard' })
+  const watchguard = (await radtest('pap', 'alice', otc(4), port, secret)).out
+  t.match(watchguard, /Filter-Id = "VPN Admins"[^]*Filter-Id = "staff"/, 'watchguard: a Filter-Id for each group')
+  const rejected = (await radtest('pap', 'alice', wrongOtc(5), port, secret)).out
+  t.match(rejected, /Received Access-Reject/)
+  t.notMatch(rejected, /Filter-Id|staff/, 'a Reject carries no group')
+  await changeNas(services, 'vpn', { groups: 'nobody-has-this', groupFormat: 'cisco' })
+  const plain = (await radtest('pap', 'alice', otc(6), port, secret)).out
+  t.match(plain, /Received Access-Accept/)
+  t.notMatch(plain, /Class/, 'no group holds the keyword: a plain Accept')
 })
 
 t.test('--two-stage: the password gets an Access-Challenge, its State and the code an Access-Accept, once', { skip }, async (t) => {

@@ -4,12 +4,12 @@ import { type DirectoryPerson, planSync, removesTooMany, transportFor } from '..
 
 // the sync's decisions in plain code, without a directory or a database
 const person = (name: string, extra: Partial<DirectoryPerson> = {}): DirectoryPerson => ({
-  dn: `uid=${name},ou=people`, name, email: `${name}@example.com`, phone: null, disabled: false, mobileMember: true, ...extra,
+  dn: `uid=${name},ou=people`, name, email: `${name}@example.com`, phone: null, disabled: false, mobileMember: true, groups: [], ...extra,
 })
 let nextId = 1
 const user = (name: string, extra: Partial<SyncedUserRow> = {}): SyncedUserRow => ({
   id: nextId++, name, repository_id: 1, email: `${name}@example.com`, phone: null, transport: 'email', mobile: 1, directory_dn: `uid=${name},ou=people`,
-  directory_disabled: 0, removed_at: null, ...extra,
+  directory_disabled: 0, directory_groups: null, removed_at: null, ...extra,
 })
 const plan = (people: DirectoryPerson[], users: SyncedUserRow[], now = 1000, graceMs = 100) => planSync({ repositoryId: 1, people, users, now, graceMs })
 
@@ -73,4 +73,9 @@ t.test("the transport: the repository's where it reaches the user, else email, s
     transport: 'email',
   })
   t.same(p.update.map((u) => [u.name, u.changes]), [['p', { email: null, phone: '+44 7700 900009', transport: 'sms' }]], 'a user whose transport lost its destination gets the default; the others keep theirs')
+})
+
+t.test('a user whose groups changed is updated with their names; the same groups change nothing', async (t) => {
+  const p = await plan([person('a', { groups: ['staff', 'vpn'] }), person('b', { groups: ['staff'] }), person('c')], [user('a'), user('b', { directory_groups: '["staff"]' }), user('c', { directory_groups: '["gone"]' })])
+  t.same(p.update.map((u) => [u.name, u.changes]), [['a', { directory_groups: '["staff","vpn"]' }], ['c', { directory_groups: null }]])
 })

@@ -154,6 +154,7 @@ function show(io: Io, view: Awaited<ReturnType<typeof describeUser>>): void {
     ['device', view.device ? `bound ${formatTime(view.device.boundAt)}${view.device.deviceOs ? `, ${view.device.deviceOs}` : ''}` : 'none'],
     ['pending code', view.pendingCodeExpiresAt ? `expires ${formatTime(view.pendingCodeExpiresAt)}` : 'none'],
     ['source', view.source],
+    ...(view.groups.length > 0 ? [['groups', view.groups.join(', ')] as [string, string]] : []),
     ['created', formatTime(view.createdAt)],
   ]
   print(io, table(lines))

@@ -16,6 +16,8 @@ export interface DirectoryPerson {
   readonly disabled: boolean
   /** Member of the repository's mobile group (true when it has none). */
   readonly mobileMember: boolean
+  /** The names of the directory groups the entry is in (directory-read.ts): RADIUS's --groups. */
+  readonly groups: readonly string[]
 }
 
 export interface PlannedUpdate {
@@ -57,6 +59,9 @@ export interface PlanInput {
 /** The mobile right follows the mobile group; a disabled or removed account has none. */
 export const mobileRight = (person: DirectoryPerson) => (person.mobileMember && !person.disabled ? 1 : 0)
 
+/** A person's groups as the users table keeps them: a JSON array, null for none. */
+export const groupsColumn = (person: DirectoryPerson) => (person.groups.length > 0 ? JSON.stringify(person.groups) : null)
+
 /** The transport a new user of this entry gets: the repository's where it reaches them, else the default rule. */
 export const transportFor = (person: DirectoryPerson, preferred: string | undefined) => defaultTransport(person, preferred)
 
@@ -70,6 +75,7 @@ function changesFor(user: SyncedUserRow, person: DirectoryPerson, preferred: str
     mobile: mobileRight(person),
     directory_dn: person.dn,
     directory_disabled: person.disabled ? 1 : 0,
+    directory_groups: groupsColumn(person),
     removed_at: null,
   }
   const changes: Record<string, unknown> = {}

@@ -26,18 +26,47 @@ const first = (entry: DirectoryEntry, attribute: string) => entry.attributes.get
 const email = (value: string | undefined) => (value && /^[^\s@]+@[^\s@]+$/.test(value) ? value : null)
 const phone = (value: string | undefined) => (value && /^\+?[0-9 ()-]{3,32}$/.test(value) ? value : null)
 
-/** Members of the groups, as normalised DNs and as names (posixGroup's memberUid holds names). */
-async function membersOf(session: DirectorySession, groups: readonly string[], pause: Pause): Promise<Set<string>> {
+/** Members of a group, as normalised DNs and as names (posixGroup's memberUid holds names). */
+async function membersOf(session: DirectorySession, group: string, pause: Pause): Promise<Set<string>> {
   const members = new Set<string>()
-  for (const group of groups) {
-    let n = 0
-    for (const member of await session.members(group)) {
-      members.add(normaliseDn(member))
-      // a group of many thousand members: requests waiting meanwhile are served now and then
-      if (++n % 1000 === 0) await pause()
-    }
+  let n = 0
+  for (const member of await session.members(group)) {
+    members.add(normaliseDn(member))
+    // a group of many thousand members: requests waiting meanwhile are served now and then
+    if (++n % 1000 === 0) await pause()
   }
   return members
+}
+
+/** The most groups kept of one user, and the longest name: what one RADIUS attribute can carry. */
+const maxGroups = 256
+const maxGroupName = 253
+
+/** A group's name: the value of its DN's first part (`cn=VPN Users,ou=groups,…` is `VPN Users`). */
+export function groupName(dn: string): string | undefined {
+  const value = /^[^=,]+=((?:\\.|[^,\\])*)/.exec(dn.trim())?.[1]
+  const name = value?.replace(/\\(.)/g, '$1').trim()
+  return name && Buffer.byteLength(name) <= maxGroupName ? name : undefined
+}
+
+/** The repository's groups (and its mobile group) with their members, by normalised DN. */
+type Groups = ReadonlyMap<string, { readonly dn: string; readonly members: Set<string> }>
+
+async function groupsOf(session: DirectorySession, repository: Repository, pause: Pause): Promise<Groups> {
+  const dns = [...new Set([...(JSON.parse(repository.groups) as string[]), ...(repository.mobile_group ? [repository.mobile_group] : [])])]
+  const groups = new Map<string, { readonly dn: string; readonly members: Set<string> }>()
+  for (const dn of dns) groups.set(normaliseDn(dn), { dn, members: await membersOf(session, dn, pause) })
+  return groups
+}
+
+/**
+ * A person's groups by name: those the entry's `memberOf` names (Active Directory, OpenLDAP's
+ * memberof overlay), and the repository's own groups that list them; sorted, at most maxGroups.
+ */
+function groupNames(entry: DirectoryEntry, groups: Groups, member: (set: Set<string>) => boolean): string[] {
+  const dns = [...(entry.attributes.get('memberof') ?? []), ...[...groups.values()].filter((group) => member(group.members)).map((group) => group.dn)]
+  const names = new Set(dns.map(groupName).filter((name) => name !== undefined))
+  return [...names].sort().slice(0, maxGroups)
 }
 
 /**
@@ -48,12 +77,14 @@ async function membersOf(session: DirectorySession, groups: readonly string[], p
  */
 export async function readDirectory(repository: Repository, bindPassword: string, pause: Pause): Promise<DirectoryRead> {
   const preset = presets[repository.preset]
-  const groups = JSON.parse(repository.groups) as string[]
+  const listed = JSON.parse(repository.groups) as string[]
   const session = await openDirectory(targetOf(repository), repository.bind_dn, bindPassword)
   try {
-    const allowed = groups.length > 0 ? await membersOf(session, groups, pause) : undefined
-    const mobile = repository.mobile_group ? await membersOf(session, [repository.mobile_group], pause) : undefined
-    const attributes = [repository.username_attr, repository.email_attr, repository.phone_attr, ...(preset.disabledAttr ? [preset.disabledAttr] : [])]
+    const groups = await groupsOf(session, repository, pause)
+    const union = (dns: readonly string[]) => (dns.length > 0 ? new Set(dns.flatMap((dn) => [...(groups.get(normaliseDn(dn))?.members ?? [])])) : undefined)
+    const allowed = union(listed)
+    const mobile = repository.mobile_group ? union([repository.mobile_group]) : undefined
+    const attributes = [repository.username_attr, repository.email_attr, repository.phone_attr, 'memberOf', ...(preset.disabledAttr ? [preset.disabledAttr] : [])]
     const people: DirectoryPerson[] = []
     const skipped: Conflict[] = []
     let entries = 0
@@ -76,6 +107,7 @@ export async function readDirectory(repository: Repository, bindPassword: string
           phone: phone(first(entry, repository.phone_attr)),
           disabled: preset.disabledAttr ? accountDisabled(first(entry, preset.disabledAttr)) : false,
           mobileMember: member(mobile),
+          groups: groupNames(entry, groups, (set) => member(set)),
         })
       }
       // pages the client has already received would follow each other in one turn of the event

@@ -6,7 +6,7 @@ import type { Repository, SyncStatus } from '../db/schema/index.js'
 import { inTransaction } from '../db/engine.js'
 import { DirectoryUnavailable } from '../directory/ldap.js'
 import { directoryMessages } from './directory-messages.js'
-import { type Conflict, mobileRight, planSync, removesTooMany, type SyncPlan, transportFor } from './directory-plan.js'
+import { type Conflict, groupsColumn, mobileRight, planSync, removesTooMany, type SyncPlan, transportFor } from './directory-plan.js'
 import { readDirectory } from './directory-read.js'
 import { DomainError } from './errors.js'
 import { sendPinsOnCreate } from './pin-issue.js'
@@ -92,6 +92,7 @@ async function apply(services: Services, repository: Repository, plan: SyncPlan)
         repository_id: repository.id,
         directory_dn: person.dn,
         directory_disabled: person.disabled ? 1 : 0,
+        directory_groups: groupsColumn(person),
       })),
     )
     for (const row of rows) if (row.mobile === 1) added.push(row.id)

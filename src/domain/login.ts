@@ -47,6 +47,8 @@ export interface LoginResult {
   readonly outcome: LoginOutcome
   /** The user as the log line names them. */
   readonly user: string
+  /** A login that passed: the user's directory groups (RADIUS's --groups), none for a local user. */
+  readonly groups?: readonly string[]
 }
 
 /**
@@ -97,19 +99,21 @@ function refusedUnread(user: string, otc: string, proof: Proof | undefined): Log
 async function decide(services: Services, request: LoginRequest, caller: LoginCaller): Promise<LoginResult> {
   let line: LoginLine | undefined
   try {
-    const { user } = await checkCode(services, request, () => undefined, {
+    const { user, value: groups } = await checkCode(services, request, (passed) => groupsOf(passed), {
       authorise: (settings) => caller.authorise(settings),
       record(decided, grant, writes) {
         line = lineFor(caller, decided)
         writes.audit(auditRow(services, caller, grant, line))
       },
     })
-    return logged(services, line ?? lineFor(caller, { name: user }), 'passed', user)
+    return { ...logged(services, line ?? lineFor(caller, { name: user }), 'passed', user), groups }
   } catch (err) {
     if (!(err instanceof LoginRefused) || !line) throw err
     return logged(services, line, err.outcome, err.user)
   }
 }
+
+const groupsOf = (user: User): string[] => (user.directory_groups ? (JSON.parse(user.directory_groups) as string[]) : [])
 
 function lineFor(caller: LoginCaller, decided: LoginRefused | { readonly name: string }): LoginLine {
   return prefixed(caller, lineOf(decided))

@@ -36,7 +36,7 @@ export async function addNas(services: Services, input: NasSettings & { readonly
   if (input.secret === undefined) throw new DomainError('a NAS needs a shared secret')
   const secret = checkNasSecret(input.secret)
   const groups = nasGroups(input, undefined)
-  assertAnswered({ twoStage: input.twoStage === true, checkPassword: input.checkPassword === true }, input)
+  assertAnswered({ twoStage: input.twoStage === true, checkPassword: input.checkPassword === true })
   const nas = {
     name,
     networks: JSON.stringify(networks),
@@ -74,7 +74,7 @@ export async function changeNas(services: Services, name: string, settings: NasS
   const identifier = settings.identifier === undefined ? undefined : settings.identifier === null ? null : checkIdentifier(settings.identifier)
   const mode = settings.messageAuthenticator === undefined ? undefined : checkMessageAuthenticator(settings.messageAuthenticator)
   const groups = nasGroups(settings, nas)
-  assertAnswered({ twoStage: settings.twoStage ?? nas.two_stage === 1, checkPassword: settings.checkPassword ?? nas.check_password === 1 }, settings)
+  assertAnswered({ twoStage: settings.twoStage ?? nas.two_stage === 1, checkPassword: settings.checkPassword ?? nas.check_password === 1 })
   const changes: NasChanges = {
     ...(networks !== undefined && networks !== nas.networks && { networks }),
     ...(secret !== undefined && secret !== openedOrUndefined(services.keys, nas) && { secret: seal(services.keys, nas.id, secret) }),

@@ -88,11 +88,8 @@ export function nasGroups(settings: NasSettings, nas: NasClient | undefined): { 
 
 /**
  * What a NAS's settings may combine, as they will be: two stages already check the directory
- * password (in the first), so a password with the code as well would refuse every user. Groups
- * in the reply are not answered by this release yet (issue #24 is landing in steps): a NAS
- * that relies on them would get less than it asked for, so the setting is refused until it is.
+ * password (in the first), so a password with the code as well would refuse every user.
  */
-export function assertAnswered(result: { readonly twoStage: boolean; readonly checkPassword: boolean }, settings: NasSettings): void {
+export function assertAnswered(result: { readonly twoStage: boolean; readonly checkPassword: boolean }): void {
   if (result.twoStage && result.checkPassword) throw new DomainError('--two-stage checks the directory password in its first stage and --check-password in the one field: a NAS takes one of them')
-  if (typeof settings.groups === 'string') throw new DomainError('--groups: not answered by this release yet; the NAS would get no groups in its replies')
 }

@@ -47,6 +47,8 @@ export interface UserView {
   readonly createdAt: number
   /** "local", or the user repository the user is synchronised from. */
   readonly source: string
+  /** The directory groups read at the last sync (RADIUS's --groups); none for a local user. */
+  readonly groups: readonly string[]
 }
 
 /** The transport the user would have, checked with their addresses; none given: the default rule (default-transport.ts). */
@@ -144,6 +146,7 @@ export async function describeUser(services: Services, name: string): Promise<Us
     pendingCodeExpiresAt: code && code.expires_at > services.now() ? code.expires_at : undefined,
     createdAt: user.created_at,
     source: await sourceOf(services, user),
+    groups: user.directory_groups ? (JSON.parse(user.directory_groups) as string[]) : [],
   }
 }
 

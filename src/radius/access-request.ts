@@ -6,6 +6,7 @@ import type { Services } from '../domain/services.js'
 import { shownName } from '../domain/user-names.js'
 import { Attr, Code } from './attributes.js'
 import { type ChallengeResponse, challengeResponseOf } from './challenge-response.js'
+import { groupAttributes } from './groups.js'
 import { attribute, checkMessageAuthenticator, type Packet } from './packet.js'
 import { decryptUserPassword } from './user-password.js'
 
@@ -66,7 +67,7 @@ export function messageAuthenticatorProblem(nas: NasClient, packet: Packet, secr
 export async function accessRequest(services: Services, nas: NasClient, secret: Buffer, packet: Packet, address: string): Promise<Answer> {
   const user = attribute(packet, Attr.UserName)?.toString('utf8') ?? ''
   const hidden = attribute(packet, Attr.UserPassword)
-  if (!hidden) return provedLogin(services, nas, packet, user, address)
+  if (!hidden) return provedLogin(services, nas, secret, packet, user, address)
   const password = decryptUserPassword(hidden, secret, packet.authenticator)
   if (password === undefined) return { drop: 'a User-Password that is not a multiple of 16 octets' }
   const typed = password.toString('utf8')
@@ -84,10 +85,11 @@ export async function accessRequest(services: Services, nas: NasClient, secret: 
       return { reply: Code.AccessChallenge, outcome: stage.outcome, user: stage.user, attributes }
     }
     const request = { user, otc: typed }
-    const { outcome, user: named } = nas.two_stage === 1 && state ? await challengeStage(services, { ...request, state }, caller, nas.id) : await login(services, request, caller)
+    const { outcome, user: named, groups } = nas.two_stage === 1 && state ? await challengeStage(services, { ...request, state }, caller, nas.id) : await login(services, request, caller)
     // an outage is not an answer: silence lets the NAS ask another server
     if (outcome === 'directoryUnavailable') return { drop: 'the user repository could not be reached' }
-    return { reply: outcome === 'passed' ? Code.AccessAccept : Code.AccessReject, outcome, user: named }
+    if (outcome !== 'passed') return { reply: Code.AccessReject, outcome, user: named }
+    return { reply: Code.AccessAccept, outcome, user: named, attributes: groupAttributes(caller.nas(), groups) }
   } catch (err) {
     if (err instanceof NasGone) return { drop: 'the NAS was changed or deleted meanwhile' }
     throw err
@@ -98,15 +100,16 @@ export async function accessRequest(services: Services, nas: NasClient, secret: 
  * CHAP or MS-CHAP: no password comes with the code, so a NAS that wants the directory password
  * checked (--check-password, --two-stage) gets an Access-Reject, with a line saying why.
  */
-async function provedLogin(services: Services, nas: NasClient, packet: Packet, user: string, address: string): Promise<Answer> {
+async function provedLogin(services: Services, nas: NasClient, secret: Buffer, packet: Packet, user: string, address: string): Promise<Answer> {
   const presented = await challengeResponseOf(packet)
   if (!presented) return { drop: 'no User-Password, CHAP-Password or MS-CHAP response' }
   if ('drop' in presented) return presented
   if (nas.check_password === 1 || nas.two_stage === 1) return unsupported(services, nas, presented, user)
   try {
-    const { outcome, user: named } = await login(services, { user, proof: presented.proof }, callerFor(nas, address))
-    if (outcome !== 'passed') return { reply: Code.AccessReject, outcome, user: named }
-    return { reply: Code.AccessAccept, outcome, user: named, attributes: presented.accepted() }
+    const caller = callerFor(nas, address)
+    const { outcome, user: named, groups } = await login(services, { user, proof: presented.proof }, caller)
+    if (outcome !== 'passed') return { reply: Code.AccessReject, outcome, user: named, attributes: presented.rejected() }
+    return { reply: Code.AccessAccept, outcome, user: named, attributes: [...presented.accepted(secret), ...groupAttributes(caller.nas(), groups)] }
   } catch (err) {
     if (err instanceof NasGone) return { drop: 'the NAS was changed or deleted meanwhile' }
     throw err
@@ -120,15 +123,21 @@ function unsupported(services: Services, nas: NasClient, presented: ChallengeRes
   return { reply: Code.AccessReject, outcome: 'unsupportedMethod', user: shown }
 }
 
-/** The NAS as the login sees it: checked again against the settings the login reads. */
-function callerFor(nas: NasClient, address: string): LoginCaller {
+/**
+ * The NAS as the login sees it: checked again against the settings the login reads, and kept
+ * as read there (`nas()`), so that the reply's groups follow the NAS the login decided for.
+ */
+function callerFor(nas: NasClient, address: string): LoginCaller & { nas(): NasClient } {
+  let seen = nas
   return {
+    nas: () => seen,
     address,
     logPrefix: `From the IP Address: ${address} NAS ID: ${nas.name} - `,
     authorise(settings) {
       const current = nasFor(settings, address)
       // the password was read with the secret, and the request's way chosen, by the NAS as the packet found it
       if (current?.id !== nas.id || !current.secret.equals(nas.secret) || current.two_stage !== nas.two_stage || current.check_password !== nas.check_password) throw new NasGone()
+      seen = current
       // two stages check the password in the first; --check-password: in the one field, before the code
       const inField = current.check_password === 1 && current.two_stage === 0
       return { actor: { nas: current.name }, checkPassword: inField, passwordBeforeCode: inField }

@@ -60,9 +60,18 @@ export const Vendor = {
 export const Microsoft = {
   MsChapResponse: 1,
   MsChapError: 2,
+  MsMppeEncryptionPolicy: 7,
+  MsMppeEncryptionTypes: 8,
   MsChapChallenge: 11,
+  MsMppeSendKey: 16,
+  MsMppeRecvKey: 17,
   MsChap2Response: 25,
   MsChap2Success: 26,
+} as const
+
+/** Fortinet's vendor types (FortiOS's RADIUS dictionary). */
+export const Fortinet = {
+  GroupName: 1,
 } as const
 
 const codeNames: ReadonlyMap<number, string> = new Map([

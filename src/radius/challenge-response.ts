@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto'
 import type { Proof } from '../domain/login-proof.js'
 import { safeEqual } from '../secrets.js'
 import { Attr, Microsoft, Vendor } from './attributes.js'
+import { mppeAttributes } from './mppe.js'
 import { challengeHash, challengeResponse, msChap } from './mschap.js'
 import { attribute, type Attribute, md5, type Packet, vendorAttribute, vendorAttributes } from './packet.js'
 
@@ -8,13 +10,20 @@ import { attribute, type Attribute, md5, type Packet, vendorAttribute, vendorAtt
  * An Access-Request that proves the code rather than carrying it: CHAP (RFC 1994, RFC 2865
  * §5.3), MS-CHAP v1 (RFC 2433) or v2 (RFC 2759), in RFC 2548's Microsoft attributes. The login
  * asks `proof` whether the response was made from a candidate code; `accepted` gives what the
- * Access-Accept must carry (MS-CHAP v2's authenticator response).
+ * Access-Accept must carry (MS-CHAP v2's authenticator response and MPPE keys), `rejected` what
+ * the Access-Reject does (MS-CHAP-Error).
  */
 export interface ChallengeResponse {
   readonly method: 'CHAP' | 'MS-CHAP' | 'MS-CHAP v2'
   readonly proof: Proof
-  accepted(): Attribute[]
+  /** What the Access-Accept carries: MS-CHAP v2's authenticator response and MPPE keys, hidden with the NAS's secret. */
+  accepted(secret: Buffer): Attribute[]
+  /** What the Access-Reject carries: MS-CHAP's error (RFC 2548 §2.1.5), which ends the peer's wait at once. */
+  rejected(): Attribute[]
 }
+
+/** MS-CHAP-Error: the response's ident, then "E=691" (authentication failure) and "R=0" (no retry). */
+const msChapError = (response: Buffer, more = '') => [vendorAttribute(Vendor.Microsoft, Microsoft.MsChapError, Buffer.concat([response.subarray(0, 1), Buffer.from(`E=691 R=0${more}`)]))]
 
 /** RFC 2548 §2.1.3, §2.3.2: ident, flags, LM-Response (v1) or Peer-Challenge and reserved (v2), NT-Response. */
 const msResponseLength = 50
@@ -42,7 +51,7 @@ function chap(packet: Packet, chapPassword: Buffer): ChallengeResponse | { drop:
   const ident = chapPassword.subarray(0, 1)
   const response = chapPassword.subarray(1)
   const challenge = attribute(packet, Attr.ChapChallenge) ?? packet.authenticator
-  return { method: 'CHAP', proof: (otc) => safeEqual(md5(ident, Buffer.from(otc), challenge), response), accepted: () => [] }
+  return { method: 'CHAP', proof: (otc) => safeEqual(md5(ident, Buffer.from(otc), challenge), response), accepted: () => [], rejected: () => [] }
 }
 
 /** RFC 2433 §5: the NT-Response answers the 8-octet challenge itself. */
@@ -53,7 +62,12 @@ async function msChap1(challenge: Buffer, response: Buffer): Promise<ChallengeRe
   if (((response[1] ?? 0) & useNtResponse) === 0) return { drop: 'an MS-CHAP-Response with only the LM-Response' }
   const ms = await msChap()
   const ntResponse = response.subarray(ntResponseAt)
-  return { method: 'MS-CHAP', proof: (otc) => safeEqual(challengeResponse(challenge, ms.ntPasswordHash(otc)), ntResponse), accepted: () => [] }
+  return {
+    method: 'MS-CHAP',
+    proof: (otc) => safeEqual(challengeResponse(challenge, ms.ntPasswordHash(otc)), ntResponse),
+    accepted: () => [],
+    rejected: () => msChapError(response),
+  }
 }
 
 /**
@@ -76,10 +90,13 @@ async function msChap2(packet: Packet, authenticatorChallenge: Buffer, response:
       if (matches) proven = otc
       return matches
     },
-    accepted() {
+    accepted(secret) {
       if (proven === undefined) return []
-      const success = Buffer.concat([response.subarray(0, 1), Buffer.from(ms.authenticatorResponse(ms.ntPasswordHash(proven), ntResponse, hash))])
-      return [vendorAttribute(Vendor.Microsoft, Microsoft.MsChap2Success, success)]
+      const passwordHash = ms.ntPasswordHash(proven)
+      const success = Buffer.concat([response.subarray(0, 1), Buffer.from(ms.authenticatorResponse(passwordHash, ntResponse, hash))])
+      return [vendorAttribute(Vendor.Microsoft, Microsoft.MsChap2Success, success), ...mppeAttributes(ms.mppeKeys(passwordHash, ntResponse), secret, packet.authenticator)]
     },
+    // a new authenticator challenge (C=) and version 3, as RFC 2759 §6 has it: R=0, so the peer does not use it
+    rejected: () => msChapError(response, ` C=${randomBytes(16).toString('hex').toUpperCase()} V=3`),
   }
 }

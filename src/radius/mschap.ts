@@ -12,6 +12,8 @@ export interface MsChap {
   ntPasswordHash(password: string): Buffer
   /** GenerateAuthenticatorResponse (RFC 2759 §8.7): `S=` and 40 upper-case hex digits. */
   authenticatorResponse(passwordHash: Buffer, ntResponse: Buffer, challengeHash: Buffer): string
+  /** The server's 128-bit MPPE keys of an MS-CHAP v2 exchange (RFC 3079 §3.4, §3.5): what it sends with, and receives with. */
+  mppeKeys(passwordHash: Buffer, ntResponse: Buffer): { readonly send: Buffer; readonly receive: Buffer }
 }
 
 let hasher: Promise<IHasher> | undefined
@@ -27,8 +29,22 @@ export async function msChap(): Promise<MsChap> {
       const first = sha1(digest(passwordHash), ntResponse, magicServerToClient)
       return `S=${sha1(first, challengeHash, magicPad).toString('hex').toUpperCase()}`
     },
+    mppeKeys(passwordHash, ntResponse) {
+      const master = sha1(digest(passwordHash), ntResponse, magicMasterKey).subarray(0, 16)
+      return { send: startKey(master, magicServerSends), receive: startKey(master, magicServerReceives) }
+    },
   }
 }
+
+// RFC 3079 §3.4's Magic1, Magic3 (the server's send key) and Magic2 (its receive key), and SHSpad1, SHSpad2
+const magicMasterKey = Buffer.from('This is the MPPE Master Key')
+const magicServerSends = Buffer.from('On the client side, this is the receive key; on the server side, it is the send key.')
+const magicServerReceives = Buffer.from('On the client side, this is the send key; on the server side, it is the receive key.')
+const shsPad1 = Buffer.alloc(40, 0x00)
+const shsPad2 = Buffer.alloc(40, 0xf2)
+
+/** GetAsymmetricStartKey (RFC 3079 §3.4) for a 16-octet session key. */
+const startKey = (masterKey: Buffer, magic: Buffer) => sha1(masterKey, shsPad1, magic, shsPad2).subarray(0, 16)
 
 const magicServerToClient = Buffer.from('Magic server to client signing constant')
 const magicPad = Buffer.from('Pad to make it do more than one iteration')

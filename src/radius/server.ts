@@ -158,7 +158,8 @@ export function createRadiusHandler(services: Services, options: HandlerOptions 
       identifier: packet.identifier,
       requestAuthenticator: packet.authenticator,
       secret,
-      attributes: answer.reply === Code.AccessReject ? [{ type: Attr.ReplyMessage, value: Buffer.from('Access denied') }] : (answer.attributes ?? []),
+      // a Reject says no more than that (and MS-CHAP's error code, which its peers wait for)
+      attributes: answer.reply === Code.AccessReject ? [{ type: Attr.ReplyMessage, value: Buffer.from('Access denied') }, ...(answer.attributes ?? [])] : (answer.attributes ?? []),
       proxyStates: attributes(packet, Attr.ProxyState),
     })
     duplicates.answered(key, reply)

@@ -13,18 +13,19 @@ export interface SyncedUserRow {
   readonly mobile: number
   readonly directory_dn: string | null
   readonly directory_disabled: number
+  readonly directory_groups: string | null
   readonly removed_at: number | null
 }
 
 export type DirectoryUserChanges = Updateable<
-  Pick<UsersTable, 'email' | 'phone' | 'transport' | 'mobile' | 'directory_dn' | 'directory_disabled' | 'removed_at'>
+  Pick<UsersTable, 'email' | 'phone' | 'transport' | 'mobile' | 'directory_dn' | 'directory_disabled' | 'directory_groups' | 'removed_at'>
 >
 
 /** Users with ids above `afterId`, by id: read a page at a time, so a large table never blocks for long. */
 export async function pageSyncedUsers(db: Db, afterId: number, limit: number): Promise<SyncedUserRow[]> {
   return db
     .selectFrom('users')
-    .select(['id', 'name', 'repository_id', 'email', 'phone', 'transport', 'mobile', 'directory_dn', 'directory_disabled', 'removed_at'])
+    .select(['id', 'name', 'repository_id', 'email', 'phone', 'transport', 'mobile', 'directory_dn', 'directory_disabled', 'directory_groups', 'removed_at'])
     .where('id', '>', afterId)
     .orderBy('id')
     .limit(limit)

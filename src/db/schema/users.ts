@@ -27,6 +27,8 @@ export interface UsersTable {
   pin_set_at: Generated<number | null>
   /** Keyed hashes of the user's previous PINs, newest first, 32 bytes each (domain/pin-history.ts); never the PINs. */
   pin_history: Generated<Buffer | null>
+  /** The user's directory groups, a JSON array of names (a group DN's first value), sorted; null: none read. */
+  directory_groups: Generated<string | null>
   /** When the user was last reminded that their PIN expires; cleared when the PIN changes. */
   pin_reminded_at: Generated<number | null>
 }

@@ -25,6 +25,7 @@ function details(user: UserView) {
     : html`${badge('ok', 'not locked')}`
   return html`<dl class="details">
 <dt>Source</dt><dd>${user.source}</dd>
+${user.groups.length > 0 ? html`<dt>Directory groups</dt><dd>${user.groups.join(', ')}</dd>` : ''}
 <dt>Transport</dt><dd>${user.transport}</dd>
 <dt>Email address</dt><dd>${user.email ?? '—'}</dd>
 <dt>Phone number</dt><dd>${user.phone ?? '—'}</dd>
