@@ -1,4 +1,5 @@
-import { type CallerGrant, login as decideLogin, type LoginOutcome } from '../domain/login.js'
+import type { CallerGrant } from '../domain/login-caller.js'
+import { login as decideLogin, type LoginOutcome } from '../domain/login.js'
 import type { Agent } from '../db/index.js'
 import { AgentAccessDenied, type ErrorCode, Refused } from '../protocol/errors.js'
 import type { Action } from './action.js'

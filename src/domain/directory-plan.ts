@@ -62,6 +62,9 @@ export const mobileRight = (person: DirectoryPerson) => (person.mobileMember && 
 /** A person's groups as the users table keeps them: a JSON array, null for none. */
 export const groupsColumn = (person: DirectoryPerson) => (person.groups.length > 0 ? JSON.stringify(person.groups) : null)
 
+/** A user's groups as groupsColumn kept them; none for a local user. */
+export const groupsOfUser = (user: { readonly directory_groups: string | null }): string[] => (user.directory_groups ? (JSON.parse(user.directory_groups) as string[]) : [])
+
 /** The transport a new user of this entry gets: the repository's where it reaches them, else the default rule. */
 export const transportFor = (person: DirectoryPerson, preferred: string | undefined) => defaultTransport(person, preferred)
 

@@ -63,7 +63,7 @@ async function groupsOf(session: DirectorySession, repository: Repository, pause
  * A person's groups by name: those the entry's `memberOf` names (Active Directory, OpenLDAP's
  * memberof overlay), and the repository's own groups that list them; sorted, at most maxGroups.
  */
-function groupNames(entry: DirectoryEntry, groups: Groups, member: (set: Set<string>) => boolean): string[] {
+function groupNames(entry: DirectoryEntry, groups: Groups, member: (set: Set<string> | undefined) => boolean): string[] {
   const dns = [...(entry.attributes.get('memberof') ?? []), ...[...groups.values()].filter((group) => member(group.members)).map((group) => group.dn)]
   const names = new Set(dns.map(groupName).filter((name) => name !== undefined))
   return [...names].sort().slice(0, maxGroups)
@@ -107,7 +107,7 @@ export async function readDirectory(repository: Repository, bindPassword: string
           phone: phone(first(entry, repository.phone_attr)),
           disabled: preset.disabledAttr ? accountDisabled(first(entry, preset.disabledAttr)) : false,
           mobileMember: member(mobile),
-          groups: groupNames(entry, groups, (set) => member(set)),
+          groups: groupNames(entry, groups, member),
         })
       }
       // pages the client has already received would follow each other in one turn of the event

@@ -6,6 +6,7 @@ import type { User } from '../db/schema/index.js'
 import { sealPin } from './pin-seal.js'
 import { transportNames, withdrawQueued } from '../transports/queue.js'
 import { defaultTransport } from './default-transport.js'
+import { groupsOfUser } from './directory-plan.js'
 import { isPlainEmailAddress } from './email-address.js'
 import { InvalidInput, UserExists, UserNotFound } from './errors.js'
 import { checkNewPin } from './pin-rules.js'
@@ -146,7 +147,7 @@ export async function describeUser(services: Services, name: string): Promise<Us
     pendingCodeExpiresAt: code && code.expires_at > services.now() ? code.expires_at : undefined,
     createdAt: user.created_at,
     source: await sourceOf(services, user),
-    groups: user.directory_groups ? (JSON.parse(user.directory_groups) as string[]) : [],
+    groups: groupsOfUser(user),
   }
 }
 

@@ -1,5 +1,6 @@
 import type { NasClient } from '../db/index.js'
-import { login, type LoginCaller, type LoginOutcome } from '../domain/login.js'
+import { login, type LoginOutcome } from '../domain/login.js'
+import type { LoginCaller } from '../domain/login-caller.js'
 import { nasFor } from '../domain/nas-clients.js'
 import { challengeStage, type PasswordStageOutcome, passwordStage } from '../domain/password-stage.js'
 import type { Services } from '../domain/services.js'

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { Microsoft, Vendor } from './attributes.js'
-import { type Attribute, md5, vendorAttribute } from './packet.js'
+import { type Attribute, vendorAttribute } from './packet.js'
+import { xorChain } from './user-password.js'
 
 /**
  * MS-MPPE-Send-Key and MS-MPPE-Recv-Key (RFC 2548 §2.4.2, §2.4.3), with RFC 2548's
@@ -35,18 +36,11 @@ function salts(): [Buffer, Buffer] {
 
 /**
  * RFC 2548 §2.4.2: the salt, then the key's length and the key padded with zeros to 16-octet
- * blocks, each XORed with MD5(secret, the Request Authenticator and salt) for the first and
- * MD5(secret, the previous block as sent) for the next.
+ * blocks, hidden as a User-Password is, with the Request Authenticator followed by the salt.
  */
-export function hideKey(key: Buffer, secret: Buffer, requestAuthenticator: Buffer, salt: Buffer): Buffer {
+function hideKey(key: Buffer, secret: Buffer, requestAuthenticator: Buffer, salt: Buffer): Buffer {
   const plain = Buffer.alloc(Math.ceil((key.length + 1) / 16) * 16)
   plain[0] = key.length
   key.copy(plain, 1)
-  const hidden = Buffer.alloc(plain.length)
-  let mask = md5(secret, requestAuthenticator, salt)
-  for (let at = 0; at < plain.length; at += 16) {
-    for (let i = 0; i < 16; i++) hidden[at + i] = (plain[at + i] ?? 0) ^ (mask[i] ?? 0)
-    mask = md5(secret, hidden.subarray(at, at + 16))
-  }
-  return Buffer.concat([salt, hidden])
+  return Buffer.concat([salt, xorChain(plain, secret, Buffer.concat([requestAuthenticator, salt]), true)])
 }

@@ -6,9 +6,9 @@ export const maxPasswordLength = 128
 /**
  * The key stream of RFC 2865 §5.2, XORed into `input` 16 octets at a time: b1 = MD5(S + RA),
  * bi = MD5(S + c(i-1)), where c is the hidden text (the output when hiding, the input when
- * revealing).
+ * revealing). RFC 2548's MPPE keys are hidden with it too, RA followed by the salt (mppe.ts).
  */
-function xorChain(input: Buffer, secret: Secret, authenticator: Buffer, hiding: boolean): Buffer {
+export function xorChain(input: Buffer, secret: Secret, authenticator: Buffer, hiding: boolean): Buffer {
   const key = secretBytes(secret)
   const output = Buffer.alloc(input.length)
   let previous = authenticator
