@@ -67,7 +67,7 @@ async function requireAdmin(services: Services, name: string): Promise<Admin> {
 
 export async function addAdmin(services: Services, name: string, password: string): Promise<void> {
   const checked = checkAdminName(name)
-  const hash = await hashPassword(checkPassword(password))
+  const hash = await hashPassword(checkPassword(password), services.keys)
   if (await findAdminByName(services.db, checked)) throw new DomainError(`administrator "${checked}" already exists`)
   await insertAdmin(services.db, { name: checked, password_hash: hash, created_at: services.now() })
   services.log.info({ target: checked, event: 'adminAdded' }, adminMessages.adminAdded(checked))
@@ -79,7 +79,7 @@ export async function addAdmin(services: Services, name: string, password: strin
  */
 export async function setAdminPassword(services: Services, name: string, password: string): Promise<void> {
   const admin = await requireAdmin(services, name)
-  const hash = await hashPassword(checkPassword(password))
+  const hash = await hashPassword(checkPassword(password), services.keys)
   await updateAdmin(services.db, admin.id, { password_hash: hash, failed_signins: 0, locked_until: null })
   await clearRateLimit(services.db, accountLimitKey(admin.name))
   await deleteSessionsOf(services.db, admin.id)
@@ -149,7 +149,7 @@ async function checkSignIn(
   if (byAddress.hits > perAddress) return fail('too many tries from this address')
   if (byAccount && byAccount.hits > perAccount) return fail('too many tries for this account')
   const admin = account === undefined ? undefined : await findAdminByName(services.db, account)
-  const matches = await verifyPassword(password, admin?.password_hash ?? decoyHash)
+  const matches = await verifyPassword(password, admin?.password_hash ?? decoyHash, services.keys)
   if (!admin) return fail('unknown administrator')
   const now = services.now()
   if (admin.locked_until !== null && admin.locked_until > now) return fail('account locked')
