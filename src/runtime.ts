@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import type { Config } from './config.js'
 import { databaseExists, openDatabase } from './db/index.js'
+import { keyAdminHashes } from './domain/admin-hashes.js'
 import type { Services } from './domain/services.js'
 import { deriveKeys, keyCheck, loadMasterKey } from './secrets.js'
 import { loadDeliverySettings } from './transports/delivery-settings.js'
@@ -28,5 +29,7 @@ export async function openServices(config: Config, log: Logger, extra: Partial<S
     onError: (err) => log.warn({ err }, 'database connection error'),
     backgroundCheckpoints: options.backgroundCheckpoints,
   })
-  return { db, store, keys, log, now: Date.now, node: config.nodeName, ...extra, delivery }
+  const services: Services = { db, store, keys, log, now: Date.now, node: config.nodeName, ...extra, delivery }
+  await keyAdminHashes(services)
+  return services
 }

@@ -1,11 +1,12 @@
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { openDatabase } from '../src/db/index.js'
 import { findAdminByName, updateAdmin } from '../src/db/repositories/admins.js'
-import { verifyPassword } from '../src/domain/passwords.js'
+import { verifyPassword as verifyKeyed } from '../src/domain/passwords.js'
+import { deriveKeys } from '../src/secrets.js'
 import { startServerProcess } from './helpers/processes.js'
 
 // scrypt and child processes are slow on a busy machine: more than tap's default per file
@@ -30,15 +31,19 @@ function setup(t: { teardown(fn: () => void): void }) {
   return { db, run, stored }
 }
 
+// the hashes are keyed with the master key: the key file init made beside the database
+const verifyPassword = (password: string, hash: string, db: string) =>
+  verifyKeyed(password, hash, deriveKeys(Buffer.from(readFileSync(join(db, '..', 'agentxml.key'), 'utf8').trim(), 'hex')))
+
 t.test('admin add reads the password from the first line of standard input', async (t) => {
-  const { run, stored } = setup(t)
+  const { db, run, stored } = setup(t)
   const added = run(['admin', 'add', 'root'], '  spaces count too  \r\nsecond line ignored\n')
   t.equal(added.status, 0, added.stderr)
   t.equal(added.stdout, 'Administrator "root" added\n')
   const admin = await stored('root')
-  t.match(admin?.password_hash, /^scrypt\$32768\$8\$3\$/)
-  t.ok(await verifyPassword('  spaces count too  ', admin?.password_hash ?? ''), 'only the line ending is removed')
-  t.notOk(await verifyPassword('second line ignored', admin?.password_hash ?? ''))
+  t.match(admin?.password_hash, /^scrypt-hmac\$32768\$8\$3\$/)
+  t.ok(await verifyPassword('  spaces count too  ', admin?.password_hash ?? '', db), 'only the line ending is removed')
+  t.notOk(await verifyPassword('second line ignored', admin?.password_hash ?? '', db))
 
   const list = run(['admin', 'list'])
   t.match(list.stdout, /^NAME +LOCKED +FAILED SIGN-INS +CREATED\nroot +- +0 +\d{4}-/)
@@ -71,7 +76,7 @@ t.test('set-password changes the password and lifts a lockout; delete removes', 
   t.equal(set.status, 0, set.stderr)
   t.equal(set.stdout, 'Password of administrator "root" changed\n')
   const after = await stored('root')
-  t.ok(await verifyPassword('second long password', after?.password_hash ?? ''))
+  t.ok(await verifyPassword('second long password', after?.password_hash ?? '', db))
   t.equal(after?.locked_until, null)
   t.equal(after?.failed_signins, 0)
   t.equal(run(['admin', 'set-password', 'nobody'], 'second long password\n').stderr, 'agentxml: administrator "nobody" not found\n')
@@ -80,6 +85,22 @@ t.test('set-password changes the password and lifts a lockout; delete removes', 
   const gone = run(['admin', 'delete', 'root'])
   t.equal(gone.status, 1)
   t.equal(gone.stderr, 'agentxml: administrator "root" not found\n')
+})
+
+t.test("the first command after an upgrade keys an earlier version's hash, once (issue #25, item 9)", async (t) => {
+  const { db, run, stored } = setup(t)
+  t.equal(run(['admin', 'add', 'root'], 'first long password\n').status, 0)
+  const keyed = (await stored('root'))?.password_hash ?? ''
+  // as an earlier version left it: the hash unkeyed, no record of keying (the MAC cannot be undone: a made-up one)
+  const handle = await openDatabase(db)
+  await updateAdmin(handle.db, (await findAdminByName(handle.db, 'root'))?.id ?? 0, { password_hash: keyed.replace(/^scrypt-hmac\$/, 'scrypt$') })
+  await handle.db.deleteFrom('meta').where('key', '=', 'admin-hashes-keyed').execute()
+  await handle.store.close()
+  const list = run(['admin', 'list'])
+  t.match(list.stdout, /^NAME/, 'the output is untouched')
+  t.equal(list.stderr, 'Password hashes of 1 administrators keyed with the master key\n')
+  t.match((await stored('root'))?.password_hash, /^scrypt-hmac\$/)
+  t.equal(run(['admin', 'list']).stderr, '', 'once')
 })
 
 t.test("set-password lifts the account's sign-in limit: the administrator signs in at once", async (t) => {
@@ -141,5 +162,5 @@ t.test('on a terminal the password is asked twice and never echoed', { skip: !ex
   t.equal(ok.status, 0)
   t.match(ok.output, 'Administrator "ttyroot" added')
   t.notMatch(ok.output, 'a long tty password', 'the password is never echoed')
-  t.ok(await verifyPassword('a long tty password', (await stored('ttyroot'))?.password_hash ?? ''))
+  t.ok(await verifyPassword('a long tty password', (await stored('ttyroot'))?.password_hash ?? '', db))
 })

@@ -3,6 +3,7 @@ import t from 'tap'
 import { readPolicies } from '../src/domain/policy.js'
 import { setAdminPassword } from '../src/domain/admins.js'
 import { absoluteTimeoutMs, idleTimeoutMs } from '../src/domain/admin-sessions.js'
+import { passwordCheckCounts, passwordCheckLimits } from '../src/domain/password-checks.js'
 import { signInFailed } from '../src/routes/admin/sign-in.js'
 import { adminPassword, ConsoleClient, seedAdmin, visibleText } from './helpers/admin.js'
 import { build } from './helpers/build.js'
@@ -148,6 +149,40 @@ t.test('guesses sent all at once are counted before any password is checked', as
   const checked = logs.filter((r) => r.event === 'adminSignInFailed' && r.reason === 'wrong password').length
   t.ok(checked <= 5, `${checked} passwords checked for the account in all`)
   t.equal(logs.at(-1)?.reason, 'too many tries for this account')
+})
+
+t.test('a flood of made-up names from many addresses does not keep the administrators out (issue #25, item 8)', async (t) => {
+  const { app, services, logs } = await build(t)
+  await seedAdmin(services)
+  await seedAdmin(services, 'ops')
+  const flood = Array.from({ length: 60 }, (_, i) => new ConsoleClient(app, { remoteAddress: `198.51.100.${i}` }))
+  const admins = ['root', 'ops'].map((name, i) => ({ name, client: new ConsoleClient(app, { remoteAddress: `192.0.2.${10 + i}` }) }))
+  await Promise.all([...flood, ...admins.map(({ client }) => client)].map((client) => client.get('/admin/sign-in')))
+  const before = { ...passwordCheckCounts }
+  const replies = await Promise.all([
+    ...flood.map((client, i) => client.post('/admin/sign-in', { name: i % 2 ? `nobody${i}` : `bad name ${i}`, password: 'a guessed password' })),
+    ...admins.map(({ name, client }) => client.post('/admin/sign-in', { name, password: adminPassword })),
+  ])
+  t.same(
+    replies.slice(-2).map((reply) => reply.statusCode),
+    [303, 303],
+    `both administrators sign in (${logs.filter((r) => r.event === 'adminSignInFailed' && /^(root|ops)$/.test(String(r.admin))).map((r) => r.reason).join(', ')})`,
+  )
+  t.ok(replies.slice(0, -2).every((reply) => reply.statusCode === 403 && visibleText(reply.body).includes('Sign-in failed.')), 'the flood is told what any failure is')
+  const reasons = new Set(logs.filter((r) => r.event === 'adminSignInFailed').map((r) => r.reason))
+  t.same([...reasons], ['unknown administrator'])
+  t.ok(passwordCheckCounts.checked - before.checked <= 3, 'the made-up names took at most one turn to check (a measurement of how long a check takes)')
+  t.ok(passwordCheckCounts.waited - before.waited >= 59, 'the others waited as long, without a turn')
+})
+
+t.test('more sign-ins at once than checks run wait their turn instead of being refused', async (t) => {
+  const { app, services } = await build(t)
+  const names = ['root', 'ops', 'alice', 'bob', 'carol']
+  for (const name of names) await seedAdmin(services, name)
+  const clients = names.map((name, i) => ({ name, client: new ConsoleClient(app, { remoteAddress: `192.0.2.${20 + i}` }) }))
+  await Promise.all(clients.map(({ client }) => client.get('/admin/sign-in')))
+  const replies = await Promise.all(clients.map(({ name, client }) => client.post('/admin/sign-in', { name, password: adminPassword })))
+  t.same(replies.map((reply) => reply.statusCode), [303, 303, 303, 303, 303], `${passwordCheckLimits.running} at once, the others after`)
 })
 
 t.test('the sign-in form has its own CSRF token', async (t) => {

@@ -133,7 +133,7 @@ t.test('Administrators: add with a password twice, at least 12 characters', asyn
   const added = await client.post('/admin/admins', { name: 'ops', password: 'a long password 1', again: 'a long password 1' })
   t.equal(added.statusCode, 303)
   t.match(visibleText((await client.get(added.headers.location as string)).body), 'Administrator "ops" added.')
-  t.ok(await verifyPassword('a long password 1', (await findAdminByName(services.db, 'ops'))?.password_hash ?? ''))
+  t.ok(await verifyPassword('a long password 1', (await findAdminByName(services.db, 'ops'))?.password_hash ?? '', services.keys))
   t.ok(logs.some((r) => r.event === 'adminAdded' && r.admin === 'root'), 'logged with who added')
   t.notMatch(JSON.stringify(logs), 'a long password', 'no password in the log')
   const twice = await client.post('/admin/admins', { name: 'ops', password: 'a long password 1', again: 'a long password 1' })

@@ -38,6 +38,21 @@ t.test('Reprovision queues a code to the transport and never returns it', async 
   ])
 })
 
+t.test('a body from an address no admin agent covers is refused before it is parsed (issue #25, item 11)', async (t) => {
+  const { app, services, logs } = await build(t)
+  await seedAdminWorld(services)
+  // 64 KiB of attributes: what cost 71 ms of parsing before any secret was checked
+  const heavy = `<AdminRequest version="3.6"${' a="x"'.repeat(10_000)}><Read><User name="alice"/></Read></AdminRequest>`
+  const malformed = '<AdminRequest version="3.6"><Read>'
+  for (const body of [heavy, malformed]) {
+    const reply = await post(app, body, '/pinsafe/AdminXML', { remoteAddress: '203.0.113.5' })
+    t.equal(element(reply.body, 'Error'), 'AGENT_ERROR_AGENT_ACCESS', 'refused as any stranger is, unparsed')
+  }
+  t.equal(logs.filter((r) => r.event === 'agentRefused').length, 2)
+  const local = await post(app, malformed, '/pinsafe/AdminXML')
+  t.equal(element(local.body, 'Error'), 'AGENT_ERROR_GENERAL', "from an admin agent's network it is parsed, and refused as malformed")
+})
+
 t.test('only admin agents, from their networks, on the agent contexts', async (t) => {
   const { app, services, logs } = await build(t)
   await seedAdminWorld(services)

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { findUserByKey } from '../src/db/repositories/users.js'
-import { parseCsv } from '../src/domain/csv.js'
+import { csvLimits, parseCsv } from '../src/domain/csv.js'
 import { importUsers } from '../src/domain/user-import.js'
 import { build } from './helpers/build.js'
 import { runCli } from './e2e/helpers/cli.js'
@@ -161,4 +161,29 @@ t.test('agentxml user import: a semicolon file (Excel) is imported; one whose he
     `agentxml: ${csv} line 1: neither a header naming the columns (name, email, phone, transport) nor a user ("Courriel" is not an email address (a plain address, name@example.com)); nothing was imported\n`,
   )
   t.notMatch((await runCli(['user', 'list'], { db, via: 'node' })).stdout, 'carol', 'nothing imported')
+})
+
+t.test('agentxml user import: a file that is not UTF-8 is refused by line, nothing imported (issue #25, item 13)', async (t) => {
+  const dir = await tempDir(t)
+  const db = await databaseIn(t, dir)
+  const csv = join(dir, 'latin1.csv')
+  writeFileSync(csv, Buffer.from('name,email\nalice,alice@example.com\nJosé,jose@example.com\n', 'latin1'))
+  const refused = await runCli(['user', 'import', csv], { db, via: 'node' })
+  t.equal(refused.status, 1)
+  t.equal(refused.stderr, `agentxml: ${csv} line 3: not UTF-8: save the file as UTF-8 ("CSV UTF-8" in Excel); nothing was imported\n`)
+  t.notMatch((await runCli(['user', 'list'], { db, via: 'node' })).stdout, 'alice', 'no user was made, Jos\uFFFD least of all')
+})
+
+t.test('agentxml user import: a record and a file are bounded, and a huge field is never echoed (issue #25, item 13)', async (t) => {
+  const dir = await tempDir(t)
+  const db = await databaseIn(t, dir)
+  const csv = join(dir, 'huge.csv')
+  writeFileSync(csv, `name,email\nalice,alice@example.com\n${'x'.repeat(5_000_000)},x@example.com\n`)
+  const field = await runCli(['user', 'import', csv], { db, via: 'node' })
+  t.equal(field.status, 1)
+  t.equal(field.stderr, `agentxml: ${csv} line 3: a record of more than ${csvLimits.recordChars} characters; nothing was imported\n`)
+  writeFileSync(csv, `name,email\n${'alice,alice@example.com\n'.repeat(Math.ceil(csvLimits.fileBytes / 24) + 1)}`)
+  const file = await runCli(['user', 'import', csv], { db, via: 'node' })
+  t.equal(file.status, 1)
+  t.equal(file.stderr, `agentxml: ${csv} has more than ${csvLimits.fileBytes} bytes (16 MiB): split it\n`)
 })

@@ -1,4 +1,4 @@
-import { authenticateAgent } from '../domain/agents.js'
+import { agentCovers, authenticateAgent } from '../domain/agents.js'
 import { DomainError } from '../domain/errors.js'
 import { type Services, withLog } from '../domain/services.js'
 import type { Agent, Settings } from '../db/index.js'
@@ -21,6 +21,21 @@ function assertWellFormed(request: AgentRequest): Action {
   const action = actions.get(request.action.toLowerCase())
   if (!action) throw new GeneralError(`unknown action "${request.action.slice(0, 64)}"`)
   return action
+}
+
+/** What a request may hold; `mobileBodyLimit` (/proxy's) bounds, on the agent contexts, what an address no agent covers sends. */
+export interface RequestLimits extends ParseLimits {
+  readonly mobileBodyLimit?: number
+}
+
+/**
+ * On /pinsafe and /sentry a request from an address no agent covers can only be a mobile
+ * client's (docs/protocol.md §1): it gets /proxy's body limit, refused before parsing, so that
+ * only agents' networks can make the parser read 64 KiB (issue #25, item 11).
+ */
+async function assertMobileSize(services: Services, context: Context, body: Buffer | undefined, source: Source, limit: number | undefined) {
+  if (context === 'proxy' || limit === undefined || body === undefined || body.length <= limit) return
+  if (!agentCovers(await services.store.settings(), source.address)) throw new GeneralError(`request of ${body.length} bytes from an address no agent covers`)
 }
 
 /**
@@ -54,12 +69,13 @@ export async function handleAgentXml(
   context: Context,
   body: Buffer | undefined,
   source: Source,
-  limits?: ParseLimits,
+  limits?: RequestLimits,
 ): Promise<string> {
   const started = performance.now()
   let request: AgentRequest | undefined
   let log = services.log
   try {
+    await assertMobileSize(services, context, body, source, limits?.mobileBodyLimit)
     request = parseAgentRequest(body, limits)
     const action = assertWellFormed(request)
     if (action.agentOnly && context === 'proxy') throw new AgentAccessDenied()

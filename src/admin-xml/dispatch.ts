@@ -1,7 +1,7 @@
 import type { Source } from '../actions/dispatch.js'
 import type { Agent } from '../db/schema/index.js'
 import { adminMessages } from '../domain/admin-messages.js'
-import { authenticateAgent } from '../domain/agents.js'
+import { agentCovers, authenticateAgent } from '../domain/agents.js'
 import { DomainError, InvalidInput, NoDestination, NoMobileRight, TransportNotConfigured, UserExists, UserNotFound } from '../domain/errors.js'
 import type { Services } from '../domain/services.js'
 import { type AdminErrorCode, AdminOperationError } from '../protocol/admin-errors.js'
@@ -65,6 +65,8 @@ export async function handleAdminXml(services: Services, body: Buffer | undefine
   let request: AdminRequest | undefined
   let log = services.log
   try {
+    // only an admin agent's networks get their body parsed: AdminXML has no anonymous use
+    if (!agentCovers(await services.store.settings(), source.address, { admin: true })) throw new AgentAccessDenied()
     request = parseAdminRequest(body)
     const agent = await assertAdminAgent(services, request, source)
     log = log.child({ agent: agent.name })

@@ -18,7 +18,7 @@ the delivery of queued messages. Stops cleanly on SIGINT and SIGTERM.
                             (10.0.0.2,10.1.0.0/16) or a hop count (1); AGENTXML_TRUST_PROXY, default none
   --request-timeout SECONDS time to send a whole request, 1 to 3600 (default 30)
   --proxy-body-limit BYTES  the largest body on the public /proxy context, 512 to 65536 (default 4096)
-  --max-elements N          the most elements an AgentXML request may hold (default 64)
+  --max-elements N          the most elements and attributes an AgentXML request may hold (default 64)
   --node-name NAME          this node's name in audit rows (AGENTXML_NODE_NAME, default the host name)
   --metrics [HOST:]PORT     GET /metrics (Prometheus) on a listener of its own, never the server's
                             port; HOST defaults to 127.0.0.1 (AGENTXML_METRICS; off unless given)

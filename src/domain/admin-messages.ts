@@ -13,6 +13,7 @@ export const adminMessages = {
   adminLocked: (admin: string, minutes: number) =>
     `Administrator ${quoted(admin)} locked out for ${minutes} minutes after repeated failed sign-ins`,
   adminSignOut: (admin: string) => `Administrator ${quoted(admin)} signed out`,
+  adminHashesKeyed: (count: number) => `Password hashes of ${count} administrators keyed with the master key`,
   userAdded: (user: string) => `User ${quoted(user)} added`,
   userUpdated: (user: string, what: string) => `User ${quoted(user)} updated: ${what}`,
   userDeleted: (user: string) => `User ${quoted(user)} deleted`,

@@ -11,6 +11,7 @@ import { clearRateLimit, hitRateLimit } from '../db/repositories/rate-limits.js'
 import type { Admin } from '../db/schema/index.js'
 import { adminMessages } from './admin-messages.js'
 import { DomainError, InvalidInput } from './errors.js'
+import { checkInTurn, waitAsChecking } from './password-checks.js'
 import { decoyHash, hashPassword, passwordProblem, verifyPassword } from './passwords.js'
 import type { Services } from './services.js'
 
@@ -28,13 +29,11 @@ export const signInLimits = { perAccount: 5, perAddress: 20, windowMs: 15 * 60_0
 const accountLimitKey = (name: string) => `admin-sign-in:account:${name}`
 
 /**
- * Password checks (scrypt, 32 MiB, 100-400 ms each) running now in this process. One at a time
- * per account and per address, and two in all, so that a burst of sign-ins can neither test
- * passwords in parallel nor hold every thread of libuv's pool, which DNS look-ups and file
- * writes (message delivery) need too. A sign-in over these is refused at once.
+ * Sign-ins being checked now in this process: one at a time per account and per address, so
+ * that a burst cannot test passwords in parallel; another is refused at once. How many password
+ * checks run at once is password-checks.ts's.
  */
-const checking = { accounts: new Set<string>(), addresses: new Set<string>(), total: 0 }
-export const maxPasswordChecks = 2
+const checking = { accounts: new Set<string>(), addresses: new Set<string>() }
 
 export interface AdminView {
   readonly name: string
@@ -67,7 +66,7 @@ async function requireAdmin(services: Services, name: string): Promise<Admin> {
 
 export async function addAdmin(services: Services, name: string, password: string): Promise<void> {
   const checked = checkAdminName(name)
-  const hash = await hashPassword(checkPassword(password))
+  const hash = await hashPassword(checkPassword(password), services.keys)
   if (await findAdminByName(services.db, checked)) throw new DomainError(`administrator "${checked}" already exists`)
   await insertAdmin(services.db, { name: checked, password_hash: hash, created_at: services.now() })
   services.log.info({ target: checked, event: 'adminAdded' }, adminMessages.adminAdded(checked))
@@ -79,7 +78,7 @@ export async function addAdmin(services: Services, name: string, password: strin
  */
 export async function setAdminPassword(services: Services, name: string, password: string): Promise<void> {
   const admin = await requireAdmin(services, name)
-  const hash = await hashPassword(checkPassword(password))
+  const hash = await hashPassword(checkPassword(password), services.keys)
   await updateAdmin(services.db, admin.id, { password_hash: hash, failed_signins: 0, locked_until: null })
   await clearRateLimit(services.db, accountLimitKey(admin.name))
   await deleteSessionsOf(services.db, admin.id)
@@ -104,7 +103,7 @@ export async function adminList(services: Services): Promise<AdminView[]> {
 
 /**
  * Check a name and password from `address`. Every failure looks the same to the caller (unknown
- * name, wrong password, locked account, too many tries) and a password check costs one hash,
+ * name, wrong password, locked account, too many tries) and takes as long as a password check,
  * for an unknown name too; the reason goes only to the log.
  */
 export async function signIn(services: Services, name: string, password: string, address: string): Promise<Admin | undefined> {
@@ -114,18 +113,14 @@ export async function signIn(services: Services, name: string, password: string,
     log.warn({ admin: shown, event: 'adminSignInFailed', reason }, adminMessages.adminSignInFailed(shown))
     return undefined
   }
-  if (checking.accounts.has(shown) || checking.addresses.has(address) || checking.total >= maxPasswordChecks) {
-    return fail('another sign-in is being checked')
-  }
+  if (checking.accounts.has(shown) || checking.addresses.has(address)) return fail('another sign-in is being checked')
   checking.accounts.add(shown)
   checking.addresses.add(address)
-  checking.total++
   try {
     return await checkSignIn(services, name, password, address, fail)
   } finally {
     checking.accounts.delete(shown)
     checking.addresses.delete(address)
-    checking.total--
   }
 }
 
@@ -149,8 +144,12 @@ async function checkSignIn(
   if (byAddress.hits > perAddress) return fail('too many tries from this address')
   if (byAccount && byAccount.hits > perAccount) return fail('too many tries for this account')
   const admin = account === undefined ? undefined : await findAdminByName(services.db, account)
-  const matches = await verifyPassword(password, admin?.password_hash ?? decoyHash)
-  if (!admin) return fail('unknown administrator')
+  if (!admin) {
+    await waitAsChecking(() => verifyPassword(password, decoyHash, services.keys))
+    return fail('unknown administrator')
+  }
+  const matches = await checkInTurn(() => verifyPassword(password, admin.password_hash, services.keys))
+  if (matches === undefined) return fail('too many password checks waiting')
   const now = services.now()
   if (admin.locked_until !== null && admin.locked_until > now) return fail('account locked')
   if (!matches) {

@@ -131,6 +131,14 @@ export function authenticateAgent(keys: Keys, settings: Settings, credentials: A
   return found
 }
 
+/**
+ * Whether any agent (an admin agent, with `admin`) may call from this address, secrets aside: a
+ * request from anywhere else is refused before its body is parsed (issue #25, item 11).
+ */
+export function agentCovers(settings: Settings, address: string, options: { admin?: boolean } = {}): boolean {
+  return knownAgents(settings).some(({ agent, inside }) => (!options.admin || agent.admin === 1) && inside(address))
+}
+
 const view = (agent: Agent): AgentView => ({
   name: agent.name,
   networks: JSON.parse(agent.networks) as string[],

@@ -67,6 +67,7 @@ export const auditEventNames: Readonly<Record<string, string>> = {
   adminSignInFailed: 'Admin sign-in failed',
   adminLocked: 'Admin locked out',
   adminSignOut: 'Admin signed out',
+  adminHashesKeyed: 'Admin password hashes keyed',
   logExported: 'Log exported',
   // user repositories (directories)
   repositoryAdded: 'Repository added',

@@ -15,6 +15,39 @@ export class CsvError extends Error {
   }
 }
 
+/**
+ * Bounds of an import (issue #25, item 13): a file of 100 000 users is a few megabytes, and a
+ * record a few hundred characters; without them one 50 MB field took 2 GB of memory.
+ */
+export const csvLimits = { fileBytes: 16 * 1024 * 1024, recordChars: 4096 } as const
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+/**
+ * A CSV file's text: UTF-8 only, refused on the first line that is not (a Latin-1 file would
+ * otherwise make `José` into `Jos\uFFFD`). A byte-order mark is dropped.
+ */
+export function decodeCsv(bytes: Buffer): string {
+  try {
+    return utf8.decode(bytes)
+  } catch {
+    return fail(firstBadLine(bytes), 'not UTF-8: save the file as UTF-8 ("CSV UTF-8" in Excel)')
+  }
+}
+
+function firstBadLine(bytes: Buffer): number {
+  for (let line = 1, start = 0; ; line++) {
+    const end = bytes.indexOf(0x0a, start)
+    try {
+      utf8.decode(bytes.subarray(start, end === -1 ? bytes.length : end))
+    } catch {
+      return line
+    }
+    if (end === -1) return line
+    start = end + 1
+  }
+}
+
 /** The separators a file may use: RFC 4180's comma, Excel's semicolon (its default where the comma is the decimal mark), a tab. */
 export const delimiters = [',', ';', '\t'] as const
 
@@ -31,6 +64,8 @@ export function parseCsv(text: string): CsvRecord[] {
   try {
     parse(input, {
       bom: true,
+      // the parser stops at the first record longer than this, before holding more of it
+      max_record_size: csvLimits.recordChars,
       delimiter: delimiterOf(input),
       record_delimiter: '\n',
       trim: true,
@@ -56,8 +91,10 @@ export function parseCsv(text: string): CsvRecord[] {
       case 'CSV_INVALID_CLOSING_QUOTE':
       case 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE':
         return fail(line, 'text after a closing quote')
+      case 'CSV_MAX_RECORD_SIZE':
+        return fail(line, `a record of more than ${csvLimits.recordChars} characters`)
       default:
-        return fail(line, err.message.split('\n')[0] ?? err.code)
+        return fail(line, (err.message.split('\n')[0] ?? err.code).slice(0, 200))
     }
   }
 }

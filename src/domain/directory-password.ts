@@ -1,4 +1,4 @@
-import { findRepositoryById, listRepositories } from '../db/repositories/repositories.js'
+import { listRepositories } from '../db/repositories/repositories.js'
 import { findUserByKey } from '../db/repositories/users.js'
 import { nameKey } from './user-names.js'
 import type { Repository } from '../db/schema/index.js'
@@ -22,10 +22,12 @@ const timeoutMs = 5000
  */
 export async function checkDirectoryPassword(services: Services, userName: string, password: string | undefined): Promise<DirectoryPasswordCheck> {
   const user = await findUserByKey(services.db, nameKey(userName))
-  const repository = user?.repository_id ? await findRepositoryById(services.db, user.repository_id) : undefined
+  // the same reads for every name: a repository picked from the list, not looked up by id (issue #25, item 14)
+  const repositories = await listRepositories(services.db)
+  const repository = user?.repository_id ? repositories.find(({ id }) => id === user.repository_id) : undefined
   const usable = user && repository && user.directory_dn && user.removed_at === null && user.directory_disabled === 0 && password
   if (usable) return bind(repository, user.directory_dn as string, password)
-  const decoy = repository ?? (await listRepositories(services.db))[0]
+  const decoy = repository ?? repositories[0]
   if (!decoy) return 'wrong'
   const outcome = await bind(decoy, `cn=agentxml-no-such-entry-${randomHex(8)},${decoy.base_dn}`, password || randomHex(16))
   return outcome === 'unavailable' ? 'unavailable' : 'wrong'

@@ -5,8 +5,9 @@ import { messages } from '../protocol/messages.js'
 import { checkDirectoryPassword } from './directory-password.js'
 import { countFailure, lockState } from './lockout.js'
 import { auditRow, type CallerGrant, type LoginCaller, type LoginResult, logged, prefixed } from './login-caller.js'
-import { login } from './login.js'
+import { decoyFor } from './login-decoy.js'
 import type { LoginLine } from './login-outcome.js'
+import { login } from './login.js'
 import { policiesFrom } from './policy.js'
 import type { Services } from './services.js'
 import { nameKey, notAUserName, shownName } from './user-names.js'
@@ -54,8 +55,8 @@ export async function passwordStage(services: Services, request: { user: string;
   if (found && lockState(found, policiesFrom(settings), now) === 'locked') return refused(services, caller, grant, 'locked', found.name, 'user locked')
   const checked = await checkDirectoryPassword(services, request.user, request.password)
   if (checked === 'unavailable') return refused(services, caller, grant, 'directoryUnavailable', found?.name ?? request.user, 'the user repository could not be reached')
-  if (!found) return refused(services, caller, grant, 'unknownUser', request.user, 'unknown user')
-  if (checked === 'wrong') return countWrongPassword(services, caller, grant, request.user)
+  // an unknown name takes the wrong password's road: the same unit, count and writes (a decoy's)
+  if (!found || checked === 'wrong') return countWrongPassword(services, caller, grant, request.user)
   const nonce = randomPoolBytes(16).toString('hex')
   await insertChallenge(services.db, { nonce_hash: challengeHash(services, nonce), user_id: found.id, nas_id: nasId, expires_at: now + challengeLifetimeMs })
   const state = encrypt(services.keys, JSON.stringify({ n: nonce, k: nameKey(found.name), a: nasId, t: now }), stateContext)
@@ -100,25 +101,27 @@ async function refused(services: Services, caller: LoginCaller, grant: CallerGra
   return { outcome, user }
 }
 
-/** A wrong directory password: counted in one unit with its audit row, as a wrong code is. */
+/**
+ * A wrong directory password: counted in one unit with its audit row, as a wrong code is. An
+ * unknown name does the same work on the decoy (login-decoy.ts), whose id no row has (issue
+ * #25, item 14): one unit, a count written, an audit row.
+ */
 async function countWrongPassword(services: Services, caller: LoginCaller, grant: CallerGrant, name: string): Promise<PasswordStageResult> {
-  let line: LoginLine | undefined
-  const outcome = await services.store.login(nameKey(name), (view, writes) => {
-    if (!view.user) return 'unknownUser' as const
-    const count = countFailure(view.user, policiesFrom(view.settings), services.now())
-    writes.setFailures(view.user.id, count.failedLogins, count.lockedAt)
-    const decided = count.locked ? ('lockedNow' as const) : ('wrongPassword' as const)
-    line = prefixed(caller, {
-      level: 'warn',
-      message: messages.loginFailed(view.user.name, refusalTexts[decided]),
-      fields: { user: view.user.name, event: 'loginFailed', reason: 'wrong directory password', failures: count.failedLogins },
-    })
+  const decided = await services.store.login(nameKey(name), (view, writes) => {
+    const user = view.user ?? decoyFor(services).user
+    const count = countFailure(user, policiesFrom(view.settings), services.now())
+    writes.setFailures(user.id, count.failedLogins, count.lockedAt)
+    const outcome = !view.user ? ('unknownUser' as const) : count.locked ? ('lockedNow' as const) : ('wrongPassword' as const)
+    const shown = view.user?.name ?? name
+    const fields = view.user
+      ? { user: shown, event: 'loginFailed', reason: 'wrong directory password', failures: count.failedLogins }
+      : { user: shown, event: 'loginFailed', reason: 'unknown user' }
+    const line = prefixed(caller, { level: 'warn', message: messages.loginFailed(shown, refusalTexts[outcome]), fields })
     writes.audit(auditRow(services, caller, grant, line))
-    return decided
+    return { outcome, line, user: shown }
   })
-  if (!line) return refused(services, caller, grant, 'unknownUser', name, 'unknown user')
-  logged(services, line, 'wrongCode', name)
-  return { outcome, user: (line.fields.user as string) ?? name }
+  logged(services, decided.line, 'wrongCode', decided.user)
+  return { outcome: decided.outcome, user: decided.user }
 }
 
 /** The line, with the caller's prefix, and its audit row. */

@@ -20,7 +20,7 @@ export interface AgentXmlLimits {
  */
 export async function agentXmlRoutes(app: FastifyInstance, { services, limits }: { services: Services; limits: AgentXmlLimits }) {
   takeRawBodies(app)
-  const parseLimits = { maxElements: limits.maxElements }
+  const parseLimits = { maxElements: limits.maxElements, mobileBodyLimit: limits.proxyBodyLimit }
   for (const context of contexts) {
     const options = context === 'proxy' ? { bodyLimit: limits.proxyBodyLimit } : {}
     app.post(`/${context}/AgentXML`, options, async (request, reply) => {

@@ -6,11 +6,11 @@ import { build } from './build.js'
 
 export const adminPassword = 'correct horse battery staple'
 
-// one scrypt hash for the whole file: it is deliberately slow (addAdmin itself is tested with the command)
+// one scrypt hash for the whole file (every build has the test key): it is deliberately slow (addAdmin itself is tested with the command)
 let adminHash: Promise<string> | undefined
 
 export async function seedAdmin(services: Services, name = 'root'): Promise<void> {
-  adminHash ??= hashPassword(adminPassword)
+  adminHash ??= hashPassword(adminPassword, services.keys)
   await insertAdmin(services.db, { name, password_hash: await adminHash, created_at: services.now() })
 }
 

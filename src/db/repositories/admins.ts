@@ -35,3 +35,8 @@ export async function deleteAdminByName(db: Db, name: string): Promise<boolean> 
   const result = await db.deleteFrom('admins').where('name', '=', name).executeTakeFirst()
   return result.numDeletedRows > 0n
 }
+
+/** Replace a password hash only if it is still `from` (another node may have replaced it first). */
+export async function replaceAdminHash(db: Db, id: number, from: string, to: string): Promise<void> {
+  await db.updateTable('admins').set({ password_hash: to }).where('id', '=', id).where('password_hash', '=', from).execute()
+}
