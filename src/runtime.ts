@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import type { Config } from './config.js'
-import { databaseExists, openDatabase } from './db/index.js'
+import { connectionError, databaseExists, openDatabase } from './db/index.js'
 import { keyAdminHashes } from './domain/admin-hashes.js'
 import type { Services } from './domain/services.js'
 import { deriveKeys, keyCheck, loadMasterKey } from './secrets.js'
@@ -26,7 +26,12 @@ export async function openServices(config: Config, log: Logger, extra: Partial<S
     keyCheck: keyCheck(keys),
     nodeName: config.nodeName,
     onWarning: (message) => log.warn(message),
-    onError: (err) => log.warn({ err }, 'database connection error'),
+    // one line a lost connection: its code and message, never the client's state (`code` is a
+    // redacted field name: a provision code's)
+    onError: (err) => {
+      const { code, reason } = connectionError(err)
+      log.warn({ errorCode: code, reason }, `database connection error: ${reason}${code ? ` (${code})` : ''}`)
+    },
     backgroundCheckpoints: options.backgroundCheckpoints,
   })
   const services: Services = { db, store, keys, log, now: Date.now, node: config.nodeName, ...extra, delivery }

@@ -316,4 +316,29 @@ t.test('the operator pages in Chromium', { skip: browserSkip }, async (t) => {
     const search = await page.getByLabel('Find users').boundingBox()
     t.ok((search?.width ?? 0) >= 300, `the search field takes the width (${search?.width} px)`)
   })
+
+  t.test('390 px: a table scrolled sideways keeps its first column, the name, in view', async (t) => {
+    const { page } = narrow
+    // the Users table scrolls itself; the Administrators table scrolls in a box around it
+    const tables: [string, string, string, string][] = [
+      ['users', '/admin/users', 'main>table', 'alice'],
+      ['admins', '/admin/admins', '.table-wrap', 'root'],
+      ['radius', '/admin/radius', 'main>table', 'vpn'],
+    ]
+    for (const [name, path, scroller, first] of tables) {
+      await page.goto(`${url}${path}`)
+      const box = page.locator(scroller).first()
+      const scrolled = await box.evaluate((element) => {
+        const scroll = element as unknown as { scrollLeft: number; scrollWidth: number; clientWidth: number }
+        scroll.scrollLeft = scroll.scrollWidth
+        return scroll.scrollLeft
+      })
+      t.ok(scrolled > 0, `${name}: the table scrolled ${scrolled} px sideways`)
+      const cell = box.locator('tr', { hasText: first }).first().locator('th, td').first()
+      t.match(await cell.innerText(), first)
+      const at = await cell.boundingBox()
+      t.ok(at && at.x >= 0 && at.x + at.width <= 390, `${name}: the first cell ("${first}") is still on screen (x ${at?.x})`)
+      await screenshot(page, `operator-15-${name}-scrolled-390`)
+    }
+  })
 })

@@ -3,7 +3,7 @@ import { auditEntryOf } from '../src/domain/audit.js'
 import { createFloodGate, floodLimits } from '../src/logging/audit-flood.js'
 import { createAuditRelay } from '../src/logging/audit.js'
 import { build, post, sasRequest } from './helpers/build.js'
-import { agentSecret, seedAgent } from './helpers/seed.js'
+import { agentSecret, seedAgent, seedCode, seedUser } from './helpers/seed.js'
 
 const minute = floodLimits.windowMs
 const unknown = (ip: string, event = 'tokenIndex') => ({ level: 30, event, ip, user: 'ghost', msg: 'Token index request for user: ghost' })
@@ -81,6 +81,33 @@ t.test('3 000 unauthenticated requests make a handful of audit rows, each reques
   t.match(rows.find((r) => r.event === 'tokenIndex' && r.detail !== null), { source: '198.51.100.9', detail: '999 more, not stored one by one' })
   t.match(rows.find((r) => r.event === 'agentRefused' && r.detail !== null)?.message, /^990 more "agentRefused" records within a minute from 198\.51\.100\.0 ×19, .*, 800 from other sources,/)
   t.ok(rows.length < 50, `${rows.length} rows in all`)
+})
+
+t.test('a known user\'s provision failures keep a row each, naming the user; past the user\'s limit they are counted', async (t) => {
+  const { app, services } = await build(t)
+  await seedUser(services, { name: 'alice' })
+  const provision = (user: string, code: string) =>
+    post(app, sasRequest(`<Action>provision</Action><Username>${user}</Username><ProvisionCode>${code}</ProvisionCode>`), '/proxy/AgentXML', { remoteAddress: '198.51.100.9' })
+  await seedCode(services, 'alice', 'K7QF2M9XWD')
+  await provision('alice', 'WRONGCODE2')
+  await provision('alice', 'WRONGCODE3')
+  await services.flushAudit?.()
+  const rows = async () => (await services.db.selectFrom('audit_log').selectAll().orderBy('id').execute()).filter((r) => r.event === 'provisionFailed')
+  t.match(await rows(), [
+    { user_name: 'alice', source: '198.51.100.9', detail: 'wrong code' },
+    { user_name: 'alice', source: '198.51.100.9', detail: 'no pending code' },
+  ], 'two failures within a minute, two rows naming alice')
+
+  // the policy allows alice 5 attempts in 15 minutes: the 20 past it are the flood
+  for (let i = 0; i < 23; i++) await provision('alice', 'WRONGCODE4')
+  // and names nobody has, from the same address
+  for (let i = 0; i < 20; i++) await provision(`ghost${i}`, 'WRONGCODE5')
+  await services.flushAudit?.()
+  const all = await rows()
+  t.equal(all.filter((r) => r.detail === 'wrong code' || r.detail === 'no pending code').length, 5, 'each attempt within the limit')
+  t.match(all.slice(5), [{ user_name: 'alice', detail: 'too many attempts for this user' }, { user_name: null, detail: '19 more, not stored one by one' }], 'past it, the first and a count')
+  const unknown = (await services.db.selectFrom('audit_log').selectAll().where('event', '=', 'noAuthMethod').execute()).length
+  t.equal(unknown, 2, 'the unknown names: one row and one count')
 })
 
 t.test('the relay writes one batch at a time, so rows keep the order they were logged in', async (t) => {

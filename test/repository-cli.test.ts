@@ -112,6 +112,30 @@ t.test('the command says what is wrong in one line', { skip: slapdSkip }, async 
   t.match((await cli(['repository', 'sync', 'corp'], db)).stderr, 'the directory refused the bind DN or password', 'a bad bind is named')
 })
 
+t.test('a sync that finds no entries warns on stderr and in repository show, and names the preset a uid suggests', { skip: slapdSkip }, async (t) => {
+  const slapd = await startDirectory()
+  t.teardown(() => slapd.close())
+  const dir = await tempDir(t)
+  const db = await databaseIn(t, dir)
+  // no --preset: Active Directory's filter and names, on an OpenLDAP directory
+  const added = await cli(['repository', 'add', 'corp', '--type', 'ldap', '--url', slapd.url, '--allow-plain-ldap', '--bind-dn', serviceDn, '--base-dn', peopleDn, '--interval', '0'], db, { AGENTXML_BIND_PASSWORD: servicePassword })
+  t.equal(added.status, 0, added.stderr)
+  const sync = await cli(['repository', 'sync', 'corp'], db)
+  t.equal(sync.status, 0, 'the sync itself went well')
+  const hint = `Synchronisation of user repository "corp" found no entries under ${peopleDn} matching (&(objectCategory=person)(objectClass=user)): ` +
+    "entries there have uid, inetOrgPerson or posixAccount, as OpenLDAP users do: agentxml repository set corp --preset openldap --filter '(objectClass=inetOrgPerson)' --username-attr uid"
+  t.equal(sync.stderr, `${hint}\n`, 'one line on stderr')
+  t.match(sync.stdout, 'finished: 0 entries, 0 added')
+  const show = (await cli(['repository', 'show', 'corp'], db)).stdout
+  t.match(show, /last warning\s+Synchronisation of user repository "corp" found no entries/)
+  t.match(show, hint)
+  const fixed = await cli(['repository', 'set', 'corp', '--preset', 'openldap', '--filter', '(objectClass=inetOrgPerson)', '--username-attr', 'uid'], db)
+  t.equal(fixed.status, 0, fixed.stderr)
+  const again = await cli(['repository', 'sync', 'corp'], db)
+  t.equal(again.stderr, '', 'the suggestion finds them')
+  t.match(again.stdout, `finished: ${people.length} entries, ${people.length} added`)
+})
+
 t.test('the server synchronises a repository when it starts and then on its interval; it warns of plain LDAP', { skip: slapdSkip }, async (t) => {
   const slapd = await startDirectory()
   t.teardown(() => slapd.close())

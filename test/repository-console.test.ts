@@ -66,6 +66,30 @@ t.test('the Repositories page: add, Sync now, last sync and counts, errors, edit
   t.match(visibleText(again.body), 'Dry run, nothing was changed', 'an empty password field kept the stored one')
 })
 
+t.test('a sync that finds no entries is a warning on the page, on the list and in the runs, with the preset the entries suggest', { skip: slapdSkip }, async (t) => {
+  const slapd = await startDirectory()
+  t.teardown(() => slapd.close())
+  const { app, services } = await build(t)
+  await seedAdmin(services)
+  const client = new ConsoleClient(app)
+  await client.signIn()
+  await client.get('/admin/repositories')
+  // an OpenLDAP directory added with the Active Directory preset
+  const form = {
+    name: 'corp', preset: 'ad', url: slapd.url, startTls: 'yes', ca: readText(slapd.caFile), bindDn: serviceDn, bindPassword: servicePassword, baseDn: peopleDn,
+    groups: '', mobileGroup: '', transport: 'outbox', interval: '0', graceDays: '3', maxRemoval: '20',
+  }
+  t.equal((await client.post('/admin/repositories', form)).statusCode, 303)
+  const synced = await client.post('/admin/repositories/sync', { name: 'corp', back: 'detail' })
+  const hint = "found no entries under ou=people,dc=example,dc=com matching (&(objectCategory=person)(objectClass=user)): entries there have uid, inetOrgPerson or posixAccount, as OpenLDAP users do: agentxml repository set corp --preset openldap --filter '(objectClass=inetOrgPerson)' --username-attr uid"
+  t.match(synced.body, /<div class="error" role="alert">Synchronised: 0 entries, 0 added, [^<]*found no entries/, 'an alert, not a notice')
+  t.match(visibleText(synced.body), hint)
+  t.match(visibleText(synced.body), /console\s+warning\s+Synchronisation of user repository "corp" found no entries/, 'the run')
+  const list = visibleText((await client.get('/admin/repositories')).body)
+  t.match(list, /corp\s+ldap:\/\/127\.0\.0\.1:\d+\s+0\s+warning/, 'the list: a warning, not ok')
+  t.match(list, hint)
+})
+
 t.test('a new URL, StartTLS setting, CA or bind DN needs the bind password again: the sealed one never goes elsewhere', { skip: slapdSkip }, async (t) => {
   const slapd = await startDirectory()
   t.teardown(() => slapd.close())

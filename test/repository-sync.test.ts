@@ -154,6 +154,30 @@ t.test('a filter that would remove most users stops the sync; --force goes on', 
   t.match(await sync({ force: true }), { status: 'ok', removed: people.length - 1 })
 })
 
+t.test('a sync that finds no entries warns: the log at warn, the audit, the run; a uid under the base suggests the openldap preset', { skip: slapdSkip }, async (t) => {
+  // an OpenLDAP directory added without --preset openldap: Active Directory's filter and name attribute
+  const { services, sync, logs } = await setup(t, { preset: 'ad', groups: [], mobileGroup: '' })
+  const report = await sync()
+  t.match(report, { status: 'ok', entries: 0, added: 0 })
+  const hint = `Synchronisation of user repository "corp" found no entries under ${peopleDn} matching (&(objectCategory=person)(objectClass=user)): ` +
+    "entries there have uid, inetOrgPerson or posixAccount, as OpenLDAP users do: agentxml repository set corp --preset openldap --filter '(objectClass=inetOrgPerson)' --username-attr uid"
+  t.equal(report.warning, hint)
+  t.match(logs.find((r) => r.event === 'syncEmpty'), { level: 40, repository: 'corp', msg: hint })
+  await services.flushAudit?.()
+  t.match(await services.db.selectFrom('audit_log').selectAll().where('event', '=', 'syncEmpty').execute(), [{ message: hint, outcome: 'failure' }], 'an audit row')
+  const corp = await requireRepository(services, 'corp')
+  t.match((await recentSyncRuns(services.db, corp.id, 1))[0], { status: 'ok', entries: 0, error: hint }, 'the run keeps it for the console and repository show')
+
+  await changeRepository(services, 'corp', { preset: 'openldap', filter: '(objectClass=inetOrgPerson)', usernameAttr: 'uid' })
+  t.match(await sync(), { status: 'ok', entries: people.length, added: people.length, warning: undefined }, 'the suggestion finds them')
+  t.equal(logs.filter((r) => r.event === 'syncEmpty').length, 1)
+
+  await changeRepository(services, 'corp', { filter: '(uid=nobody)' })
+  t.match((await sync({ dryRun: true, force: true })).warning, /matching \(uid=nobody\): entries there have uid, inetOrgPerson or posixAccount, as OpenLDAP users do: check the filter \(the OpenLDAP preset's is \(objectClass=inetOrgPerson\)\)$/, 'the right preset: the filter is wrong')
+  await changeRepository(services, 'corp', { baseDn: groupDn('staff').replace(/^cn=staff,/, ''), filter: '(objectClass=inetOrgPerson)' })
+  t.match((await sync({ dryRun: true, force: true })).warning, /: no entry there looks like a user of Active Directory or OpenLDAP: check the base DN, the filter, and what cn=sync,dc=example,dc=com may read$/, 'nothing user-like under the base')
+})
+
 t.test('users added by hand stay local; a name in two places is reported, not merged', { skip: slapdSkip }, async (t) => {
   const { services, sync, logs } = await setup(t)
   await addUser(services, { name: 'Carol', email: 'carol@local.example.com' })

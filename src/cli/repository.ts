@@ -196,7 +196,8 @@ async function show(services: Parameters<typeof describeRepository>[0], name: st
   ]
   if (last) {
     lines.push(['last counts', `${last.entries} entries, ${last.added} added, ${last.updated} updated, ${last.removed} marked removed, ${last.restored} restored, ${last.deleted} deleted, ${last.conflicts} not synchronised`])
-    if (last.error) lines.push(['last error', last.error])
+    // an ok run's error is a warning (a sync that found no entries)
+    if (last.error) lines.push([last.status === 'ok' ? 'last warning' : 'last error', last.error])
   }
   return table(lines)
 }

@@ -9,7 +9,7 @@ export type Db = Kysely<Database>
 export type * from './schema/index.js'
 export type { OpenOptions } from './open-options.js'
 export type * from './store.js'
-export { DatabaseError, KeyMismatch } from './errors.js'
+export { connectionError, DatabaseError, KeyMismatch } from './errors.js'
 
 /** `postgres://…` or `postgresql://…` means PostgreSQL; anything else is a SQLite file path. */
 export function engineOfTarget(target: string): Engine {

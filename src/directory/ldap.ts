@@ -32,6 +32,8 @@ export class DirectoryUnavailable extends Error {}
 export interface DirectorySession {
   /** Every entry under `base` matching `filter`, one page at a time. */
   entries(base: string, filter: string, attributes: readonly string[], pageSize?: number): AsyncGenerator<DirectoryEntry[]>
+  /** Whether any entry under `base` matches `filter` (one is asked for, whatever the size limit). */
+  anyEntry(base: string, filter: string): Promise<boolean>
   /** The values of a group entry's member attributes (DNs, or names for memberUid). */
   members(groupDn: string): Promise<string[]>
   close(): Promise<void>
@@ -118,6 +120,15 @@ export async function openDirectory(target: DirectoryTarget, dn: string, passwor
       try {
         const pages = ldap.searchPaginated(base, { scope: 'sub', filter, attributes: [...attributes], paged: { pageSize } })
         for await (const page of pages) yield page.searchEntries.map(entryOf)
+      } catch (err) {
+        throw wrap(target, err)
+      }
+    },
+    async anyEntry(base, filter) {
+      try {
+        // '1.1': no attributes (RFC 4511 §4.5.1.8)
+        const { searchEntries } = await ldap.search(base, { scope: 'sub', filter, sizeLimit: 1, attributes: ['1.1'] })
+        return searchEntries.length > 0
       } catch (err) {
         throw wrap(target, err)
       }

@@ -9,6 +9,10 @@ export interface Preset {
   readonly phoneAttr: string
   /** Read to tell a disabled account (Active Directory's userAccountControl); none elsewhere. */
   readonly disabledAttr: string | undefined
+  /** Finds entries that look like this kind of directory's users, whatever a repository's filter: asked when a sync finds none. */
+  readonly probe: string
+  /** What `probe` looks for, in words. */
+  readonly signs: string
 }
 
 export const presets: Readonly<Record<RepositoryPreset, Preset>> = {
@@ -19,6 +23,8 @@ export const presets: Readonly<Record<RepositoryPreset, Preset>> = {
     emailAttr: 'mail',
     phoneAttr: 'mobile',
     disabledAttr: 'userAccountControl',
+    probe: '(|(objectCategory=person)(sAMAccountName=*))',
+    signs: 'sAMAccountName or objectCategory person',
   },
   openldap: {
     label: 'OpenLDAP',
@@ -27,6 +33,8 @@ export const presets: Readonly<Record<RepositoryPreset, Preset>> = {
     emailAttr: 'mail',
     phoneAttr: 'mobile',
     disabledAttr: undefined,
+    probe: '(|(objectClass=inetOrgPerson)(objectClass=posixAccount)(uid=*))',
+    signs: 'uid, inetOrgPerson or posixAccount',
   },
 }
 

@@ -77,6 +77,7 @@ export const auditEventNames: Readonly<Record<string, string>> = {
   syncFinished: 'Directory sync finished',
   syncFailed: 'Directory sync failed',
   syncStopped: 'Directory sync stopped',
+  syncEmpty: 'Directory sync found no entries',
   syncConflict: 'Directory name conflict',
   directoryUserRemoved: 'Directory user removed',
   directoryUserRestored: 'Directory user restored',

@@ -17,6 +17,8 @@ export const directoryMessages = {
   syncStopped: (repository: string, removed: number, active: number, percent: number) =>
     `Synchronisation of user repository "${repository}" stopped: it would remove ${removed} of its ${active} users ` +
     `(more than ${percent}%); nothing was changed. Check the filter and the directory, or sync with --force`,
+  syncEmpty: (repository: string, base: string, filter: string, hint: string) =>
+    `Synchronisation of user repository "${repository}" found no entries under ${base} matching ${filter}: ${hint}`,
   syncConflict: (repository: string, user: string, reason: string) =>
     `User repository "${repository}": user "${user}" not synchronised: ${reason}`,
   userRemoved: (repository: string, user: string, days: number) =>

@@ -1,6 +1,6 @@
 import type { Repository } from '../db/schema/index.js'
 import { type DirectoryEntry, type DirectorySession, type DirectoryTarget, openDirectory } from '../directory/ldap.js'
-import { accountDisabled, presets } from '../directory/presets.js'
+import { accountDisabled, presetNames, presets } from '../directory/presets.js'
 import { directoryUserName } from './directory-names.js'
 import type { Conflict, DirectoryPerson, Pause } from './directory-plan.js'
 
@@ -10,6 +10,8 @@ export interface DirectoryRead {
   readonly entries: number
   /** Entries that cannot be users (no name, a name that is not allowed). */
   readonly skipped: Conflict[]
+  /** When no entry matched the filter: what the directory holds instead, and what to change. */
+  readonly hint?: string
 }
 
 export const targetOf = (repository: Repository): DirectoryTarget => ({
@@ -114,8 +116,32 @@ export async function readDirectory(repository: Repository, bindPassword: string
       // loop: requests waiting meanwhile are served between two
       await pause()
     }
-    return { people, entries, skipped }
+    return entries > 0 ? { people, entries, skipped } : { people, entries, skipped, hint: await whyEmpty(session, repository) }
   } finally {
     await session.close()
   }
+}
+
+/**
+ * A filter that matches nothing is most often another kind of directory's (an OpenLDAP directory
+ * added with Active Directory's preset): which preset's users are under the base, and the
+ * settings that would find them.
+ */
+async function whyEmpty(session: DirectorySession, repository: Repository): Promise<string> {
+  for (const name of presetNames) {
+    const preset = presets[name]
+    if (!(await session.anyEntry(repository.base_dn, preset.probe))) continue
+    const found = `entries there have ${preset.signs}, as ${preset.label} users do`
+    if (name === repository.preset) return `${found}: check the filter (the ${preset.label} preset's is ${preset.filter})`
+    const change = [
+      `--preset ${name}`,
+      ...(preset.filter !== repository.filter ? [`--filter '${preset.filter}'`] : []),
+      ...(preset.usernameAttr !== repository.username_attr ? [`--username-attr ${preset.usernameAttr}`] : []),
+      ...(preset.emailAttr !== repository.email_attr ? [`--email-attr ${preset.emailAttr}`] : []),
+      ...(preset.phoneAttr !== repository.phone_attr ? [`--phone-attr ${preset.phoneAttr}`] : []),
+    ]
+    return `${found}: agentxml repository set ${repository.name} ${change.join(' ')}`
+  }
+  const labels = presetNames.map((name) => presets[name].label).join(' or ')
+  return `no entry there looks like a user of ${labels}: check the base DN, the filter, and what ${repository.bind_dn} may read`
 }

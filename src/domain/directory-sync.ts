@@ -34,6 +34,8 @@ export interface SyncReport {
   readonly conflicts: readonly Conflict[]
   /** Why it failed or stopped. */
   readonly error?: string
+  /** Why it found no entries (syncEmpty): a sync of nothing is most often a filter of the wrong kind of directory. */
+  readonly warning?: string
 }
 
 const day = 86_400_000
@@ -173,11 +175,13 @@ export async function syncRepository(services: Services, name: string, options: 
     finished_at: services.now(),
     entries, added, updated, removed, restored, deleted,
     conflicts: conflicts.length,
-    error: error ?? null,
+    // the console and repository show name the last run's problem: a warning of an ok run is one
+    error: [error, report.warning].filter(Boolean).join('; ') || null,
     detail: conflicts.length ? JSON.stringify(conflicts.slice(0, 50)) : null,
   })
   await pruneSyncRuns(services.db, repository.id, runsKept)
   const counts = { entries, added, updated, removed, restored, deleted, conflicts: conflicts.length }
+  if (report.warning) services.log.warn({ ...fields, event: 'syncEmpty', reason: report.warning }, report.warning)
   if (report.status === 'failed') {
     services.log.error({ ...fields, event: 'syncFailed', reason: error }, directoryMessages.syncFailed(repository.name, error ?? ''))
   } else if (report.status === 'ok') {
@@ -206,6 +210,7 @@ async function run(services: Services, repository: Repository, options: SyncOpti
     restored,
     deleted: plan.delete.length,
     conflicts,
+    ...(read.hint !== undefined && { warning: directoryMessages.syncEmpty(repository.name, repository.base_dn, repository.filter, read.hint) }),
   }
   if (removesTooMany(plan, repository.max_removal_percent) && options.force !== true) {
     const reason = directoryMessages.syncStopped(repository.name, plan.remove.length, plan.active, repository.max_removal_percent)

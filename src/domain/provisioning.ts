@@ -39,7 +39,7 @@ export async function provisionDevice(services: Services, request: ProvisionRequ
     { key: `provision:address:${request.address}`, windowMs: attemptWindowMs, now },
   ]
   const outcome = await services.store.provision(key, limits, (view, writes) => redeem(services, request, presented, view, writes))
-  if (!outcome.ok) throw failure(outcome.name ?? request.user, outcome.reason)
+  if (!outcome.ok) throw failure(outcome.name ?? request.user, outcome.name !== undefined, outcome.reason)
   const device = outcome.logDevice
     ? { deviceOs: loggedDeviceInfo(request.deviceOs), pushId: loggedDeviceInfo(request.pushId), userAgent: loggedDeviceInfo(request.userAgent) }
     : {}
@@ -84,9 +84,13 @@ function overLimit(view: ProvisionView): Reason | undefined {
   return undefined
 }
 
-function failure(user: string, reason: Reason): ProvisionFailure {
+function failure(user: string, known: boolean, reason: Reason): ProvisionFailure {
   if (reason === 'unknown user' || reason === 'no mobile right') {
     return new ProvisionFailure({ event: 'noAuthMethod', level: 'warn', message: messages.noAuthMethod(user), fields: { user, reason } })
   }
-  return new ProvisionFailure({ event: 'provisionFailed', level: 'warn', message: messages.provisionFailed(user), fields: { user, reason } })
+  // a user's own failures within the attempt limits, few by the policy, each keep their audit row
+  // (`known`, audit-flood.ts); past a limit they are the flood that is counted
+  const limited = reason === 'too many attempts for this user' || reason === 'too many attempts from this address'
+  const fields = known && !limited ? { user, reason, known: true } : { user, reason }
+  return new ProvisionFailure({ event: 'provisionFailed', level: 'warn', message: messages.provisionFailed(user), fields })
 }

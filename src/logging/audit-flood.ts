@@ -28,9 +28,17 @@ const openEvents = new Set([
  */
 export const floodLimits = { windowMs: 60_000, sources: 10 } as const
 
-/** Caused by a request with a source address and without an authenticated agent (`agent` is set once one is). */
+/**
+ * Caused by a request with a source address and without an authenticated agent (`agent` is set
+ * once one is). A failure of a user the server has, within the attempts the policies allow a user
+ * (`known`, domain/provisioning.ts), is stored one by one: the auditor sees whose device failed.
+ */
 const open = (record: AuditRecord): record is AuditRecord & { event: string; ip: string } =>
-  typeof record.event === 'string' && openEvents.has(record.event) && typeof record.ip === 'string' && record.agent === undefined
+  typeof record.event === 'string' &&
+  openEvents.has(record.event) &&
+  typeof record.ip === 'string' &&
+  record.agent === undefined &&
+  record.known !== true
 
 /** One event's minute: how many more came from each source stored, and from the others. */
 interface Counted {

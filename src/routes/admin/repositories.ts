@@ -24,6 +24,8 @@ import { consoleServices, requireSession } from './session.js'
 
 const statusBadge = (run: SyncRun | undefined) =>
   !run ? badge('muted', 'never synchronised')
+  // an ok run's error is a warning (a sync that found no entries)
+  : run.status === 'ok' && run.error ? badge('bad', run.dry_run ? 'warning (dry run)' : 'warning')
   : run.status === 'ok' ? badge('ok', run.dry_run ? 'ok (dry run)' : 'ok')
   : run.status === 'running' ? badge('muted', 'running')
   : badge('bad', run.status)
@@ -148,7 +150,9 @@ export async function repositoryRoutes(app: FastifyInstance, { services }: { ser
     let top: Html | ''
     try {
       const report = await syncRepository(consoleServices(services, request), name, { trigger: 'console', dryRun })
-      top = report.status === 'ok'
+      top = report.status === 'ok' && report.warning
+        ? errorBox(`${dryRun ? 'Dry run, nothing was changed' : 'Synchronised'}: ${countsOf(report)}. ${report.warning}.`)
+        : report.status === 'ok'
         ? notice(`${dryRun ? 'Dry run, nothing was changed' : 'Synchronised'}: ${countsOf(report)}.`)
         : report.status === 'failed' ? errorBox(`Synchronisation failed, nothing was changed: ${report.error ?? 'unknown error'}`)
         : errorBox(report.error ?? 'Synchronisation stopped.')

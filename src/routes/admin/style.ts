@@ -96,6 +96,10 @@ main>table th,main>table td,.table-wrap th,.table-wrap td{white-space:nowrap}
 .table-wrap td.error-text{white-space:normal}
 main,main.wide{padding:18px 14px}
 main>table{display:block;overflow-x:auto}
+/* a table scrolled sideways keeps its first column, the name, in view (the Log's first is its wide time column) */
+main>table tr>:first-child,.table-wrap table:not(.log) tr>:first-child{position:sticky;left:0;z-index:1;background:#fff;box-shadow:inset -1px 0 0 var(--line)}
+main>table tbody tr:nth-child(even)>:first-child,.table-wrap table:not(.log) tbody tr:nth-child(even)>:first-child{background:#fafbfc}
+main>table thead th:first-child,.table-wrap table:not(.log) thead th:first-child{background:#eef1f5}
 .toolbar{flex-direction:column;align-items:stretch}
 .toolbar input,.toolbar select{width:100%}
 input[type=text],input[type=password],input[type=search],select,textarea{max-width:none}
