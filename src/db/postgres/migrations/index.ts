@@ -9,6 +9,7 @@ import * as pins from './007-pins.js'
 import * as plainLdap from './008-plain-ldap.js'
 import * as radius from './009-radius.js'
 import * as radiusChallenges from './010-radius-challenges.js'
+import * as deliverySettings from './011-delivery-settings.js'
 
 /**
  * PostgreSQL's numbered migrations: the same names and the same schema as SQLite's
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '008-plain-ldap': plainLdap,
   '009-radius': radius,
   '010-radius-challenges': radiusChallenges,
+  '011-delivery-settings': deliverySettings,
 }
 
 export const migrationProvider: MigrationProvider = {
