@@ -100,21 +100,26 @@ export function effectiveDelivery(values: DeliveryValues, config: Config, proble
   const get = (key: DeliveryKey) => values.get(key)
   const email = emailOf(values, problems)
   const sms = smsOf(values, problems)
-  const template = attempt('message-template', () => parseMessageTemplate(get('message-template') ?? '')) ?? defaultTemplate
-  const pinTemplate = attempt('pin-message-template', () => parsePinTemplate(get('pin-message-template') ?? '')) ?? defaultPinTemplate
-  const retryDelays = attempt('retry-delays', () => parseRetryDelays(get('retry-delays') ?? '')) ?? defaultRetryDelays
+  // a value not given is the default, not a problem
+  const given = <T>(key: DeliveryKey, parse: (text: string) => T, fallback: T): T => {
+    const text = get(key)
+    return text === undefined ? fallback : (attempt(key, () => parse(text)) ?? fallback)
+  }
+  const template = given('message-template', parseMessageTemplate, defaultTemplate)
+  const pinTemplate = given('pin-message-template', parsePinTemplate, defaultPinTemplate)
+  const retryDelays = given('retry-delays', parseRetryDelays, defaultRetryDelays)
   const transports = new Set(['outbox', ...(email ? ['email'] : []), ...(sms ? ['sms'] : [])])
   return {
     delivery: Object.freeze({
-      template: get('message-template') === undefined ? defaultTemplate : template,
-      pinTemplate: get('pin-message-template') === undefined ? defaultPinTemplate : pinTemplate,
+      template,
+      pinTemplate,
       site: siteOf(config, values),
       pages: pagesOf(config, values),
       transports,
     }),
     email,
     sms,
-    retryDelays: get('retry-delays') === undefined ? defaultRetryDelays : retryDelays,
+    retryDelays,
     problems,
   }
 }
