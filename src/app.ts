@@ -70,7 +70,7 @@ export async function buildApp({ config, services, https }: AppOptions): Promise
   await app.register(selfServiceRoutes, { services, publicUrl: config.publicUrl })
   await app.register(pinPageRoutes, { services, publicUrl: config.publicUrl })
   await app.register(adminXmlRoutes, { services })
-  await app.register(adminConsole, { prefix: '/admin', services })
+  await app.register(adminConsole, { prefix: '/admin', services, config })
   return app
 }
 

@@ -2,7 +2,7 @@ import { accessSync, constants, readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { parseNetwork, type TrustedProxies } from './domain/networks.js'
-import { defaultRetryDelays, parseRetryDelays, parseSmsGateway, parseSmtpUrl } from './transports/settings.js'
+import { defaultRetryDelays, isSmtpFrom, parseRetryDelays, parseSmsGateway, parseSmtpUrl } from './transports/settings.js'
 
 export type LogFormat = 'json' | 'pinsafe'
 
@@ -167,7 +167,7 @@ function checkDelivery(delivery: Pick<Config, 'smtpUrl' | 'smtpFrom' | 'smtpRequ
     if (server.secure && delivery.smtpRequireTls) throw new ConfigError('--smtp-require-tls is for smtp:// (STARTTLS); smtps:// is always TLS')
     if (smtpFrom === undefined) throw new ConfigError('--smtp-url needs --smtp-from (the sender address)')
   }
-  if (smtpFrom !== undefined && !/^[^\s@<>]+@[^\s@<>]+$|^[^<>\r\n]*<[^\s@<>]+@[^\s@<>]+>$/.test(smtpFrom)) {
+  if (smtpFrom !== undefined && !isSmtpFrom(smtpFrom)) {
     throw new ConfigError(`--smtp-from must be an address (noreply@example.com or "Name <noreply@example.com>"), not "${smtpFrom}"`)
   }
   if (smsUrl !== undefined) {

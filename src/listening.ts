@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net'
 import type { Config } from './config.js'
-import { pagesOf } from './transports/delivery-settings.js'
+import { type DeliveryValues, pagesOf } from './transports/delivery-settings.js'
 
 const everyInterface = new Map([
   ['0.0.0.0', 'every IPv4 interface'],
@@ -29,7 +29,7 @@ export interface StartWarning {
  * network the machine is on, messages that point users at an address only this machine knows
  * itself by, and an outbox file that only this node of several writes.
  */
-export function startWarnings(config: Config, transports: readonly string[]): StartWarning[] {
+export function startWarnings(config: Config, transports: readonly string[], values: DeliveryValues = new Map()): StartWarning[] {
   const warnings: StartWarning[] = []
   const sending = transports.filter((name) => name !== 'outbox')
   if (config.engine === 'postgres' && transports.includes('outbox')) {
@@ -44,11 +44,12 @@ export function startWarnings(config: Config, transports: readonly string[]): St
       message: `plain HTTP on ${everyInterface.get(config.host)}: codes, PINs and agent secrets cross the network in clear unless a proxy in front terminates TLS and nothing else reaches port ${config.port} (--tls-cert and --tls-key serve HTTPS)`,
     })
   }
-  if (config.publicUrl === undefined && sending.length > 0) {
+  // `values`: the delivery settings in force, the shared ones included
+  if (config.publicUrl === undefined && !values.has('public-url') && sending.length > 0) {
     warnings.push({
       fields: { transports: sending },
       // the site id, when set, names the server in provision messages; the page links need the URL
-      message: `no --public-url while messages go out by ${sending.join(' and ')}: their ${config.siteId === undefined ? 'links and server address' : 'links'} are ${pagesOf(config)}, this server's own address, which users may not reach (--public-url, AGENTXML_PUBLIC_URL)`,
+      message: `no --public-url while messages go out by ${sending.join(' and ')}: their ${config.siteId === undefined && !values.has('site-id') ? 'links and server address' : 'links'} are ${pagesOf(config, values)}, this server's own address, which users may not reach (agentxml settings set public-url URL, or --public-url)`,
     })
   }
   return warnings

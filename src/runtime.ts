@@ -4,7 +4,7 @@ import { connectionError, databaseExists, openDatabase } from './db/index.js'
 import { keyAdminHashes } from './domain/admin-hashes.js'
 import type { Services } from './domain/services.js'
 import { deriveKeys, keyCheck, loadMasterKey } from './secrets.js'
-import { loadDeliverySettings } from './transports/delivery-settings.js'
+import { createDeliverySource, type DeliverySource } from './transports/delivery-settings.js'
 
 export interface OpenOptions {
   /** Make the database (and, for SQLite, its key file) when there is none: `serve` and `init`. */
@@ -13,6 +13,12 @@ export interface OpenOptions {
   readonly backgroundCheckpoints?: boolean
 }
 
+/** What the message builders read: the shared settings under this process's flags (transports/delivery-settings.ts). */
+export const deliveryOf =
+  (source: DeliverySource): NonNullable<Services['delivery']> =>
+  (settings, keys) =>
+    source.resolve(settings, keys).delivery
+
 /** Open what the server and every command share: the database and the keys. */
 export async function openServices(config: Config, log: Logger, extra: Partial<Services> = {}, options: OpenOptions = {}): Promise<Services> {
   const create = options.create ?? false
@@ -20,7 +26,7 @@ export async function openServices(config: Config, log: Logger, extra: Partial<S
   const exists = databaseExists(config.db, create)
   const keys = deriveKeys(loadMasterKey({ fromEnv: config.secretKey, keyFile: config.keyFile, create: create && !exists && config.engine === 'sqlite' }))
   // a bad message template stops us before anything is opened
-  const delivery = extra.delivery ?? loadDeliverySettings(config)
+  const delivery = extra.delivery ?? deliveryOf(createDeliverySource(config, log))
   const { db, store } = await openDatabase(config.db, {
     create,
     keyCheck: keyCheck(keys),

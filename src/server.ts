@@ -15,9 +15,9 @@ import { createMetrics } from './metrics.js'
 import { startMetricsListener } from './metrics-listener.js'
 import { type RadsecServer, startRadsec } from './radius/radsec.js'
 import { createRadiusHandler, type RadiusServer, startRadius } from './radius/server.js'
-import { openServices } from './runtime.js'
-import { loadDeliverySettings } from './transports/delivery-settings.js'
-import { closeTransports, createTransports } from './transports/index.js'
+import { deliveryOf, openServices } from './runtime.js'
+import { createDeliverySource, mergedValues, overrideName, storedValues } from './transports/delivery-settings.js'
+import { liveTransports } from './transports/index.js'
 import { startWorker } from './transports/worker.js'
 
 export interface RunningServer {
@@ -29,15 +29,18 @@ export interface RunningServer {
 /**
  * Load everything, listen, deliver queued messages; `close()` finishes in-flight requests first.
  * Nothing runs in the background (audit writes and purge, housekeeping, delivery, syncs) until
- * every port is ours: a port in use stops the start with the database untouched.
+ * every port is ours: a port in use stops the start with the database untouched. `flagsGiven`:
+ * the flags on the command line, to name what overrides a shared setting (else a variable did).
  */
-export async function startServer(config: Config): Promise<RunningServer> {
+export async function startServer(config: Config, flagsGiven: ReadonlySet<string> = new Set()): Promise<RunningServer> {
   const audit = createAuditRelay()
   const log = createLogger({ format: config.logFormat, level: config.logLevel, serverAddress: serverAddress(config.host), audit })
   let wake = () => {}
-  const transports = createTransports(config)
-  const delivery = loadDeliverySettings(config, transports)
-  const opened = await openServices(config, log, { onMessageQueued: () => wake(), delivery, flushAudit: () => audit.drain() }, { create: true, backgroundCheckpoints: true })
+  // the flags' files are read now: a bad template stops the start before the database is opened
+  const source = createDeliverySource(config, log)
+  for (const key of source.overrides.keys()) log.info({ setting: key }, `${key}: ${overrideName(key, flagsGiven)} overrides the shared setting`)
+  const opened = await openServices(config, log, { onMessageQueued: () => wake(), delivery: deliveryOf(source), flushAudit: () => audit.drain() }, { create: true, backgroundCheckpoints: true })
+  const transports = liveTransports(opened, source, config.outboxFile)
   const services = config.metrics ? { ...opened, metrics: createMetrics(opened.db) } : opened
   const https = config.tls && { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) }
   const app = await buildApp({ config, services, ...(https ? { https } : {}) })
@@ -62,16 +65,16 @@ export async function startServer(config: Config): Promise<RunningServer> {
     }
   } catch (err) {
     await stopListening()
-    closeTransports(transports)
     await services.store.close()
     throw err
   }
   const auditLog = startAuditLog(services, audit, { purge: true })
   await warnPlainLdap(services)
   const chores = startChores(services)
-  const labels = [...transports].map(([name, transport]) => `${name} (${transport.label})`)
-  log.info({ transports: [...transports.keys()] }, `message transports: ${labels.join(', ')}`)
-  const worker = startWorker(services, transports, { retryDelays: config.retryDelays })
+  const inUse = await transports.current()
+  const labels = [...inUse].map(([name, transport]) => `${name} (${transport.label})`)
+  log.info({ transports: [...inUse.keys()] }, `message transports: ${labels.join(', ')}`)
+  const worker = startWorker(services, transports.source)
   wake = worker.wake
   const syncs = startSyncSchedule(services)
   const at = (a: AddressInfo) => (a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`)
@@ -79,7 +82,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   if (radsec) log.info({ radsec: at(radsec.address) }, `RadSec on ${at(radsec.address)} (RADIUS over TLS)`)
   const { url, shown } = listeningOn(app.server.address() as AddressInfo, https !== undefined)
   log.info({ url }, `agentxml listening on ${shown}`)
-  for (const warning of startWarnings(config, [...transports.keys()])) log.warn(warning.fields, warning.message)
+  const values = mergedValues(storedValues(await services.store.settings(), services.keys), source.overrides)
+  for (const warning of startWarnings(config, [...inUse.keys()], values)) log.warn(warning.fields, warning.message)
   let closing: Promise<void> | undefined
   // in the order they must stop: no more requests first, the database last
   const close = () =>
@@ -88,7 +92,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       chores.stop()
       await syncs.stop()
       await worker.stop()
-      closeTransports(transports)
+      transports.close()
       await auditLog.stop()
       await services.store.close()
       log.info('agentxml stopped')

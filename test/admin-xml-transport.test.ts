@@ -8,7 +8,7 @@ import { seedUser } from './helpers/seed.js'
 
 t.test('AdminXML Reprovision of a user whose transport this server cannot send with: AGENT_ERROR_NO_DESTINATION', async (t) => {
   // a server with no SMTP server and no SMS gateway: only the outbox can send
-  const { app, services, logs } = await build(t, { extra: { delivery: { template: defaultTemplate, site: 'test', transports: new Set(['outbox']) } } })
+  const { app, services, logs } = await build(t, { extra: { delivery: () => ({ template: defaultTemplate, site: 'test', transports: new Set(['outbox']) }) } })
   await seedAdminWorld(services)
   await seedUser(services, { name: 'erin', transport: 'email', email: 'erin@example.com' })
   const reply = await post(app, `<AdminRequest secret="${adminAgentSecret}" version="3.6"><Reprovision><User name="erin"/></Reprovision></AdminRequest>`, '/pinsafe/AdminXML')

@@ -75,7 +75,10 @@ t.test('a SQLite database in use, copied to PostgreSQL: the server on the copy c
   t.equal(outcome((await postXml(old.url, reprovisionXml(secret, 'carol'))).body).result, 'PASS', 'a message for carol')
   await old.waitForRecord((r) => r.event === 'messageSent' && r.user === 'carol', 30_000)
   await old.stop('SIGTERM')
-  await cli(['reprovision', 'bob']) // email is not configured: it stays queued
+  // the shared SMTP server is down: bob's message stays queued, and the setting is copied too
+  await cli(['settings', 'set', 'smtp-url', 'smtp://127.0.0.1:9'])
+  await cli(['settings', 'set', 'smtp-from', 'noreply@example.com'])
+  await cli(['reprovision', 'bob'])
   await cli(['policy', 'set', 'max-login-tries', '7'])
   await cli(['admin', 'add', 'root'], { input: 'correct horse battery staple 9\n' })
   await cli(['nas', 'add', 'vpn', '--network', '192.0.2.0/24'], { env: nasSecret })

@@ -84,7 +84,7 @@ t.test('no usable destination: a clear refusal, a log line, nothing queued and n
 })
 
 t.test('a transport the server has not configured is refused before any code is made', async (t) => {
-  const { services, logs } = await build(t, { extra: { delivery: { template: defaultTemplate, site: 'acme', transports: new Set(['outbox']) } } })
+  const { services, logs } = await build(t, { extra: { delivery: () => ({ template: defaultTemplate, site: 'acme', transports: new Set(['outbox']) }) } })
   await seedUser(services, { name: 'dave', transport: 'email' })
   await t.rejects(createProvisionCode(services, 'dave', { deliver: true }), new TransportNotConfigured('dave', 'email'))
   t.equal(logs.find((r) => r.event === 'noDestination')?.msg, 'Provision code not created for user "dave": the email transport is not configured')

@@ -122,9 +122,18 @@ t.test('a first row naming no known column: a user when it reads as one, else th
   t.match(await importUsers(services, 'name;email;;\nbob;bob@example.com;;\n'), { added: 1, problems: [] }, 'an empty header cell names no column')
 })
 
+/** Shared SMTP and SMS settings (nothing listens): imported users' PINs are queued, not refused for want of a transport. */
+async function withTransports(db: string) {
+  for (const [key, value] of [['smtp-url', 'smtp://127.0.0.1:9'], ['smtp-from', 'noreply@example.com'], ['sms-url', 'http://127.0.0.1:9/send']]) {
+    const set = await runCli(['settings', 'set', key as string, value as string], { db, via: 'node' })
+    if (set.status !== 0) throw new Error(set.stderr)
+  }
+}
+
 t.test('agentxml user import: refused rows on stderr by line number, status 1; a re-run changes nothing', async (t) => {
   const dir = await tempDir(t)
   const db = await databaseIn(t, dir)
+  await withTransports(db)
   const csv = join(dir, 'staff.csv')
   writeFileSync(csv, 'name,email\nalice,alice@example.com\nbob,bob@\n')
   const first = await runCli(['user', 'import', csv], { db, via: 'node' })
@@ -142,6 +151,7 @@ t.test('agentxml user import: refused rows on stderr by line number, status 1; a
 t.test('agentxml user import: a semicolon file (Excel) is imported; one whose header names no known column is refused whole', async (t) => {
   const dir = await tempDir(t)
   const db = await databaseIn(t, dir)
+  await withTransports(db)
   const csv = join(dir, 'staff.csv')
   writeFileSync(csv, 'name;email;phone\r\nalice;alice@example.com;\r\nbob;;+44 7700 900002\r\n')
   const imported = await runCli(['user', 'import', csv], { db, via: 'node' })

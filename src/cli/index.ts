@@ -24,6 +24,7 @@ const list: readonly (CommandEntry & { load(): Promise<Command> })[] = [
   { name: 'repository', summary: 'user repositories: LDAP / Active Directory users, synchronised', load: async () => (await import('./repository.js')).repository },
   { name: 'reprovision', summary: 'a new provision code for a user, sent or printed', load: async () => (await import('./reprovision.js')).reprovision },
   { name: 'policy', summary: 'show and set the policies (code validity, lockout, self-provision ...)', load: async () => (await import('./policy.js')).policy },
+  { name: 'settings', summary: 'show and set the shared delivery settings (SMTP, SMS, site id, public URL, templates)', load: async () => (await import('./settings.js')).settings },
   { name: 'queue', summary: 'the queue of provision messages: list, retry', load: async () => (await import('./queue.js')).queue },
   { name: 'log', summary: 'read the audit log, filtered, as text or JSON lines', load: async () => (await import('./log.js')).log },
   { name: 'admin', summary: "the web console's administrators: add, set-password, list, delete", load: async () => (await import('./admin.js')).admin },

@@ -9,8 +9,8 @@ const usage = `Usage: agentxml queue <command> ...
       the queued messages: id, user, transport, destination, status, tries, when, last error
       (never the message text, which holds the code); the newest 100 unless --limit
   queue retry ID [delivery options]
-      make a queued or failed message due now and try to send it (the delivery options of
-      serve: agentxml serve --help)
+      make a queued or failed message due now and try to send it, with the shared settings
+      (agentxml settings) under the delivery options given (those of serve: agentxml serve --help)
 ${dbHelp}
 `
 

@@ -6,8 +6,9 @@ import { assertNoMore, type Command, dbHelp, parse, positional, print, withServi
 const usage = `Usage: agentxml reprovision NAME [--print-code] [delivery options]
 
 The admin's Reprovision button: a new one-time provision code for the user, queued to their
-transport and delivered at once when this command has the transport's settings (the delivery
-options of serve: agentxml serve --help), else by the server.
+transport and delivered at once, with the shared settings (agentxml settings show) under this
+command's own delivery options (those of serve: agentxml serve --help). A user whose transport
+is configured nowhere is refused, as the console refuses them.
 
   --print-code   print the code (alone on the last line) instead of sending it
 ${dbHelp}

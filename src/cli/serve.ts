@@ -35,7 +35,8 @@ the delivery of queued messages. Stops cleanly on SIGINT and SIGTERM.
   --radsec-cert FILE --radsec-key FILE   the server's certificate and key, PEM (AGENTXML_RADSEC_CERT,
                             AGENTXML_RADSEC_KEY; default --tls-cert and --tls-key)
 
-Delivery of provision codes:
+Delivery of provision codes: each of these overrides, for this process, the shared setting of the
+same name (agentxml settings), which every node and command uses; start-up logs each override.
   --smtp-url URL --smtp-from ADDR [--smtp-require-tls] [--smtp-ca FILE]
   --sms-url URL [--sms-method M] [--sms-header 'N: V']... [--sms-body TEMPLATE]
   --outbox FILE             the outbox transport's file (default outbox.jsonl beside the database)
@@ -96,7 +97,8 @@ export const serve: Command = {
     checkRadsecFiles(config.radsec)
     // loaded here, not at the top: the other commands start faster without the HTTP stack
     const { startServer } = await import('../server.js')
-    const server = await openingDatabase(config, () => startServer(config).catch(cannotListen))
+    const given = new Set(Object.keys(values).filter((key) => values[key as keyof typeof values] !== undefined))
+    const server = await openingDatabase(config, () => startServer(config, given).catch(cannotListen))
     // Ctrl-C under `npm start` signals twice (the terminal's, and npm's own forward of it):
     // repeats within a moment are that echo and change nothing; one after it stops at once
     let stoppingSince: number | undefined

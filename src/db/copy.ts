@@ -46,6 +46,7 @@ export const copiedTables: readonly Table[] = [
   { name: 'nas_clients', key: ['id'], ids: true },
   { name: 'radius_challenges', key: ['nonce_hash'] },
   { name: 'radius_replies', key: ['request_hash'] },
+  { name: 'delivery_settings', key: ['key'] },
 ]
 
 export interface CopyOptions {

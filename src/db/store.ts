@@ -3,12 +3,15 @@ import type { Agent, NasClient, NewAuditEntry, User } from './schema/index.js'
 export type Engine = 'sqlite' | 'postgres'
 
 /**
- * Agents, NASes and policies as stored, with the version that moves whenever any changes (from
- * any node). One object per version: the domain derives what it needs from it once, by identity.
+ * Agents, NASes, policies and delivery settings as stored, with the version that moves whenever any
+ * changes (from any node). One object per version: the domain derives what it needs from it once,
+ * by identity.
  */
 export interface Settings {
   readonly version: number
   readonly policies: ReadonlyMap<string, string>
+  /** The delivery and site settings (transports/setting-keys.ts), a credential-bearing one still sealed. */
+  readonly delivery: ReadonlyMap<string, StoredSetting>
   readonly agents: readonly Agent[]
   readonly nasClients: readonly NasClient[]
 }
@@ -57,6 +60,12 @@ export interface Store {
   /** Resolves when the database answers a query; rejects after `timeoutMs`. */
   ping(timeoutMs: number): Promise<void>
   close(): Promise<void>
+}
+
+/** One delivery setting as stored: its text, or its text sealed with the master key. */
+export interface StoredSetting {
+  readonly value: string | null
+  readonly sealed: Buffer | null
 }
 
 /** A rate limit counted in a unit: one hit on `key` in a window of `windowMs` from the first. */

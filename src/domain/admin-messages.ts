@@ -19,6 +19,8 @@ export const adminMessages = {
   userDeleted: (user: string) => `User ${quoted(user)} deleted`,
   userUnlocked: (user: string) => `User ${quoted(user)} unlocked`,
   policyChanged: (label: string, value: string) => `Policy ${quoted(label)} set to ${value}`,
+  /** `change`: "set to VALUE", "set (sealed)", "unset ..." (domain/delivery-admin.ts). */
+  deliverySettingChanged: (key: string, change: string) => `Setting ${quoted(key)} ${change}`,
   agentAdded: (agent: string) => `Agent ${quoted(agent)} added`,
   agentUpdated: (agent: string, what: string) => `Agent ${quoted(agent)} updated: ${what}`,
   agentDeleted: (agent: string) => `Agent ${quoted(agent)} deleted`,

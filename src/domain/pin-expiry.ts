@@ -2,6 +2,7 @@ import { inTransaction } from '../db/engine.js'
 import { lockUserByKey, updateUser, usersToRemind } from '../db/repositories/users.js'
 import { messages } from '../protocol/messages.js'
 import { deliverableDestination, queueMessage, withdrawQueued } from '../transports/queue.js'
+import { readDelivery } from './delivery.js'
 import { NoDestination, TransportNotConfigured } from './errors.js'
 import { pinExpiryTemplate } from './pin-message.js'
 import { pinExpiresAt } from './pins.js'
@@ -24,7 +25,8 @@ export async function remindExpiringPins(services: Services): Promise<number> {
   const before = policies['pin-expiry-reminder-days']
   if (days === 0 || before === 0) return 0
   const now = services.now()
-  const change = `${services.delivery?.pages ?? ''}/reset/changepin.jsp`
+  const delivery = await readDelivery(services)
+  const change = `${delivery.pages ?? ''}/reset/changepin.jsp`
   let reminded = 0
   for (;;) {
     const users = await usersToRemind(services.db, now - Math.max(0, days - before) * day, 200)
@@ -36,7 +38,7 @@ export async function remindExpiringPins(services: Services): Promise<number> {
         await updateUser(trx, locked.id, { pin_reminded_at: now })
         let destination: string
         try {
-          destination = deliverableDestination(services, locked)
+          destination = deliverableDestination(delivery, locked)
         } catch (err) {
           if (err instanceof NoDestination || err instanceof TransportNotConfigured) return undefined
           throw err

@@ -3,6 +3,7 @@ import type { User } from '../db/index.js'
 import { lockUserByKey, lockUsersWithoutPin, pageUsersWithoutPin, updateUser } from '../db/repositories/users.js'
 import { messages } from '../protocol/messages.js'
 import { deliverableDestination, queueMessage, withdrawQueued } from '../transports/queue.js'
+import { readDelivery } from './delivery.js'
 import { NoDestination, TransportNotConfigured, UserNotFound } from './errors.js'
 import { defaultPinTemplate } from './pin-message.js'
 import { generatePin } from './pin-rules.js'
@@ -10,7 +11,7 @@ import { pinFields } from './pins.js'
 import { readPolicies } from './policy.js'
 import { fillTemplate } from './provision-message.js'
 import { undeliverableReason } from './provision-code.js'
-import type { Services } from './services.js'
+import type { DeliverySettings, Services } from './services.js'
 import { nameKey } from './user-names.js'
 
 /**
@@ -35,16 +36,16 @@ const chunk = 100
 export const supersededByPin = 'superseded by a newer PIN'
 
 /** The queued message that carries `pin`: the credentials template, withdrawing an older PIN's message still queued. */
-async function queuePin(services: Services, trx: Services['db'], user: User, destination: string, pin: string): Promise<void> {
-  const { pinTemplate = defaultPinTemplate, site = 'this server', pages = '' } = services.delivery ?? {}
+async function queuePin(services: Services, delivery: DeliverySettings, trx: Services['db'], user: User, destination: string, pin: string): Promise<void> {
+  const { pinTemplate = defaultPinTemplate, site, pages = '' } = delivery
   const message = fillTemplate(pinTemplate, { user: user.name, pin, site, change: `${pages}/reset/changepin.jsp` })
   await withdrawQueued(trx, user, supersededByPin, 'pin')
   await queueMessage(services, trx, user, destination, { ...message, kind: 'pin' })
 }
 
-function destinationOrReason(services: Services, user: User): { destination: string } | { reason: string } {
+function destinationOrReason(delivery: DeliverySettings, user: User): { destination: string } | { reason: string } {
   try {
-    return { destination: deliverableDestination(services, user) }
+    return { destination: deliverableDestination(delivery, user) }
   } catch (err) {
     if (!(err instanceof NoDestination || err instanceof TransportNotConfigured)) throw err
     return { reason: undeliverableReason(err) }
@@ -63,17 +64,18 @@ export async function sendNewPins(services: Services, ids: readonly number[], oc
   let sent = 0
   for (let start = 0; start < ids.length; start += chunk) {
     const now = services.now()
+    const delivery = await readDelivery(services)
     const made = await inTransaction(services.db, async (trx) => {
       const done: { user: User; destination: string }[] = []
       for (const user of await lockUsersWithoutPin(trx, ids.slice(start, start + chunk))) {
-        const to = destinationOrReason(services, user)
+        const to = destinationOrReason(delivery, user)
         if ('reason' in to) {
           unsent.set(to.reason, (unsent.get(to.reason) ?? 0) + 1)
           continue
         }
         const pin = generatePin(policies['pin-length'])
         await updateUser(trx, user.id, pinFields(services, user, pin, now))
-        await queuePin(services, trx, user, to.destination, pin)
+        await queuePin(services, delivery, trx, user, to.destination, pin)
         done.push({ user, destination: to.destination })
       }
       return done
@@ -128,12 +130,13 @@ export interface ResetPin {
 export async function resetPin(services: Services, name: string, options: { print: boolean }): Promise<ResetPin> {
   const policies = await readPolicies(services)
   const pin = generatePin(policies['pin-length'])
+  const delivery = await readDelivery(services)
   const result = await inTransaction(services.db, async (trx) => {
     const user = await lockUserByKey(trx, nameKey(name))
     if (!user) throw new UserNotFound(name)
-    const destination = options.print ? undefined : deliverableDestination(services, user)
+    const destination = options.print ? undefined : deliverableDestination(delivery, user)
     await updateUser(trx, user.id, pinFields(services, user, pin, services.now()))
-    if (destination !== undefined) await queuePin(services, trx, user, destination, pin)
+    if (destination !== undefined) await queuePin(services, delivery, trx, user, destination, pin)
     else await withdrawQueued(trx, user, supersededByPin, 'pin')
     return { user, destination }
   })

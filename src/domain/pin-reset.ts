@@ -4,6 +4,7 @@ import { findUserByKey, lockUserByKey, updateUser } from '../db/repositories/use
 import { messages, quoted } from '../protocol/messages.js'
 import { keyedHash, randomString, safeEqual } from '../secrets.js'
 import { deliverableDestination, queueMessage, withdrawQueued } from '../transports/queue.js'
+import { readDelivery } from './delivery.js'
 import { NoDestination, TransportNotConfigured } from './errors.js'
 import { pinResetTemplate } from './pin-message.js'
 import { pinFields, usedRecently } from './pins.js'
@@ -31,9 +32,10 @@ export async function requestPinReset(services: Services, name: string): Promise
   const user = await findUserByKey(services.db, nameKey(name))
   let refusal = !user ? 'unknown user' : user.mobile !== 1 ? 'no mobile right' : undefined
   let destination: string | undefined
+  const delivery = await readDelivery(services)
   if (user && refusal === undefined) {
     try {
-      destination = deliverableDestination(services, user)
+      destination = deliverableDestination(delivery, user)
     } catch (err) {
       if (!(err instanceof NoDestination || err instanceof TransportNotConfigured)) throw err
       refusal = undeliverableReason(err)
@@ -48,7 +50,7 @@ export async function requestPinReset(services: Services, name: string): Promise
   const now = services.now()
   const validity = policies['pin-reset-code-validity']
   const expiresAt = now + validity * 1000
-  const reset = `${services.delivery?.pages ?? ''}/reset/resetpin.jsp`
+  const reset = `${delivery.pages ?? ''}/reset/resetpin.jsp`
   const queued = await inTransaction(services.db, async (trx) => {
     const locked = await lockUserByKey(trx, nameKey(user.name))
     if (!locked) return false

@@ -8,8 +8,9 @@ import { deliverableDestination, queueMessage, withdrawQueued } from '../transpo
 import { NoDestination, NoMobileRight, TransportNotConfigured, UserNotFound } from './errors.js'
 import { holdsNul } from './nul.js'
 import { readPolicies } from './policy.js'
+import { readDelivery } from './delivery.js'
 import { defaultTemplate, provisionMessage } from './provision-message.js'
-import type { Services } from './services.js'
+import type { DeliverySettings, Services } from './services.js'
 import { nameKey } from './user-names.js'
 
 /** Upper case without the look-alikes 0 O 1 I L (docs/protocol.md §5). */
@@ -57,7 +58,8 @@ export async function createProvisionCode(
   if (!found) throw new UserNotFound(userName)
   // nothing is created or sent: provision would refuse every code of this user
   if (found.mobile !== 1) throw new NoMobileRight(found.name)
-  const destination = options.deliver ? await assertDeliverable(services, found) : undefined
+  const delivery = await readDelivery(services)
+  const destination = options.deliver ? await assertDeliverable(services, delivery, found) : undefined
   const code = randomString(policies['provision-code-numeric'] ? '0123456789' : codeAlphabet, codeLength)
   const now = services.now()
   const validity = policies['provision-code-validity']
@@ -74,7 +76,7 @@ export async function createProvisionCode(
     })
     await withdrawQueued(trx, user)
     if (destination === undefined) return { user, messageId: undefined }
-    const { template = defaultTemplate, site = 'this server' } = services.delivery ?? {}
+    const { template = defaultTemplate, site } = delivery
     const message = provisionMessage(template, { user: user.name, code, validity, expiresAt, site })
     return { user, messageId: await queueMessage(services, trx, user, destination, { ...message, expiresAt }) }
   })
@@ -92,9 +94,9 @@ export async function createProvisionCode(
  * The user's destination, or the refusal: a reprovision nobody can receive fails, and, as
  * reprovisioning means "start over", leaves no code pending, neither a new one nor an older one.
  */
-async function assertDeliverable(services: Services, user: User): Promise<string> {
+async function assertDeliverable(services: Services, delivery: DeliverySettings, user: User): Promise<string> {
   try {
-    return deliverableDestination(services, user)
+    return deliverableDestination(delivery, user)
   } catch (err) {
     if (!(err instanceof NoDestination || err instanceof TransportNotConfigured)) throw err
     const withdrawn = await inTransaction(services.db, async (trx) => {

@@ -1,6 +1,7 @@
 import { findUserByKey } from '../db/repositories/users.js'
 import { quoted } from '../protocol/messages.js'
 import { deliverableDestination } from '../transports/queue.js'
+import { readDelivery } from './delivery.js'
 import { DomainError, NoDestination, TransportNotConfigured } from './errors.js'
 import { createProvisionCode, undeliverableReason } from './provision-code.js'
 import { readPolicies } from './policy.js'
@@ -24,7 +25,7 @@ export async function selfProvision(services: Services, name: string): Promise<s
   else if (user.mobile !== 1) refusal = 'no mobile right'
   else {
     try {
-      deliverableDestination(services, user)
+      deliverableDestination(await readDelivery(services), user)
     } catch (err) {
       if (!(err instanceof NoDestination || err instanceof TransportNotConfigured)) throw err
       refusal = undeliverableReason(err)

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino'
-import type { Db, Store } from '../db/index.js'
+import type { Db, Settings, Store } from '../db/index.js'
 import type { Metrics } from '../metrics.js'
 import type { Keys } from '../secrets.js'
 import type { MessageTemplate } from './provision-message.js'
 
-/** How provision codes reach users in this process (config: transports, message template). */
+/** How messages reach users from this process now: the shared settings under its own flags (delivery.ts). */
 export interface DeliverySettings {
   readonly template: MessageTemplate
   /** The wording of the message that sends a user their PIN (pin-message.ts). */
@@ -14,8 +14,8 @@ export interface DeliverySettings {
   /** What a message names as the server: the site id, else the address clients reach. */
   readonly site: string
   /**
-   * The transports this process can send with. The server sets it, so a code is not created
-   * for a user whose transport is not configured; a command leaves it unset (the server may be).
+   * The transports configured (shared settings or this process's flags), so that a code is not
+   * created for a user whose transport nobody can send with; unset in tests that send nothing.
    */
   readonly transports?: ReadonlySet<string>
 }
@@ -31,8 +31,11 @@ export interface Services {
   readonly now: () => number
   /** Called after a message is queued, so a running worker can deliver it at once. */
   readonly onMessageQueued?: () => void
-  /** Default: the built-in template, and the site "this server". */
-  readonly delivery?: DeliverySettings
+  /**
+   * The delivery settings in force with these stored settings (readDelivery reads them at each
+   * message). Default: the built-in template, and the site "this server".
+   */
+  readonly delivery?: (settings: Settings, keys: Keys) => DeliverySettings
   /** Writes the audit records still waiting (they are written once per event-loop turn). */
   readonly flushAudit?: () => Promise<void>
   /** This node's name, written into every audit row (`--node-name`, default the host name). */

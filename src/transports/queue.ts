@@ -2,7 +2,7 @@ import type { Db } from '../db/index.js'
 import { insertMessage, supersedeMessages } from '../db/repositories/messages.js'
 import type { MessageKind, User } from '../db/schema/index.js'
 import { NoDestination, TransportNotConfigured } from '../domain/errors.js'
-import type { Services } from '../domain/services.js'
+import type { DeliverySettings, Services } from '../domain/services.js'
 import { encrypt } from '../secrets.js'
 
 export const transportNames = ['outbox', 'email', 'sms'] as const
@@ -25,10 +25,10 @@ export function destinationOf(user: User): string {
   return destination
 }
 
-/** The destination, when this process could also send there; throws the reason it could not. */
-export function deliverableDestination(services: Services, user: User): string {
+/** The destination, when the transport is configured (domain/delivery.ts); throws the reason it could not be sent. */
+export function deliverableDestination(delivery: DeliverySettings, user: User): string {
   const destination = destinationOf(user)
-  const ready = services.delivery?.transports
+  const ready = delivery.transports
   if (ready && !ready.has(user.transport)) throw new TransportNotConfigured(user.name, user.transport)
   return destination
 }

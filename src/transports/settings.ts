@@ -33,6 +33,9 @@ export function parseSmtpUrl(text: string): SmtpServer {
   }
 }
 
+/** The sender: `noreply@example.com` or `Name <noreply@example.com>`. */
+export const isSmtpFrom = (text: string) => /^[^\s@<>]+@[^\s@<>]+$|^[^<>\r\n]*<[^\s@<>]+@[^\s@<>]+>$/.test(text)
+
 /** Where an SMTP server is, for logs: never the user name or password. */
 export const smtpLabel = (server: SmtpServer) => `${server.secure ? 'smtps' : 'smtp'}://${server.host}:${server.port}`
 
@@ -57,7 +60,7 @@ const sample = { destination: '+15550100', message: 'Sample "message" & <more>\n
 
 /** Check and settle the gateway settings; a template that cannot produce a valid request is refused now. */
 export function parseSmsGateway(input: SmsInput): SmsGateway {
-  const headers = input.headers.map(parseHeader)
+  const headers = input.headers.map(parseSmsHeader)
   const method = (input.method ?? (input.body === undefined ? 'GET' : 'POST')).toUpperCase()
   if (!['GET', 'POST', 'PUT'].includes(method)) throw new Error(`--sms-method must be GET, POST or PUT, not "${input.method}"`)
   if (method === 'GET' && input.body !== undefined) throw new Error('--sms-body needs --sms-method POST or PUT')
@@ -84,7 +87,8 @@ export function parseSmsGateway(input: SmsInput): SmsGateway {
   return gateway
 }
 
-function parseHeader(line: string): [string, string] {
+/** One `Name: value` line of the gateway's headers. */
+export function parseSmsHeader(line: string): [string, string] {
   const match = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*(.*?)[ \t]*$/.exec(line)
   if (!match || /[\r\n]/.test(line)) throw new Error('--sms-header must look like "Name: value"')
   return [match[1] ?? '', match[2] ?? '']

@@ -11,8 +11,11 @@ const leaseMs = 120_000
 
 export type Transports = ReadonlyMap<string, Transport>
 
+/** The transports and retry delays in force now (the shared settings may have changed since the last pass). */
+export type TransportSource = () => Promise<{ readonly transports: Transports; readonly retryDelays: readonly number[] }>
+
 export interface DeliveryOptions {
-  /** Milliseconds before each retry; default `defaultRetryDelays` (config `--retry-delays`). */
+  /** Milliseconds before each retry with fixed transports; default `defaultRetryDelays`. A TransportSource says its own. */
   readonly retryDelays?: readonly number[] | undefined
 }
 
@@ -82,7 +85,9 @@ async function deliverOne(services: Services, transports: Transports, message: M
  * Deliver every message that is due (or only message `id`). Each is claimed in one statement,
  * so the server and a command running at the same time never send one twice.
  */
-export async function deliverDue(services: Services, transports: Transports, options: DeliverDueOptions = {}): Promise<DeliveryReport> {
+export async function deliverDue(services: Services, source: Transports | TransportSource, options: DeliverDueOptions = {}): Promise<DeliveryReport> {
+  // read once a pass: a settings change applies from the next message on
+  const { transports, retryDelays } = typeof source === 'function' ? await source() : { transports: source, retryDelays: options.retryDelays }
   const filter = { id: options.id, transports: options.onlyConfigured ? [...transports.keys()] : undefined }
   let attempted = 0
   let sent = 0
@@ -91,7 +96,7 @@ export async function deliverDue(services: Services, transports: Transports, opt
     const message = await claimMessage(services.db, now, now + leaseMs, filter)
     if (!message) break
     attempted += 1
-    const outcome = await deliverOne(services, transports, message, options)
+    const outcome = await deliverOne(services, transports, message, { retryDelays })
     services.metrics?.delivery(message.transport, outcome)
     if (outcome === 'sent') sent += 1
     if (options.id !== undefined) break
@@ -111,7 +116,7 @@ export interface WorkerOptions extends DeliveryOptions {
 }
 
 /** The server's delivery loop: runs when woken, when a retry falls due, and every `pollMs` anyway. */
-export function startWorker(services: Services, transports: Transports, options: WorkerOptions = {}): Worker {
+export function startWorker(services: Services, transports: Transports | TransportSource, options: WorkerOptions = {}): Worker {
   const pollMs = options.pollMs ?? 5_000
   let timer: NodeJS.Timeout | undefined
   let running: Promise<void> | undefined

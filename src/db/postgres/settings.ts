@@ -1,6 +1,6 @@
 import pg from 'pg'
 import type { Agent, NasClient } from '../schema/index.js'
-import type { Settings } from '../store.js'
+import type { Settings, StoredSetting } from '../store.js'
 
 export interface SettingsSource {
   /** The settings of `version`, as `client` (inside the caller's transaction) sees them. */
@@ -13,7 +13,7 @@ export interface SettingsSource {
 const channel = 'agentxml_settings'
 
 /**
- * Agents, NASes and policies kept between requests, checked against settings_version on every unit
+ * Agents, NASes, policies and delivery settings kept between requests, checked against settings_version on every unit
  * (the read that decides). A node also LISTENs for the triggers' notification and reloads at
  * once, so the unit after a change usually finds the new settings already loaded; the version
  * check alone keeps it right when the notification connection is down.
@@ -25,14 +25,15 @@ export function settingsSource(pool: pg.Pool, onError: (err: unknown) => void): 
   let retry: NodeJS.Timeout | undefined
 
   const load = async (query: (text: string) => Promise<unknown>): Promise<Settings> => {
-    const [version, policies, agents, nasClients] = (await query(
-      'SELECT version FROM settings_version; SELECT key, value FROM policies; SELECT * FROM agents ORDER BY name; SELECT * FROM nas_clients ORDER BY name',
+    const [version, policies, agents, nasClients, delivery] = (await query(
+      'SELECT version FROM settings_version; SELECT key, value FROM policies; SELECT * FROM agents ORDER BY name; SELECT * FROM nas_clients ORDER BY name; SELECT key, value, sealed FROM delivery_settings',
     )) as pg.QueryResult[]
     const loaded: Settings = Object.freeze({
       version: Number(version?.rows[0]?.version ?? 0),
       policies: new Map((policies?.rows ?? []).map((row: { key: string; value: string }) => [row.key, row.value])),
       agents: Object.freeze((agents?.rows ?? []) as Agent[]),
       nasClients: Object.freeze((nasClients?.rows ?? []) as NasClient[]),
+      delivery: new Map((delivery?.rows ?? []).map((row: StoredSetting & { key: string }) => [row.key, { value: row.value, sealed: row.sealed }])),
     })
     if (!cached || loaded.version >= cached.version) cached = loaded
     return loaded

@@ -2,6 +2,7 @@ import type { AdminSessionsTable } from './admin-sessions.js'
 import type { AdminsTable } from './admins.js'
 import type { AgentsTable } from './agents.js'
 import type { AuditLogTable } from './audit-log.js'
+import type { DeliverySettingsTable } from './delivery-settings.js'
 import type { DevicesTable } from './devices.js'
 import type { MessagesTable } from './messages.js'
 import type { MetaTable } from './meta.js'
@@ -20,6 +21,7 @@ export interface Database {
   users: UsersTable
   agents: AgentsTable
   policies: PoliciesTable
+  delivery_settings: DeliverySettingsTable
   provision_codes: ProvisionCodesTable
   devices: DevicesTable
   string_batches: StringBatchesTable

@@ -1,5 +1,5 @@
 import type { Agent, NasClient, NewAuditEntry, User } from '../schema/index.js'
-import type { LoginView, Settings, Store } from '../store.js'
+import type { LoginView, Settings, Store, StoredSetting } from '../store.js'
 import type { GroupCommit, SyncDb } from './group-commit.js'
 
 /**
@@ -24,6 +24,7 @@ export function sqliteStore(options: {
       cached = Object.freeze({
         version,
         policies: new Map(rows.map((row) => [row.key, row.value])),
+        delivery: new Map(sql.all<StoredSetting & { key: string }>('SELECT key, value, sealed FROM delivery_settings').map(({ key, value, sealed }) => [key, { value, sealed }])),
         agents: Object.freeze(sql.all<Agent>('SELECT * FROM agents ORDER BY name')),
         nasClients: Object.freeze(sql.all<NasClient>('SELECT * FROM nas_clients ORDER BY name')),
       })

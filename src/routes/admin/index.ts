@@ -3,6 +3,7 @@ import formbody from '@fastify/formbody'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { requestServices } from '../request-services.js'
 import { csrfMatches, resumeSession } from '../../domain/admin-sessions.js'
+import type { Config } from '../../config.js'
 import type { Services } from '../../domain/services.js'
 import { adminRoutes } from './admins.js'
 import { agentRoutes } from './agents.js'
@@ -16,6 +17,7 @@ import { queueRoutes } from './queue.js'
 import { radiusRoutes } from './radius.js'
 import { repositoryRoutes } from './repositories.js'
 import { send } from './reply.js'
+import { settingsRoutes } from './settings.js'
 import { clearSessionCookie, rememberSession, sessionOf, sessionCookie } from './session.js'
 import { signInRoutes } from './sign-in.js'
 import { cssHash } from './style.js'
@@ -41,7 +43,7 @@ const securityHeaders: Readonly<Record<string, string>> = {
  * and cookie parsers, hooks and error pages live in this encapsulated plugin only, so they never
  * touch the AgentXML routes (which read raw bodies) or any other part of the server.
  */
-export async function adminConsole(app: FastifyInstance, { services }: { services: Services }) {
+export async function adminConsole(app: FastifyInstance, { services, config }: { services: Services; config: Config }) {
   app.removeAllContentTypeParsers()
   await app.register(formbody)
   await app.register(cookie)
@@ -84,6 +86,7 @@ export async function adminConsole(app: FastifyInstance, { services }: { service
   await app.register(userRoutes, { services })
   await app.register(repositoryRoutes, { services })
   await app.register(policyRoutes, { services })
+  await app.register(settingsRoutes, { services, config })
   await app.register(agentRoutes, { services })
   await app.register(radiusRoutes, { services })
   await app.register(queueRoutes, { services })

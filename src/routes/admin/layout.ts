@@ -2,12 +2,13 @@ import type { ConsoleSession } from '../../domain/admin-sessions.js'
 import { Html, html } from './html.js'
 import { css } from './style.js'
 
-export type Section = 'users' | 'repositories' | 'policy' | 'agents' | 'radius' | 'queue' | 'log' | 'admins'
+export type Section = 'users' | 'repositories' | 'policy' | 'settings' | 'agents' | 'radius' | 'queue' | 'log' | 'admins'
 
 const sections: readonly [Section, string, string][] = [
   ['users', 'User Management', '/admin/users'],
   ['repositories', 'Repositories', '/admin/repositories'],
   ['policy', 'Policy', '/admin/policy'],
+  ['settings', 'Settings', '/admin/settings'],
   ['agents', 'Agents', '/admin/agents'],
   ['radius', 'RADIUS', '/admin/radius'],
   ['queue', 'Queue', '/admin/queue'],

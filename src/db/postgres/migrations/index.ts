@@ -10,6 +10,7 @@ import * as plainLdap from './008-plain-ldap.js'
 import * as radius from './009-radius.js'
 import * as radiusChallenges from './010-radius-challenges.js'
 import * as userGroups from './011-user-groups.js'
+import * as deliverySettings from './012-delivery-settings.js'
 
 /**
  * PostgreSQL's numbered migrations: the same names and the same schema as SQLite's
@@ -28,6 +29,7 @@ const migrations: Record<string, Migration> = {
   '009-radius': radius,
   '010-radius-challenges': radiusChallenges,
   '011-user-groups': userGroups,
+  '012-delivery-settings': deliverySettings,
 }
 
 export const migrationProvider: MigrationProvider = {
