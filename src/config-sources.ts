@@ -10,7 +10,9 @@ export function settingSources(flags: Flags, env: NodeJS.ProcessEnv, file: Flags
   const variable = (name: string) => (env[name] === '' ? undefined : env[name])
   return {
     text(flag: string, name: string): string | undefined {
-      const value = flags[flag] ?? variable(name) ?? file[flag]
+      const given = flags[flag]
+      if (typeof given === 'string') return given
+      const value = variable(name) ?? file[flag]
       return typeof value === 'string' ? value : undefined
     },
     /** A flag given is yes; a variable says yes with `1`, `yes` or `true` (any case), no otherwise. */
