@@ -1,6 +1,7 @@
 import { accessSync, constants, readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
+import { settingSources } from './config-sources.js'
 import { parseNetwork, type TrustedProxies } from './domain/networks.js'
 import { defaultRetryDelays, isSmtpFrom, parseRetryDelays, parseSmsGateway, parseSmtpUrl } from './transports/settings.js'
 
@@ -80,16 +81,17 @@ export class ConfigError extends Error {}
 
 const namesSomething = new Set(['db', 'host', 'metrics-token-file', 'outbox', 'tls-cert', 'tls-key', 'radsec-cert', 'radsec-key', 'radsec-ca', 'smtp-ca', 'message-template', 'pin-message-template', 'site-id'])
 
-/** Read flags and environment once, validate, freeze. Flags win over the environment. */
-export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
+/**
+ * Read flags, environment and the --config file's settings (`file`, by the flags' names) once,
+ * validate, freeze. A flag wins over its variable, which wins over the file.
+ */
+export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv, file: Flags = {}): Config {
+  const sources = settingSources(flags, env, file)
   const pick = (flag: string, variable: string): string | undefined => {
-    const value = flags[flag]
     // an empty variable means unset; an empty name is a mistake (`--db ''` would name the
     // folder above, `--host ''` every interface); the other settings' checks refuse '' themselves
-    if (value === '' && namesSomething.has(flag)) throw new ConfigError(`--${flag} needs a value`)
-    if (typeof value === 'string') return value
-    const fromEnv = env[variable]
-    return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv
+    if (flags[flag] === '' && namesSomething.has(flag)) throw new ConfigError(`--${flag} needs a value`)
+    return sources.text(flag, variable)
   }
   const db = pick('db', 'AGENTXML_DB') ?? join('data', 'agentxml.db')
   const engine: Engine = /^postgres(ql)?:\/\//i.test(db) ? 'postgres' : 'sqlite'
@@ -103,7 +105,7 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
   if ((tlsCert === undefined) !== (tlsKey === undefined)) {
     throw new ConfigError('--tls-cert and --tls-key go together')
   }
-  const yes = (flag: string, variable: string) => flags[flag] === true || /^(1|yes|true)$/i.test(env[variable] ?? '')
+  const yes = sources.yes
   const delivery = {
     smtpUrl: pick('smtp-url', 'AGENTXML_SMTP_URL'),
     smtpFrom: pick('smtp-from', 'AGENTXML_SMTP_FROM'),
@@ -111,7 +113,7 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
     smtpRequireTls: yes('smtp-require-tls', 'AGENTXML_SMTP_REQUIRE_TLS'),
     smtpCaFile: readableFile(pick('smtp-ca', 'AGENTXML_SMTP_CA'), '--smtp-ca'),
     smsMethod: pick('sms-method', 'AGENTXML_SMS_METHOD'),
-    smsHeaders: list(flags['sms-header']) ?? (env.AGENTXML_SMS_HEADERS ?? '').split('\n').filter((line) => line.trim() !== ''),
+    smsHeaders: sources.lines('sms-header', 'AGENTXML_SMS_HEADERS'),
     smsBody: pick('sms-body', 'AGENTXML_SMS_BODY'),
     messageTemplateFile: readableFile(pick('message-template', 'AGENTXML_MESSAGE_TEMPLATE'), '--message-template'),
     pinMessageTemplateFile: readableFile(pick('pin-message-template', 'AGENTXML_PIN_MESSAGE_TEMPLATE'), '--pin-message-template'),
@@ -148,8 +150,6 @@ export function loadConfig(flags: Flags, env: NodeJS.ProcessEnv): Config {
     ...delivery,
   })
 }
-
-const list = (value: Flags[string]) => (Array.isArray(value) ? (value as readonly string[]) : typeof value === 'string' ? [value] : undefined)
 
 function checked<T>(read: () => T, prefix = ''): T {
   try {

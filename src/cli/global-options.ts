@@ -1,5 +1,5 @@
 /** The options every command takes (shared.ts `common`) that may also come before the command. */
-const globalOptions = ['--db', '--key-file'] as const
+const globalOptions = ['--db', '--key-file', '--config'] as const
 
 /**
  * `agentxml --db X user list` as `agentxml user list --db X`: options every command takes, given

@@ -1,4 +1,4 @@
-import { deliveryOptions } from './delivery-options.js'
+import { serveOptions } from './serve-options.js'
 import { CliError, type Command, configFrom, dbHelp, openingDatabase, parse } from './shared.js'
 import { checkRadsecFiles, checkTlsFiles } from './tls.js'
 
@@ -44,6 +44,12 @@ same name (agentxml settings), which every node and command uses; start-up logs 
   --pin-message-template FILE  the wording of the message that sends a user their PIN
   --retry-delays SECONDS,...  waits before each retry of a failed delivery
 
+Every setting may also come from a file, --config FILE (AGENTXML_CONFIG): TOML, one key per flag
+by its long name (port = 8080, tls-cert = "cert.pem", smtp-require-tls = true, sms-header =
+["N: V"]), paths relative to the file's folder (all keys: docs/agentxml.example.toml). Each
+setting is taken from the first that has it: the flag, its AGENTXML_* variable, the file, the
+default.
+
 The master key is --key-file FILE (AGENTXML_KEY_FILE; for SQLite by default agentxml.key beside the
 database, made with a new database) or AGENTXML_SECRET_KEY (64 hex). PostgreSQL needs one of them,
 the same on every node: none is ever made for it.
@@ -71,27 +77,7 @@ export const serve: Command = {
   name: 'serve',
   usage,
   async run(args, io) {
-    const { values } = parse(args, {
-      host: { type: 'string' },
-      port: { type: 'string' },
-      'log-format': { type: 'string' },
-      'log-level': { type: 'string' },
-      'tls-cert': { type: 'string' },
-      'tls-key': { type: 'string' },
-      'trust-proxy': { type: 'string' },
-      'request-timeout': { type: 'string' },
-      'proxy-body-limit': { type: 'string' },
-      'max-elements': { type: 'string' },
-      'node-name': { type: 'string' },
-      metrics: { type: 'string' },
-      'metrics-token-file': { type: 'string' },
-      radius: { type: 'string' },
-      radsec: { type: 'string' },
-      'radsec-cert': { type: 'string' },
-      'radsec-key': { type: 'string' },
-      'radsec-ca': { type: 'string' },
-      ...deliveryOptions,
-    })
+    const { values } = parse(args, serveOptions)
     const config = configFrom(values, io)
     checkTlsFiles(config.tls)
     checkRadsecFiles(config.radsec)

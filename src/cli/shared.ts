@@ -1,11 +1,13 @@
 import { userInfo } from 'node:os'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { startAuditLog } from '../audit-log.js'
-import { type Config, type Flags, loadConfig } from '../config.js'
+import { type Config, ConfigError, type Flags, loadConfig } from '../config.js'
+import { readConfigFile, type SettingKind } from '../config-file.js'
 import type { Services } from '../domain/services.js'
 import { createAuditRelay } from '../logging/audit.js'
 import { createLogger } from '../logging/logger.js'
 import { plainStream } from '../logging/plain.js'
+import { serveOptions } from './serve-options.js'
 
 /** A mistake in how the command was called: exit status 2, with where to read the usage. */
 export class UsageError extends Error {}
@@ -37,12 +39,14 @@ export interface Command {
 export const dbHelp = `Every command takes --db FILE|URL (default: $AGENTXML_DB, else ./data/agentxml.db; a
 postgres://user:password@host:5432/database URL selects PostgreSQL) and --key-file FILE (default:
 agentxml.key beside a SQLite database; PostgreSQL needs it, or AGENTXML_SECRET_KEY). Only serve
-and init make a database that does not exist yet.`
+and init make a database that does not exist yet. --config FILE (AGENTXML_CONFIG) reads the
+settings the command takes from a TOML file, by the flags' long names (db = "agentxml.db"), paths
+relative to the file's folder; a flag wins over its AGENTXML_* variable, which wins over the file.`
 
 export type Options = NonNullable<ParseArgsConfig['options']>
 
 /** Options every command takes. */
-export const common = { db: { type: 'string' }, 'key-file': { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const satisfies Options
+export const common = { db: { type: 'string' }, 'key-file': { type: 'string' }, config: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const satisfies Options
 
 /**
  * Parse a command's arguments. A negative number (`policy set max-login-tries -1`) is a value,
@@ -65,7 +69,9 @@ export function parse<const O extends Options>(args: readonly string[], options:
   }
   const unmask = (value: unknown): unknown =>
     typeof value === 'string' ? (numbers.get(value) ?? value) : Array.isArray(value) ? value.map(unmask) : value
-  const values = Object.fromEntries(Object.entries(parsed.values).map(([key, value]) => [key, unmask(value)])) as typeof parsed.values
+  // every option the command takes is a key, undefined unless given: configFrom takes those from a --config file
+  const taken = Object.fromEntries(Object.keys(config.options).map((name) => [name, undefined]))
+  const values = { ...taken, ...Object.fromEntries(Object.entries(parsed.values).map(([key, value]) => [key, unmask(value)])) } as typeof parsed.values
   return { values, positionals: parsed.positionals.map((p) => numbers.get(p) ?? p) }
 }
 
@@ -105,7 +111,34 @@ export function assertNoMore(positionals: readonly string[], count: number): voi
 }
 
 export function configFrom(values: Flags, io: Io): Config {
-  return loadConfig(values, io.env)
+  return loadConfig(values, io.env, fileSettings(values, io))
+}
+
+/** Every setting a --config file may hold: the options every command takes, and serve's (every setting of one process). */
+export const fileSettingKinds: ReadonlyMap<string, SettingKind> = new Map(
+  Object.entries({ ...common, ...serveOptions })
+    .filter(([name]) => name !== 'help' && name !== 'config')
+    .map(([name, option]) => [name, 'multiple' in option && option.multiple ? 'list' : option.type]),
+)
+
+const warned = new Set<string>()
+
+/**
+ * The settings of the --config file (else AGENTXML_CONFIG) that this command takes as flags
+ * (parse() gives `values` a key for each); another command's are left to it, unread.
+ */
+function fileSettings(values: Flags, io: Io): Flags {
+  const flag = values.config
+  if (flag === '') throw new ConfigError('--config needs a value')
+  const file = typeof flag === 'string' ? flag : io.env.AGENTXML_CONFIG || undefined
+  if (file === undefined) return {}
+  const { settings, warnings } = readConfigFile(file, fileSettingKinds, typeof flag === 'string' ? '--config' : 'AGENTXML_CONFIG')
+  // init and db copy read their settings twice: one warning
+  for (const warning of warnings.filter((line) => !warned.has(line))) {
+    warned.add(warning)
+    io.stderr.write(`agentxml: warning: ${warning}\n`)
+  }
+  return Object.fromEntries(Object.entries(settings).filter(([key]) => key in values))
 }
 
 /** SQLite's own failures (a corrupt file, a full disk, a database locked for too long). */

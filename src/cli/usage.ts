@@ -15,6 +15,6 @@ ${lines.join('\n')}
 
 agentxml <command> --help (or agentxml help <command>) shows the usage of one command.
 agentxml --version (or -v) prints the version.
---db and --key-file may come before the command too: agentxml --db FILE user list.
+--db, --key-file and --config may come before the command too: agentxml --config FILE user list.
 `
 }

@@ -5,8 +5,8 @@ import { cliEntry, databaseEnv, projectRoot } from './paths.js'
 import { collectLines, type Exit, exitOf, groupGone, groupMembers, killGroup, track } from './processes.js'
 
 export interface ServerOptions {
-  /** The database file; the key file and outbox.jsonl go beside it. */
-  readonly db: string
+  /** The database file; the key file and outbox.jsonl go beside it. Without it, no `--db` nor `--port 0`: a `--config` file names them. */
+  readonly db?: string
   /** More `serve` flags (`--log-format pinsafe`, `--tls-cert ...`). */
   readonly args?: readonly string[]
   readonly env?: NodeJS.ProcessEnv
@@ -59,7 +59,7 @@ const listening = /agentxml listening on (https?:\/\/[^\s"]+)/
  * it listens, and make sure it is gone when the test ends, pass or fail.
  */
 export async function startServer(t: Tap, options: ServerOptions): Promise<ServerProcess> {
-  const flags = ['--port', '0', '--db', options.db, ...(options.args ?? [])]
+  const flags = [...(options.db === undefined ? [] : ['--port', '0', '--db', options.db]), ...(options.args ?? [])]
   const [command, args] = options.viaNpm
     ? ['npm', ['start', '--silent', '--', ...flags]]
     : [process.execPath, [cliEntry, 'serve', ...flags]]
