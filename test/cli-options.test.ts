@@ -40,7 +40,7 @@ t.test('user list --json and agent list --json: one JSON array, stable field nam
   const dir = await tempDir(t)
   const db = await databaseIn(t, dir)
   await runCli(['user', 'add', 'alice', '--email', 'alice@example.com', '--pin', '2468'], { db, via: 'node' })
-  await runCli(['user', 'add', 'bob', '--phone', '+44 7700 900002'], { db, via: 'node' })
+  await runCli(['user', 'add', 'bob', '--phone', '+44 7700 900002', '--pin', '1357'], { db, via: 'node' })
   await runCli(['agent', 'add', 'vpn', '--secret', 'agent-secret-123', '--network', '10.0.0.0/8', '--admin'], { db, via: 'node' })
   const users = await runCli(['user', 'list', '--json'], { db, via: 'node' })
   t.same([users.status, users.stderr, users.stdout.split('\n').length], [0, '', 2], 'one line')

@@ -34,7 +34,7 @@ t.test('serve --config listens where the file says, on its database; a command w
   // the server's settings beside a user command's: the server takes them all, the command only db and key-file
   const file = await configIn(dir, `${databaseLines(db)}host = "127.0.0.1"\nport = ${port}\nlog-level = "info"\nrequest-timeout = 20\n`)
   // from the checkout, not the file's folder: the relative paths are the file's
-  const added = await runCli(['--config', file, 'user', 'add', 'alice', '--email', 'alice@example.com'], { via: 'node' })
+  const added = await runCli(['--config', file, 'user', 'add', 'alice', '--email', 'alice@example.com', '--pin', '2468'], { via: 'node' })
   t.same([added.status, added.stderr], [0, ''], 'a global --config before the command; serve-only keys ignored')
   const server = await startServer(t, { args: ['--config', file] })
   t.equal(server.url, `http://127.0.0.1:${port}`, 'the port of the file (a whole number)')
