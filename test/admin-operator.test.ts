@@ -201,7 +201,7 @@ t.test('Administrators: delete another, never yourself, never the last one', asy
 t.test('the new pages are in the menu, and need a session', async (t) => {
   const { app, client } = await signedIn(t)
   const nav = /<nav aria-label="Main menu">([\s\S]*?)<\/nav>/.exec((await client.get('/admin/queue')).body)?.[1] ?? ''
-  t.same([...nav.matchAll(/>([^<]+)<\/a>/g)].map((m) => m[1]), ['User Management', 'Repositories', 'Policy', 'Agents', 'RADIUS', 'Queue', 'Log', 'Administrators'])
+  t.same([...nav.matchAll(/>([^<]+)<\/a>/g)].map((m) => m[1]), ['User Management', 'Repositories', 'Policy', 'Settings', 'Agents', 'RADIUS', 'Queue', 'Log', 'Administrators'])
   t.match(nav, '<a href="/admin/queue" aria-current="page">')
   for (const url of ['/admin/queue', '/admin/admins', '/admin/admins/password?name=root', '/admin/admins/delete?name=root', '/admin/log.csv']) {
     const reply = await app.inject({ method: 'GET', url })
