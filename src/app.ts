@@ -3,7 +3,8 @@ import { hostname } from 'node:os'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { Config } from './config.js'
 import { proxyTrust } from './domain/networks.js'
-import type { Services } from './domain/services.js'
+import { readDelivery } from './domain/delivery.js'
+import type { DeliverySettings, Services } from './domain/services.js'
 import { adminConsole } from './routes/admin/index.js'
 import { adminXmlRoutes } from './routes/admin-xml.js'
 import { agentXmlRoutes } from './routes/agent-xml.js'
@@ -66,9 +67,9 @@ export async function buildApp({ config, services, https }: AppOptions): Promise
   await app.register(healthRoutes, { services })
   await app.register(agentXmlRoutes, { services, limits: { proxyBodyLimit: config.proxyBodyLimit, maxElements: config.maxElements } })
   await app.register(tokenIndexRoutes, { services })
-  await app.register(siteLookupRoutes, { site: siteDetails(config) })
-  await app.register(selfServiceRoutes, { services, publicUrl: config.publicUrl })
-  await app.register(pinPageRoutes, { services, publicUrl: config.publicUrl })
+  await app.register(siteLookupRoutes, { site: async () => siteDetails(config, await readDelivery(services)) })
+  await app.register(selfServiceRoutes, { services })
+  await app.register(pinPageRoutes, { services })
   await app.register(adminXmlRoutes, { services })
   await app.register(adminConsole, { prefix: '/admin', services, config })
   return app
@@ -88,14 +89,13 @@ function closeConnectionsAsTheyIdle(app: FastifyInstance) {
   }
 }
 
-/** What the site lookup tells clients: `--public-url` when set, else how this server listens. */
-export function siteDetails(config: Config): SiteDetails | undefined {
-  if (config.siteId === undefined) return undefined
-  const url = config.publicUrl
+/** What the site lookup tells clients: the public URL when set, else how this server listens. */
+export function siteDetails(config: Config, { siteId, publicUrl: url }: Pick<DeliverySettings, 'siteId' | 'publicUrl'>): SiteDetails | undefined {
+  if (siteId === undefined) return undefined
   if (url) {
     const usingSsl = url.protocol === 'https:'
     return {
-      siteId: config.siteId,
+      siteId,
       hostname: url.hostname,
       port: url.port ? Number(url.port) : usingSsl ? 443 : 80,
       usingSsl,
@@ -104,7 +104,7 @@ export function siteDetails(config: Config): SiteDetails | undefined {
   }
   const wildcard = config.host === '0.0.0.0' || config.host === '::'
   return {
-    siteId: config.siteId,
+    siteId,
     hostname: wildcard ? hostname() : config.host,
     port: config.port,
     usingSsl: config.tls !== undefined,

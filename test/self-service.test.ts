@@ -3,6 +3,7 @@ import t from 'tap'
 import { listMessages } from '../src/db/repositories/messages.js'
 import { findProvisionCode } from '../src/db/repositories/provision-codes.js'
 import { updateUser } from '../src/db/repositories/users.js'
+import { changeDeliverySettings } from '../src/domain/delivery-admin.js'
 import { setPolicy } from '../src/domain/policy.js'
 import { requireUser } from '../src/domain/users.js'
 import { selfServiceLimits } from '../src/routes/self-service.js'
@@ -149,6 +150,19 @@ t.test('cross-site posts are refused: missing or wrong token, other origin, Sec-
 
   const sameOrigin = await browser.submit('alice', { headers: { origin: 'http://localhost:80', 'sec-fetch-site': 'same-origin' } })
   t.equal(sameOrigin.statusCode, 200, 'the real form, posted from its page, works')
+})
+
+t.test("behind a reverse proxy, the shared public URL's host is this site: set on any node, it applies at the next post", async (t) => {
+  const { app, services } = await build(t, { sharedSettings: true })
+  await setPolicy(services.db, 'self-provision', 'yes')
+  await seedUser(services, { name: 'alice' })
+  const browser = await session(app)
+  // an older browser sends Origin and no Sec-Fetch-Site; the proxy forwards to an internal host name
+  const viaProxy = { headers: { origin: 'https://auth.example.com' } }
+  t.equal((await browser.submit('alice', viaProxy)).statusCode, 403, 'without a public URL, another host is another site')
+  await changeDeliverySettings(services, new Map([['public-url', 'https://auth.example.com/proxy']]))
+  t.equal((await browser.submit('alice', viaProxy)).statusCode, 200, "the public URL's host is the page's own site")
+  t.equal((await browser.submit('alice', { headers: { origin: 'https://evil.example' } })).statusCode, 403, 'any other host still is not')
 })
 
 t.test('rate limits per address and per user name answer 429 with an HTML page', async (t) => {

@@ -1,4 +1,5 @@
 import t, { type Test } from 'tap'
+import { changeDeliverySettings } from '../src/domain/delivery-admin.js'
 import { build } from './helpers/build.js'
 import { validate } from './helpers/xsd.js'
 
@@ -13,7 +14,7 @@ const known = (hostname: string, ssl: 'YES' | 'NO', port: number, connectionType
   '</SSDetails></getServerDetailsResponse>\n'
 
 async function lookup(t: Test, flags: Record<string, string>, query: string) {
-  const { app } = await build(t, { flags })
+  const { app } = await build(t, { flags, sharedSettings: true })
   const reply = await app.inject({ method: 'GET', url: `/ssdserver/getServerDetails${query}` })
   return reply
 }
@@ -60,7 +61,7 @@ t.test('without --public-url, the details are how the server listens', async (t)
 })
 
 t.test('with --port 0 the details give the port the system picked', async (t) => {
-  const { app } = await build(t, { flags: { 'site-id': 'acme', port: '0' } })
+  const { app } = await build(t, { flags: { 'site-id': 'acme', port: '0' }, sharedSettings: true })
   const url = new URL(await app.listen({ host: '127.0.0.1', port: 0 }))
   const reply = await fetch(new URL('/ssdserver/getServerDetails?id=acme', url))
   t.equal(await reply.text(), known('127.0.0.1', 'NO', Number(url.port), 'proxy'))
@@ -70,4 +71,19 @@ t.test('with --port 0 the details give the port the system picked', async (t) =>
 t.test('a site id with an XML special character is matched decoded', async (t) => {
   const reply = await lookup(t, { 'site-id': 'a&b', host: 'auth.internal', port: '9090' }, `?id=${encodeURIComponent('a&b')}`)
   t.equal(reply.body, known('auth.internal', 'NO', 9090, 'proxy'))
+})
+
+t.test('a site id and public URL in the shared settings answer at the next request, and a flag still overrides them', async (t) => {
+  const { app, services } = await build(t, { sharedSettings: true })
+  const get = async (query: string) => (await app.inject({ method: 'GET', url: `/ssdserver/getServerDetails${query}` })).body
+  t.equal(await get('?id=acme'), unknown, 'no site id yet')
+  await changeDeliverySettings(services, new Map([['site-id', 'acme'], ['public-url', 'https://auth.example.com:8443/proxy']]))
+  t.equal(await get('?id=acme'), known('auth.example.com', 'YES', 8443, 'proxy'), 'set on any node (here the same database), no restart')
+  await changeDeliverySettings(services, new Map([['site-id', undefined]]))
+  t.equal(await get('?id=acme'), unknown, 'unset: every id is unknown again')
+
+  const overridden = await build(t, { flags: { 'site-id': 'local' }, sharedSettings: true })
+  await changeDeliverySettings(overridden.services, new Map([['site-id', 'acme']]))
+  const reply = await overridden.app.inject({ method: 'GET', url: '/ssdserver/getServerDetails?id=local' })
+  t.match(reply.body, '<responseCode>0</responseCode>', "this node's --site-id wins over the shared one")
 })

@@ -13,6 +13,10 @@ export interface DeliverySettings {
   readonly pages?: string
   /** What a message names as the server: the site id, else the address clients reach. */
   readonly site: string
+  /** The site id clients look up (docs/protocol.md §10), when one is set. */
+  readonly siteId?: string
+  /** The address users and mobile clients reach (`public-url`), when one is set. */
+  readonly publicUrl?: URL
   /**
    * The transports configured (shared settings or this process's flags), so that a code is not
    * created for a user whose transport nobody can send with; unset in tests that send nothing.

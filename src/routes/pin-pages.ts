@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { changePinWithCode } from '../domain/pin-change.js'
 import { requestPinReset, resetPinWithCode } from '../domain/pin-reset.js'
 import { pinProblem } from '../domain/pin-rules.js'
+import { readDelivery } from '../domain/delivery.js'
 import { type Policies, readPolicies } from '../domain/policy.js'
 import { describeDuration } from '../domain/provision-message.js'
 import type { Services } from '../domain/services.js'
@@ -62,7 +63,7 @@ function nameErrors(body: Body): Map<string, string> {
 
 const capital = (sentence: string) => `${sentence.charAt(0).toUpperCase()}${sentence.slice(1)}${sentence.endsWith('.') ? '' : '.'}`
 
-export async function pinPageRoutes(app: FastifyInstance, { services, publicUrl }: { services: Services; publicUrl?: URL | undefined }) {
+export async function pinPageRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const { perAddress, perUser } = await selfServiceSetup(app, services, 'pin-pages')
   app.setErrorHandler((error: { statusCode?: number }, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500
@@ -76,7 +77,7 @@ export async function pinPageRoutes(app: FastifyInstance, { services, publicUrl 
     const heading = headingOf(request)
     const scoped = requestServices(services, request)
     if (!enabled) return send(reply, 403, heading, disabled(request))
-    if (crossSite(request, publicUrl?.host)) {
+    if (crossSite(request, (await readDelivery(services)).publicUrl?.host)) {
       scoped.log.warn({ event: 'pinPageRefused', reason: 'posted from another site' }, `Self-service PIN request refused: posted from another site`)
       return send(reply, 403, heading, warnNotice(['This form can only be sent from its own page.']) + backLink(request), 'Refused')
     }

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { readDelivery } from '../domain/delivery.js'
 import { readPolicies } from '../domain/policy.js'
 import { describeDuration } from '../domain/provision-message.js'
 import { selfProvision } from '../domain/self-provision.js'
@@ -27,7 +28,7 @@ interface Form {
  * (docs/protocol.md §5). Its plugins (form bodies, rate limits) stay inside this plugin: the AgentXML
  * routes keep their raw-body parser and other plugins their own settings.
  */
-export async function selfServiceRoutes(app: FastifyInstance, { services, publicUrl }: { services: Services; publicUrl?: URL | undefined }) {
+export async function selfServiceRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const { perAddress, perUser } = await selfServiceSetup(app, services, 'self-service')
   app.setErrorHandler((error: { statusCode?: number }, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500
@@ -48,7 +49,7 @@ export async function selfServiceRoutes(app: FastifyInstance, { services, public
     const policies = await readPolicies(services)
     if (!policies['self-provision']) return page(reply, 403, { kind: 'disabled' })
     const action = actionOf(request)
-    if (crossSite(request, publicUrl?.host)) {
+    if (crossSite(request, (await readDelivery(services)).publicUrl?.host)) {
       scoped.log.warn({ event: 'selfProvisionCrossSite', origin: String(request.headers.origin ?? '').slice(0, 200) }, 'Self-service provision request refused: posted from another site')
       return page(reply, 403, { kind: 'problem', title: 'Refused', message: 'This form can only be sent from its own page.', action })
     }

@@ -11,10 +11,15 @@ export interface SiteDetails {
   readonly connectionType: string
 }
 
-/** `GET /ssdserver/getServerDetails?id=<site id>` (docs/protocol.md §10): how a client reaches this server. */
-export async function siteLookupRoutes(app: FastifyInstance, { site }: { site: SiteDetails | undefined }) {
+/**
+ * `GET /ssdserver/getServerDetails?id=<site id>` (docs/protocol.md §10): how a client reaches this
+ * server. `site` reads the shared settings in force, so a site id or public URL set on any node
+ * answers on every node from the next request.
+ */
+export async function siteLookupRoutes(app: FastifyInstance, { site: siteNow }: { site: () => Promise<SiteDetails | undefined> }) {
   app.get<{ Querystring: { id?: string | string[] } }>('/ssdserver/getServerDetails', async (request, reply) => {
     const { id } = request.query
+    const site = await siteNow()
     const known = site !== undefined && typeof id === 'string' && id.trim() === site.siteId
     const children: ReplyElement[] = [{ name: 'responseCode', text: known ? '0' : '1' }]
     if (known) children.push({ name: 'SSDetails', children: details(site, listeningPort(app)) })

@@ -115,6 +115,8 @@ export function effectiveDelivery(values: DeliveryValues, config: Config, proble
       pinTemplate,
       site: siteOf(config, values),
       pages: pagesOf(config, values),
+      siteId: values.get('site-id') ?? config.siteId,
+      publicUrl: attempt('public-url', () => publicUrlOf(values.get('public-url'))) ?? config.publicUrl,
       transports,
     }),
     email,
@@ -204,6 +206,8 @@ export function pagesOf(config: Config, values: DeliveryValues = new Map()): str
   const publicUrl = values.get('public-url') ?? config.publicUrl?.href
   return publicUrl !== undefined ? new URL(publicUrl).origin : listening(config)
 }
+
+const publicUrlOf = (text: string | undefined) => (text === undefined ? undefined : new URL(text))
 
 function listening(config: Config): string {
   const host = config.host === '0.0.0.0' || config.host === '::' ? hostname() : config.host

@@ -5,7 +5,9 @@ import { type Config, loadConfig } from '../../src/config.js'
 import type { Services } from '../../src/domain/services.js'
 import { createAuditRelay } from '../../src/logging/audit.js'
 import { createLogger } from '../../src/logging/logger.js'
+import { deliveryOf } from '../../src/runtime.js'
 import { deriveKeys, keyCheck } from '../../src/secrets.js'
+import { createDeliverySource } from '../../src/transports/delivery-settings.js'
 import { openTestDatabase } from './database.js'
 
 /** A fixed master key for tests; never used outside them. */
@@ -47,6 +49,8 @@ interface Tap {
 export interface BuildOptions {
   readonly flags?: Record<string, string | boolean>
   readonly extra?: Partial<Services>
+  /** Read delivery and site settings as a server does: the shared settings under the flags (runtime.ts). */
+  readonly sharedSettings?: boolean
 }
 
 /**
@@ -82,6 +86,7 @@ export async function build(t: Tap, options: BuildOptions = {}): Promise<Built> 
     now: clock.now,
     node: 'test-node',
     flushAudit: () => audit.drain(),
+    ...(options.sharedSettings ? { delivery: deliveryOf(createDeliverySource(config, log)) } : {}),
     ...options.extra,
   }
   const auditLog = startAuditLog(services, audit, { purge: false })
