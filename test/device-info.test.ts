@@ -21,6 +21,8 @@ const provision = (app: Built['app'], deviceOs: string, pushId: string, userAgen
 
 async function ready(t: Parameters<typeof build>[0]) {
   const built = await build(t)
+  // the bodies below are over /proxy's 4 KiB: /pinsafe parses them from an agent's address only (an appliance proxy)
+  await addAgent(built.services, { name: 'appliance', secret: 'appliance-secret-1', networks: ['127.0.0.1/32'] })
   await setPolicy(built.services.db, 'log-device-info', 'yes')
   await seedUser(built.services, { name: 'alice' })
   await seedCode(built.services, 'alice', 'K7QF2M9XWD')

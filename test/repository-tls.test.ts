@@ -84,7 +84,7 @@ t.test('plain ldap:// without StartTLS is refused unless allowed by name; TLS dr
   await t.rejects(changeRepository(services, 'legacy', { intervalMinutes: 5 }), refusal, 'and no change is taken until it says')
 
   await warnPlainLdap(services)
-  const warnings = logs.filter((r) => r.level === 40 && typeof r.repository === 'string')
+  const warnings = logs.filter((r) => r.level === 40 && typeof r.repository === 'string' && /plain LDAP/.test(String(r.msg)))
   t.same(
     warnings.map((r) => [r.repository, r.msg]),
     [

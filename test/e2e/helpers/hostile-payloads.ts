@@ -6,6 +6,8 @@ export const hostileBodies: ReadonlyArray<readonly [name: string, body: string |
   ['unclosed root', '<SASRequest><Version>3.6</Version><Action>ping</Action>'],
   ['wrong root', '<Foo><Version>3.6</Version><Action>ping</Action></Foo>'],
   ['JSON', '{"Action":"ping","Version":"3.6"}'],
+  // attributes count with elements towards --max-elements (64): thousands are refused before parsing
+  ['3000 attributes', `<SASRequest ${Array.from({ length: 3000 }, (_, i) => `a${i}="x"`).join(' ')}><Version>3.6</Version><Action>ping</Action></SASRequest>`],
   [
     'billion laughs',
     '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">' +
@@ -35,7 +37,7 @@ export const hostileBodies: ReadonlyArray<readonly [name: string, body: string |
  */
 export const oddButLegal: ReadonlyArray<readonly [name: string, body: string]> = [
   ['60 siblings', sasRequest(`<Action>ping</Action>${'<x>1</x>'.repeat(60)}`)],
-  ['3000 attributes', `<SASRequest ${Array.from({ length: 3000 }, (_, i) => `a${i}="x"`).join(' ')}><Version>3.6</Version><Action>ping</Action></SASRequest>`],
+  ['50 attributes', `<SASRequest ${Array.from({ length: 50 }, (_, i) => `a${i}="x"`).join(' ')}><Version>3.6</Version><Action>ping</Action></SASRequest>`],
   ['CDATA and comments', sasRequest('<!-- x --><Action><![CDATA[ping]]></Action>')],
   ['processing instruction', `<?evil x?>${sasRequest('<Action>ping</Action>')}`],
 ]
