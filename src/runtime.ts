@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import type { Config } from './config.js'
 import { connectionError, databaseExists, openDatabase } from './db/index.js'
 import { keyAdminHashes } from './domain/admin-hashes.js'
+import { fillNameSkeletons } from './domain/look-alike-users.js'
 import type { Services } from './domain/services.js'
 import { deriveKeys, keyCheck, loadMasterKey } from './secrets.js'
 import { createDeliverySource, type DeliverySource } from './transports/delivery-settings.js'
@@ -42,5 +43,6 @@ export async function openServices(config: Config, log: Logger, extra: Partial<S
   })
   const services: Services = { db, store, keys, log, now: Date.now, node: config.nodeName, ...extra, delivery }
   await keyAdminHashes(services)
+  await fillNameSkeletons(services)
   return services
 }

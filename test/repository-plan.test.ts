@@ -48,6 +48,17 @@ t.test('a name twice in the directory is reported and decides nothing', async (t
   t.same([p.add, p.update, p.remove], [[], [], []], 'the existing user is kept as it is')
 })
 
+t.test('a new entry that looks like an existing user, or an earlier new entry, is a conflict (TR39 skeletons)', async (t) => {
+  const p = await plan([person('alıce'), person('ɑlice'), person('ivan'), person('ıvan'), person('amold')], [user('alice'), user('arnold')])
+  t.same(p.conflicts, [
+    { name: 'alıce', reason: 'it looks like the user "alice"' },
+    { name: 'ɑlice', reason: 'it looks like the user "alice"' },
+    { name: 'ıvan', reason: 'it looks like the user "ivan"' },
+  ])
+  t.same(p.add.map((x) => x.name), ['ivan', 'amold'], 'two ASCII names are never look-alikes (rn and m)')
+  t.same((await plan([person('alice')], [user('alice')])).conflicts, [], "a user's own entry is no look-alike")
+})
+
 t.test('the removal guard counts the users not already removed', async (t) => {
   const users = Array.from({ length: 10 }, (_, i) => user(`u${i}`))
   const keep = (n: number) => users.slice(0, n).map((u) => person(u.name))

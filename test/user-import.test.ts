@@ -197,3 +197,15 @@ t.test('agentxml user import: a record and a file are bounded, and a huge field 
   t.equal(file.status, 1)
   t.equal(file.stderr, `agentxml: ${csv} has more than ${csvLimits.fileBytes} bytes (16 MiB): split it\n`)
 })
+
+t.test('a row whose name looks like an existing user or an earlier row is refused by line (TR39 skeletons)', async (t) => {
+  const { services } = await build(t)
+  await importUsers(services, 'name,email\nalice,alice@example.com\n')
+  const report = await importUsers(services, 'name,email\nalıce,a2@example.com\nıvan,ivan@example.com\nivan,ivan2@example.com\nALICE,alice@example.com\n')
+  t.same(report.problems, [
+    { line: 2, message: 'user name "alıce" is not allowed: it looks like the user "alice"' },
+    { line: 4, message: 'user name "ivan" is not allowed: it looks like the user "ıvan"' },
+  ])
+  t.match(report, { added: 1, unchanged: 1 }, 'ıvan added; ALICE is alice, unchanged')
+  t.same((await users(services)).map((u) => u.name), ['alice', 'ıvan'])
+})

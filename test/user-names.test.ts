@@ -1,5 +1,7 @@
 import t from 'tap'
 import { InvalidInput } from '../src/domain/errors.js'
+import { fillNameSkeletons } from '../src/domain/look-alike-users.js'
+import { lookAlike } from '../src/domain/name-skeleton.js'
 import { checkUserName, maxUserNameLength, nameKey, notAUserName, shownName } from '../src/domain/user-names.js'
 import { addUser, userList } from '../src/domain/users.js'
 import { adminAgentSecret } from './helpers/admin-seed.js'
@@ -109,4 +111,47 @@ t.test('creating a user whose key another user has is refused, whoever asks', as
   t.equal(await error('&#x202E;ecila'), 'AGENT_ERROR_INVALID_VALUE')
   t.equal(await error('bob'), undefined, 'bob is created')
   t.same((await userList(services)).map((u) => u.name), ['alice', 'alice2', 'bob', 'josé'])
+})
+
+t.test('look-alikes (Unicode TR39 skeletons): a name that needs a character beyond ASCII to look like another is refused', async (t) => {
+  t.ok(lookAlike('alıce', 'alice'), 'a dotless i')
+  t.ok(lookAlike('Ꭺlice', 'alice'), 'a Cherokee A')
+  t.ok(lookAlike('ɑlice', 'Alice'), 'a Latin alpha, whatever the case')
+  t.notOk(lookAlike('Alice', 'alice'), 'one user, not two look-alikes')
+  t.notOk(lookAlike('josé', 'jose'), 'an accent is seen')
+  t.notOk(lookAlike('müller', 'muller'))
+  t.notOk(lookAlike('arnold', 'amold'), 'two ASCII names are never refused as look-alikes (rn and m)')
+  t.notOk(lookAlike('jsmith1', 'jsmithl'), '(1 and l)')
+  refused(t, 'ᴀlice', /U\+1D00 is a phonetic symbol/, 'a small capital: outside every alphabet, refused by itself')
+  refused(t, 'jᴏe', /U\+1D0F is a phonetic symbol/, 'another small capital')
+
+  const { app, services } = await build(t)
+  await addUser(services, { name: 'alice' })
+  await t.rejects(addUser(services, { name: 'alıce' }), /user name "alıce" is not allowed: it looks like the user "alice"/)
+  await t.rejects(addUser(services, { name: 'ALɪCE' }), /phonetic|looks like/, 'a small capital I')
+  await t.rejects(addUser(services, { name: 'ɑlice' }), /looks like the user "alice"/, 'a Latin alpha (one script)')
+  await addUser(services, { name: 'ıvan' })
+  await t.rejects(addUser(services, { name: 'ivan' }), /looks like the user "ıvan"/, 'an ASCII name that looks like a stored non-ASCII one')
+  await addUser(services, { name: 'amold' })
+  await addUser(services, { name: 'arnold' })
+  await addAgent(services, { name: 'portal', secret: adminAgentSecret, admin: true })
+  const reply = await post(app, `<AdminRequest secret="${adminAgentSecret}" version="3.6"><Create><User name="al&#x131;ce"/></Create></AdminRequest>`, '/pinsafe/AdminXML')
+  t.match(reply.body, '<Error>AGENT_ERROR_INVALID_VALUE</Error>', 'AdminXML Create: a catalogued error')
+  t.same((await userList(services)).map((u) => u.name), ['alice', 'amold', 'arnold', 'ıvan'])
+})
+
+t.test("the users of an earlier version get their skeleton when a process opens the database, and count from then on", async (t) => {
+  const { services } = await build(t)
+  // as a node of an earlier version wrote them: no skeleton
+  for (const name of ['alice', 'bob']) {
+    await services.db.insertInto('users').values({ name, name_key: name, transport: 'outbox', mobile: 1, created_at: 0 }).execute()
+  }
+  await addUser(services, { name: 'alıce' })
+  t.pass('before the fill, the earlier rows are not compared')
+  await services.db.deleteFrom('users').where('name', '=', 'alıce').execute()
+  t.equal(await fillNameSkeletons(services), 2, 'both filled')
+  t.equal(await fillNameSkeletons(services), 0, 'nothing left to do: a second process opening the database does nothing')
+  await t.rejects(addUser(services, { name: 'alıce' }), /looks like the user "alice"/)
+  const stored = await services.db.selectFrom('users').select(['name', 'name_skeleton']).orderBy('name').execute()
+  t.same(stored, [{ name: 'alice', name_skeleton: 'alice' }, { name: 'bob', name_skeleton: 'bob' }])
 })

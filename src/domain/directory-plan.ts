@@ -1,6 +1,7 @@
 import type { DirectoryUserChanges, SyncedUserRow } from '../db/repositories/directory-users.js'
 import { defaultTransport, reaches } from './default-transport.js'
 import { nameKey } from './directory-names.js'
+import { LookAlikes, looksLikeReason } from './name-skeleton.js'
 
 /**
  * What a sync would change, decided in plain code from what the directory holds and what the
@@ -120,17 +121,21 @@ export async function planSync(input: PlanInput, pause: Pause = async () => {}):
   const deleted: SyncedUserRow[] = []
   let active = 0
   const taken = new Map<string, SyncedUserRow>()
+  const names = new LookAlikes()
   let n = 0
   for (const user of input.users) {
     if (++n % turn === 0) await pause()
     taken.set(nameKey(user.name), user)
+    names.claim(user.name)
   }
 
   for (const [key, person] of people) {
     if (++n % turn === 0) await pause()
     if (doubled.has(key)) continue
     const user = taken.get(key)
-    if (!user) add.push(person)
+    const other = user ? undefined : names.claim(person.name)
+    if (other !== undefined) conflicts.push({ name: person.name, reason: looksLikeReason(other) })
+    else if (!user) add.push(person)
     else if (user.repository_id !== input.repositoryId) {
       conflicts.push({ name: person.name, reason: user.repository_id === null ? 'a local user has this name' : 'a user of another repository has this name' })
     } else {

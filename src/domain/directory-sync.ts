@@ -1,3 +1,4 @@
+import { nameSkeleton } from './name-skeleton.js'
 import { nameKey } from './user-names.js'
 import { deleteDirectoryUsers, insertUsers, pageSyncedUsers, type SyncedUserRow, updateDirectoryUser } from '../db/repositories/directory-users.js'
 import { claimSync, releaseSync } from '../db/repositories/repositories.js'
@@ -85,6 +86,7 @@ async function apply(services: Services, repository: Repository, plan: SyncPlan)
       people.map((person) => ({
         name: person.name,
         name_key: nameKey(person.name),
+        name_skeleton: nameSkeleton(person.name),
         pin: null,
         email: person.email,
         phone: person.phone,

@@ -5,6 +5,7 @@ import { inTransaction } from '../db/engine.js'
 import { CsvError, type CsvRecord, parseCsv } from './csv.js'
 import { directoryMessages } from './directory-messages.js'
 import { directoryUserName, nameKey } from './directory-names.js'
+import { LookAlikes, looksLikeReason, nameSkeleton } from './name-skeleton.js'
 import { DomainError } from './errors.js'
 import type { Services } from './services.js'
 import { sendPinsOnCreate } from './pin-issue.js'
@@ -105,7 +106,9 @@ export async function importUsers(services: Services, text: string, options: { d
   const records = readRecords(text)
   const order = columnOrder(records)
   const problems: ImportProblem[] = []
-  const existing = new Map((await listUsers(services.db)).map((user) => [nameKey(user.name), user]))
+  const all = await listUsers(services.db)
+  const existing = new Map(all.map((user) => [nameKey(user.name), user]))
+  const names = new LookAlikes(all.map((user) => user.name))
   const seen = new Map<string, number>()
   const adds: Row[] = []
   const updates: [User, Row][] = []
@@ -119,9 +122,13 @@ export async function importUsers(services: Services, text: string, options: { d
       seen.set(key, row.line)
       const user = existing.get(key)
       if (user?.repository_id) throw new Error(`user "${user.name}" comes from a user repository: change it there`)
-      if (!user) adds.push(row)
-      else if (same(user, row)) unchanged++
-      else updates.push([user, row])
+      if (user && same(user, row)) unchanged++
+      else if (user) updates.push([user, row])
+      else {
+        const other = names.claim(row.name)
+        if (other !== undefined) throw new Error(`user name ${JSON.stringify(row.name)} is not allowed: ${looksLikeReason(other)}`)
+        adds.push(row)
+      }
     } catch (err) {
       problems.push({ line: record.line, message: (err as Error).message })
     }
@@ -132,7 +139,7 @@ export async function importUsers(services: Services, text: string, options: { d
     await inTransaction(services.db, async (trx) => {
       for (let i = 0; i < adds.length; i += 200) {
         const rows = adds.slice(i, i + 200)
-        const inserted = await insertUsers(trx, rows.map((r) => ({ name: r.name, name_key: nameKey(r.name), pin: null, email: r.email, phone: r.phone, transport: r.transport, mobile: 1, created_at: now })))
+        const inserted = await insertUsers(trx, rows.map((r) => ({ name: r.name, name_key: nameKey(r.name), name_skeleton: nameSkeleton(r.name), pin: null, email: r.email, phone: r.phone, transport: r.transport, mobile: 1, created_at: now })))
         added.push(...inserted.map((row) => row.id))
       }
       for (const [user, row] of updates) await updateUser(trx, user.id, { email: row.email, phone: row.phone, transport: row.transport })

@@ -43,6 +43,10 @@ export const nameKey = (name: string): string => name.trim().normalize('NFC').to
 // controls, format (zero-width, bidi), surrogates, private use, unassigned, line and paragraph separators, spaces other than U+0020
 const invisible = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]/u
 
+// Phonetic Extensions and their Supplement: small capitals (`ᴀ`) and phonetic letters, outside
+// every language's alphabet (TR39 restricts them in identifiers) and absent from its confusables
+const phonetic = /[\u1D00-\u1DBF]/u
+
 const codePoint = (character: string) => `U+${(character.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`
 
 /** The name as it will be stored, or an InvalidInput saying what is wrong with it. */
@@ -60,6 +64,9 @@ export function checkUserName(raw: string): string {
     const compatible = character.normalize('NFKC')
     if (compatible !== character) {
       throw new InvalidInput(`user name ${shown} is not allowed: ${codePoint(character)} is a compatibility form of ${JSON.stringify(compatible)}`)
+    }
+    if (phonetic.test(character)) {
+      throw new InvalidInput(`user name ${shown} is not allowed: ${codePoint(character)} is a phonetic symbol (a small capital or phonetic letter), not a letter of an alphabet`)
     }
   }
   if (name.normalize('NFKC') !== name) throw new InvalidInput(`user name ${shown} is not allowed: it changes under NFKC normalisation`)

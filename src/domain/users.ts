@@ -8,6 +8,8 @@ import { transportNames, withdrawQueued } from '../transports/queue.js'
 import { defaultTransport } from './default-transport.js'
 import { groupsOfUser } from './directory-plan.js'
 import { isPlainEmailAddress } from './email-address.js'
+import { refuseLookAlike } from './look-alike-users.js'
+import { nameSkeleton } from './name-skeleton.js'
 import { InvalidInput, UserExists, UserNotFound } from './errors.js'
 import { checkNewPin } from './pin-rules.js'
 import { checkChosenPin, pinExpiresAt, pinFields } from './pins.js'
@@ -78,9 +80,11 @@ export async function addUserWithId(services: Services, input: UserInput): Promi
   const id = await inTransaction(services.db, async (trx) => {
     const existing = await findUserByKey(trx, nameKey(name))
     if (existing) throw new UserExists(name, existing.name)
+    await refuseLookAlike(trx, name)
     return insertUser(trx, {
       name,
       name_key: nameKey(name),
+      name_skeleton: nameSkeleton(name),
       pin,
       pin_set_at: pin === null ? null : now,
       email: input.email ?? null,

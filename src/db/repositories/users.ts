@@ -30,6 +30,16 @@ export async function lockUserByKey(trx: Db, key: string): Promise<User | undefi
   return forUpdate(trx, trx.selectFrom('users').selectAll().where('name_key', '=', key)).executeTakeFirst()
 }
 
+/** The names of the users whose names have this look-alike skeleton (domain/name-skeleton.ts). */
+export async function namesBySkeleton(db: Db, skeleton: string): Promise<string[]> {
+  return (await db.selectFrom('users').select('name').where('name_skeleton', '=', skeleton).execute()).map((row) => row.name)
+}
+
+/** Users of an earlier version, whose skeleton is still to be filled: a page of them. */
+export async function usersWithoutSkeleton(db: Db, limit: number): Promise<{ id: number; name: string }[]> {
+  return db.selectFrom('users').select(['id', 'name']).where('name_skeleton', 'is', null).orderBy('id').limit(limit).execute()
+}
+
 export async function insertUser(db: Db, user: NewUser): Promise<number> {
   const row = await db.insertInto('users').values(user).returning('id').executeTakeFirstOrThrow()
   return row.id

@@ -29,6 +29,8 @@ export interface UsersTable {
   pin_history: Generated<Buffer | null>
   /** The user's directory groups, a JSON array of names (a group DN's first value), sorted; null: none read. */
   directory_groups: Generated<string | null>
+  /** The name's look-alike skeleton (domain/name-skeleton.ts); null until filled for a user of an earlier version. */
+  name_skeleton: Generated<string | null>
   /** When the user was last reminded that their PIN expires; cleared when the PIN changes. */
   pin_reminded_at: Generated<number | null>
 }

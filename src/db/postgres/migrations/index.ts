@@ -11,6 +11,7 @@ import * as radius from './009-radius.js'
 import * as radiusChallenges from './010-radius-challenges.js'
 import * as userGroups from './011-user-groups.js'
 import * as deliverySettings from './012-delivery-settings.js'
+import * as nameSkeletons from './013-name-skeletons.js'
 
 /**
  * PostgreSQL's numbered migrations: the same names and the same schema as SQLite's
@@ -30,6 +31,7 @@ const migrations: Record<string, Migration> = {
   '010-radius-challenges': radiusChallenges,
   '011-user-groups': userGroups,
   '012-delivery-settings': deliverySettings,
+  '013-name-skeletons': nameSkeletons,
 }
 
 export const migrationProvider: MigrationProvider = {
