@@ -272,3 +272,31 @@ t.test('queue list shows the queue but never a body or a code', async (t) => {
   t.same(await queueList(services, { status: 'sent' }), [])
   await t.rejects(retryMessage(services, 999), /message 999 not found/)
 })
+
+t.test('a stopping worker finishes the message it is sending and leaves the rest queued for the next start', async (t) => {
+  const { services } = await build(t)
+  for (let i = 0; i < 6; i++) {
+    await seedUser(services, { name: `stop${i}` })
+    await createProvisionCode(services, `stop${i}`, { deliver: true })
+  }
+  const sent: string[] = []
+  let first = () => {}
+  const sending = new Promise<void>((resolve) => (first = resolve))
+  // a slow transport, as a mail relay under a backlog is: 200 ms a message
+  const slow = { label: 'slow', send: async (d: { user: string }) => {
+    first()
+    await new Promise((r) => setTimeout(r, 200))
+    sent.push(d.user)
+  } }
+  const worker = startWorker(services, new Map([['outbox', slow]]))
+  await sending
+  const stopping = performance.now()
+  await worker.stop()
+  t.ok(performance.now() - stopping < 1000, 'the stop waits for one message, not for the six')
+  t.equal(sent.length, 1, 'the message in hand was sent')
+  const queued = (await listMessages(services.db)).filter((m) => m.status === 'queued')
+  t.equal(queued.length, 5, 'the other five are still queued')
+  const report = await deliverDue(services, new Map([['outbox', slow]]))
+  t.equal(report.sent, 5, 'and the next worker sends them')
+  t.equal(new Set(sent).size, 6, 'each once')
+})

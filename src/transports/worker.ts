@@ -28,6 +28,8 @@ export interface DeliverDueOptions extends DeliveryOptions {
    * transport nobody configured ends in a failure that says so.
    */
   readonly onlyConfigured?: boolean | undefined
+  /** Asked before each message: a server that is stopping leaves the rest queued for later. */
+  readonly stopping?: (() => boolean) | undefined
 }
 
 export interface DeliveryReport {
@@ -91,7 +93,7 @@ export async function deliverDue(services: Services, source: Transports | Transp
   const filter = { id: options.id, transports: options.onlyConfigured ? [...transports.keys()] : undefined }
   let attempted = 0
   let sent = 0
-  for (;;) {
+  while (!options.stopping?.()) {
     const now = services.now()
     const message = await claimMessage(services.db, now, now + leaseMs, filter)
     if (!message) break
@@ -139,7 +141,7 @@ export function startWorker(services: Services, transports: Transports | Transpo
       do {
         again = false
         try {
-          await deliverDue(services, transports, options)
+          await deliverDue(services, transports, { ...options, stopping: () => stopped })
         } catch (err) {
           services.log.error({ err }, 'message queue worker failed')
         }
@@ -154,6 +156,7 @@ export function startWorker(services: Services, transports: Transports | Transpo
     wake: () => {
       if (!stopped) run()
     },
+    /** Waits for the message being sent, not for the rest of the queue: those stay due for the next start or another node. */
     async stop() {
       stopped = true
       clearTimeout(timer)
