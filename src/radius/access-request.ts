@@ -7,6 +7,7 @@ import type { Services } from '../domain/services.js'
 import { shownName } from '../domain/user-names.js'
 import { Attr, Code } from './attributes.js'
 import { type ChallengeResponse, challengeResponseOf } from './challenge-response.js'
+import { carriesEap, refuseEap } from './eap.js'
 import { groupAttributes } from './groups.js'
 import { attribute, checkMessageAuthenticator, type Packet } from './packet.js'
 import { decryptUserPassword } from './user-password.js'
@@ -67,6 +68,7 @@ export function messageAuthenticatorProblem(nas: NasClient, packet: Packet, secr
  */
 export async function accessRequest(services: Services, nas: NasClient, secret: Buffer, packet: Packet, address: string): Promise<Answer> {
   const user = attribute(packet, Attr.UserName)?.toString('utf8') ?? ''
+  if (carriesEap(packet)) return refuseEap(services, nas, secret, packet, user)
   const hidden = attribute(packet, Attr.UserPassword)
   if (!hidden) return provedLogin(services, nas, secret, packet, user, address)
   const password = decryptUserPassword(hidden, secret, packet.authenticator)

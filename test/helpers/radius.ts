@@ -104,6 +104,16 @@ export const pamSkip: string | false =
 export const pamtester = (service: string, user: string, answers: readonly string[]): Promise<ToolRun> =>
   run('pamtester', ['-v', service, user, 'authenticate'], answers.map((a) => `${a}\n`).join(''))
 
+/** `skip` for the eapol_test tests (wpa_supplicant's EAP test client, Debian's eapoltest). */
+export const eapolSkip: string | false =
+  spawnSync('eapol_test', ['-h'], { stdio: 'ignore' }).error === undefined || requireRadius
+    ? false
+    : 'eapol_test is missing: apt-get install eapoltest (AGENTXML_REQUIRE_RADIUS=1 makes this a failure)'
+
+/** `eapol_test -c CONFIG -a 127.0.0.1 -p PORT -s SECRET -t SECONDS`: one EAP conversation as an 802.1X NAS would relay it. */
+export const eapolTest = (config: string, port: number, secret: string, seconds = 5): Promise<ToolRun> =>
+  run('eapol_test', ['-c', config, '-a', '127.0.0.1', '-p', String(port), '-s', secret, '-t', String(seconds)])
+
 /** Another node on the database of `first` (a PostgreSQL URL): its own pool, the same key and clock. */
 export async function secondNode(t: { teardown(fn: () => unknown): void }, first: Services, target: string): Promise<Services> {
   const opened = await openDatabase(target, { keyCheck: keyCheck(first.keys), nodeName: 'node-b' })
