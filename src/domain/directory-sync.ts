@@ -43,7 +43,7 @@ const day = 86_400_000
 /** Longer than any sync; a process that died mid-sync frees the repository when it lapses. */
 const leaseMs = 30 * 60_000
 /** Rows a transaction writes before the event loop gets a turn: logins keep flowing during a sync. */
-const chunk = 50
+const chunk = 25
 const runsKept = 100
 const conflictLines = 20
 

@@ -30,7 +30,7 @@ export interface PinsSent {
   readonly unsent: ReadonlyMap<string, number>
 }
 
-const chunk = 100
+const chunk = 20
 
 /** Why a queued message with a PIN is not sent: the PIN it carries was replaced (every path that sets a PIN withdraws it). */
 export const supersededByPin = 'superseded by a newer PIN'
