@@ -166,7 +166,7 @@ function checkDelivery(delivery: Pick<Config, 'smtpUrl' | 'smtpFrom' | 'smtpRequ
   if (smtpUrl !== undefined) {
     const server = checked(() => parseSmtpUrl(smtpUrl))
     if (server.secure && delivery.smtpRequireTls) throw new ConfigError('--smtp-require-tls is for smtp:// (STARTTLS); smtps:// is always TLS')
-    if (smtpFrom === undefined) throw new ConfigError('--smtp-url needs --smtp-from (the sender address)')
+    // --smtp-from may be the shared setting: runtime.ts checks once the database is open
   }
   if (smtpFrom !== undefined && !isSmtpFrom(smtpFrom)) {
     throw new ConfigError(`--smtp-from must be an address (noreply@example.com or "Name <noreply@example.com>"), not "${smtpFrom}"`)

@@ -1,11 +1,11 @@
 import type { Logger } from 'pino'
-import type { Config } from './config.js'
+import { type Config, ConfigError } from './config.js'
 import { connectionError, databaseExists, openDatabase } from './db/index.js'
 import { keyAdminHashes } from './domain/admin-hashes.js'
 import { fillNameSkeletons } from './domain/look-alike-users.js'
 import type { Services } from './domain/services.js'
 import { deriveKeys, keyCheck, loadMasterKey } from './secrets.js'
-import { createDeliverySource, type DeliverySource } from './transports/delivery-settings.js'
+import { createDeliverySource, type DeliverySource, storedValues } from './transports/delivery-settings.js'
 
 export interface OpenOptions {
   /** Make the database (and, for SQLite, its key file) when there is none: `serve` and `init`. */
@@ -42,6 +42,10 @@ export async function openServices(config: Config, log: Logger, extra: Partial<S
     backgroundCheckpoints: options.backgroundCheckpoints,
   })
   const services: Services = { db, store, keys, log, now: Date.now, node: config.nodeName, ...extra, delivery }
+  if (config.smtpUrl !== undefined && config.smtpFrom === undefined && !storedValues(await store.settings(), keys).has('smtp-from')) {
+    await store.close()
+    throw new ConfigError('--smtp-url needs --smtp-from (the sender address), or the shared setting (agentxml settings set smtp-from ADDRESS)')
+  }
   await keyAdminHashes(services)
   await fillNameSkeletons(services)
   return services

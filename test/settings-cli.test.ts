@@ -3,6 +3,7 @@
 import { userInfo } from 'node:os'
 import t from 'tap'
 import { openDatabase } from '../src/db/index.js'
+import { startSmtp } from './helpers/smtp.js'
 import { mustRun, runCli } from './e2e/helpers/cli.js'
 import { databaseIn, tempDir } from './e2e/helpers/paths.js'
 
@@ -59,4 +60,21 @@ t.test('settings set, show and unset; refusals in one line; secrets sealed and n
   } finally {
     await opened.store.close()
   }
+})
+
+t.test('--smtp-url takes its sender from the shared smtp-from; with neither, one line and nothing sent', async (t) => {
+  const db = await databaseIn(t, await tempDir(t))
+  const smtp = await startSmtp()
+  t.teardown(() => smtp.close())
+  await mustRun(['user', 'add', 'alice', '--email', 'alice@example.com', '--transport', 'email', '--pin', '4826'], { db, via: 'node' })
+  const reprovision = () => runCli(['reprovision', 'alice', '--smtp-url', `smtp://127.0.0.1:${smtp.port}`], { db, via: 'node' })
+
+  const refused = await reprovision()
+  t.same([refused.status, refused.stderr], [1, 'agentxml: --smtp-url needs --smtp-from (the sender address), or the shared setting (agentxml settings set smtp-from ADDRESS)\n'], 'no sender anywhere: one line')
+  t.equal(smtp.mails.length, 0, 'nothing sent')
+
+  await mustRun(['settings', 'set', 'smtp-from', 'AgentXML <noreply@example.com>'], { db, via: 'node' })
+  t.match((await reprovision()).stdout, /Message sent to user: alice/, 'the flag with the shared sender sends')
+  const [mail] = await smtp.waitForMails(1)
+  t.equal(mail?.from, 'noreply@example.com', 'from the shared sender')
 })
