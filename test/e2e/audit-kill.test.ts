@@ -34,13 +34,17 @@ t.test('kill -9 under login load: every PASS a client read has its audit row, an
       if (reply?.result === 'PASS') passes.set(user.name, (passes.get(user.name) ?? 0) + 1)
     }
   }))
-  await new Promise((resolve) => setTimeout(resolve, 700))
+  // killed once every user has been answered (a fixed delay left a busy CI machine with fewer
+  // answered logins than users), then a little later, with requests in flight
+  const answered = () => [...passes.values()].reduce((a, b) => a + b, 0)
+  const deadline = Date.now() + 60_000
+  while (answered() < users && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+  await new Promise((resolve) => setTimeout(resolve, 100))
   const exit = await server.stop('SIGKILL')
   killed = true
   await Promise.all(loops)
   t.equal(exit.signal, 'SIGKILL')
-  const answered = [...passes.values()].reduce((a, b) => a + b, 0)
-  t.ok(answered >= users, `logins were answered before the kill (${answered})`)
+  t.ok(answered() >= users, `logins were answered before the kill (${answered()})`)
 
   const rows = await services.db
     .selectFrom('audit_log')
