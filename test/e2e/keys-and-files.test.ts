@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { chmodSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { testEngine } from '../helpers/database.js'
@@ -54,9 +54,12 @@ t.test('a path that names nothing makes nothing; a folder is not a database', { 
   const missing = await runCli(['user', 'list'], { db: nowhere })
   t.same([missing.status, missing.stderr], [1, `agentxml: no database at ${nowhere}: start the server once (agentxml serve), or run agentxml init, to create it\n`])
   t.notOk(existsSync(join(dir, 'no')), 'not even the folder')
-  const folder = await runCli(['user', 'list'], { db: dir })
-  t.same([folder.status, folder.stderr], [1, `agentxml: ${dir} is a folder, not a database file\n`])
-  t.notOk(existsSync(join(dir, 'agentxml.key')) || existsSync(join(tempDirParent(dir), 'agentxml.key')), 'and no key beside it')
+  // a folder inside this test's own, so that a key beside it is this command's, not another's in the system's temporary folder
+  const inner = join(dir, 'folder')
+  mkdirSync(inner)
+  const folder = await runCli(['user', 'list'], { db: inner })
+  t.same([folder.status, folder.stderr], [1, `agentxml: ${inner} is a folder, not a database file\n`])
+  t.notOk(existsSync(join(inner, 'agentxml.key')) || existsSync(join(dir, 'agentxml.key')), 'and no key beside it')
 })
 
 t.test('a database or outbox readable by others is made its owner only, with a warning', { skip }, async (t) => {
@@ -75,4 +78,3 @@ t.test('a database or outbox readable by others is made its owner only, with a w
   t.match(readFileSync(outbox, 'utf8'), /"user":"alice"/, 'and the message is in it')
 })
 
-const tempDirParent = (dir: string) => join(dir, '..')
