@@ -10,8 +10,9 @@ export interface CliOptions {
   /** Written to standard input, which is then closed. */
   readonly input?: string
   /**
-   * `npx` (the default) runs the command the way the operations guide does, `npx agentxml ...`;
-   * `node` runs the same compiled file directly, for load tests where npm's start-up would dominate.
+   * `node` (the default) runs the compiled file that `npx agentxml` runs, directly: npm's start-up
+   * would triple each call's second of CPU. `npx` runs it the way the operations guide does (the
+   * first test of e2e/cli.test.ts; npx-checkout.test.ts covers npx's first run in a checkout).
    */
   readonly via?: 'npx' | 'node'
   readonly timeoutMs?: number
@@ -25,12 +26,12 @@ export interface CliResult {
   readonly stdoutLines: string[]
 }
 
-/** Run `npx agentxml <args> --db <db>` from the checkout and collect what it printed. */
+/** Run `agentxml <args> --db <db>` from the checkout (see `via`) and collect what it printed. */
 export async function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
   const full = [...args, ...(options.db === undefined ? [] : ['--db', options.db])]
   // --no: never fetch a package called agentxml from the registry; only this checkout's bin will do
   const [command, commandArgs] =
-    options.via === 'node' ? [process.execPath, [cliEntry, ...full]] : ['npx', ['--no', 'agentxml', ...full]]
+    options.via === 'npx' ? ['npx', ['--no', 'agentxml', ...full]] : [process.execPath, [cliEntry, ...full]]
   const child = spawn(command, commandArgs, {
     cwd: projectRoot,
     env: childEnv({ ...databaseEnv(options.db), ...options.env }),
