@@ -18,8 +18,8 @@ async function auditRows(db: string) {
 t.test('policy set and user add write audit rows naming the operating-system user; sudo says who asked', async (t) => {
   const db = await databaseIn(t, await tempDir(t))
   const me = userInfo().username
-  await mustRun(['policy', 'set', 'max-login-tries', '0'], { db, via: 'node', env: { SUDO_USER: '' } })
-  await mustRun(['user', 'add', 'bob', '--pin', '2468'], { db, via: 'node', env: { SUDO_USER: 'alice' } })
+  await mustRun(['policy', 'set', 'max-login-tries', '0'], { db, env: { SUDO_USER: '' } })
+  await mustRun(['user', 'add', 'bob', '--pin', '2468'], { db, env: { SUDO_USER: 'alice' } })
   const rows = await auditRows(db)
   t.match(rows.find((r) => r.event === 'policyChanged'), { actor: me, actor_type: 'operator', message: /Maximum login tries.*0/i }, 'the policy change has its row, by the user who ran the command')
   t.match(rows.find((r) => r.event === 'userAdded'), { actor: me === 'alice' ? 'alice' : `${me} (sudo: alice)`, actor_type: 'operator' }, 'sudo: the row says who asked')

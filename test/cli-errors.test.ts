@@ -47,8 +47,8 @@ function assertOneLine(t: Test, result: CliResult, expected: Case) {
 t.test('bad calls, flags, values, files and variables: one line each', async (t) => {
   const dir = await tempDir(t)
   const db = await databaseIn(t, dir)
-  await mustRun(['user', 'add', 'alice', '--pin', '2468'], { db, via: 'node' })
-  await mustRun(['agent', 'add', 'vpn', '--secret', 'a long enough secret'], { db, via: 'node' })
+  await mustRun(['user', 'add', 'alice', '--pin', '2468'], { db })
+  await mustRun(['agent', 'add', 'vpn', '--secret', 'a long enough secret'], { db })
   const notPem = join(dir, 'not.pem')
   writeFileSync(notPem, 'hello\n')
   const passwd = join(dir, 'passwd')
@@ -150,7 +150,7 @@ t.test('bad calls, flags, values, files and variables: one line each', async (t)
   ]
   // backup and restore are SQLite's: their cases run on a SQLite file in either pass
   const sqliteFile = join(dir, 'sqlite', 'agentxml.db')
-  await mustRun(['init'], { db: sqliteFile, via: 'node' })
+  await mustRun(['init'], { db: sqliteFile })
   const files: Case[] = [
     { args: ['backup', existing], status: 1, says: `${existing} exists; --force replaces it` },
     { args: ['backup', join(dir, 'no-such-folder', 'x.backup')], status: 1, says: `the folder ${join(dir, 'no-such-folder')} does not exist` },
@@ -165,11 +165,11 @@ t.test('bad calls, flags, values, files and variables: one line each', async (t)
   for (let i = 0; i < cases.length; i += 3) {
     const batch = cases.slice(i, i + 3)
     // a case that names its own --db keeps it
-    const results = await Promise.all(batch.map((c) => runCli(c.args, { via: 'node', env: c.env, ...(c.args.includes('--db') ? {} : { db: c.db ?? db }) })))
+    const results = await Promise.all(batch.map((c) => runCli(c.args, { env: c.env, ...(c.args.includes('--db') ? {} : { db: c.db ?? db }) })))
     batch.forEach((expected, j) => assertOneLine(t, results[j] as CliResult, expected))
   }
-  t.equal((await runCli(['user', 'show', 'dave'], { db, via: 'node' })).stderr, 'agentxml: user "dave" not found\n', 'none of the refused daves was added')
-  t.notMatch((await mustRun(['agent', 'list'], { db, via: 'node' })).stdout, /edge/, 'nor the refused agents')
+  t.equal((await runCli(['user', 'show', 'dave'], { db })).stderr, 'agentxml: user "dave" not found\n', 'none of the refused daves was added')
+  t.notMatch((await mustRun(['agent', 'list'], { db })).stdout, /edge/, 'nor the refused agents')
 })
 
 t.test('a --db that is not a database: nothing is created beside it', async (t) => {
@@ -177,7 +177,7 @@ t.test('a --db that is not a database: nothing is created beside it', async (t) 
   const passwd = join(dir, 'passwd')
   writeFileSync(passwd, 'root:x:0:0:root:/root:/bin/bash\n')
   for (const args of [['user', 'list'], ['serve', '--port', '0']]) {
-    const result = await runCli([...args, '--db', passwd], { via: 'node' })
+    const result = await runCli([...args, '--db', passwd])
     t.equal(result.status, 1)
   }
   t.notOk(existsSync(join(dir, 'agentxml.key')), 'no key file was made beside it')
@@ -198,40 +198,40 @@ t.test('TLS files that are PEM but do not belong together, or a key that is not 
     { args: ['serve', '--port', '0', '--tls-cert', one.cert, '--tls-key', one.cert], status: 1, says: new RegExp(`^--tls-key ${one.cert} is not a PEM private key`) },
     { args: ['serve', '--port', '0', '--tls-cert', one.key, '--tls-key', one.key], status: 1, says: new RegExp(`^--tls-cert ${one.key} is not a PEM certificate`) },
   ]
-  for (const expected of cases) assertOneLine(t, await runCli(expected.args, { via: 'node', db }), expected)
+  for (const expected of cases) assertOneLine(t, await runCli(expected.args, { db }), expected)
 })
 
 t.test('help: the whole list, one command, a subcommand, help COMMAND', async (t) => {
   const db = await databaseIn(t, await tempDir(t))
-  const global = await runCli(['--help'], { via: 'node', db })
+  const global = await runCli(['--help'], { db })
   t.equal(global.status, 0)
   t.match(global.stdout, /^Usage: agentxml <command> \[options\]\n/)
   for (const name of commands) t.match(global.stdout, new RegExp(`\\n  ${name} +\\S`), `the list names ${name}`)
-  t.equal((await runCli(['help'], { via: 'node' })).stdout, global.stdout, 'agentxml help is the same')
+  t.equal((await runCli(['help'])).stdout, global.stdout, 'agentxml help is the same')
 
-  const bare = await runCli([], { via: 'node' })
+  const bare = await runCli([])
   t.equal(bare.status, 2, 'agentxml alone exits 2')
   t.equal(bare.stdout, global.stdout, 'with the list on stdout')
   t.equal(bare.stderr, '')
 
   for (const name of commands) {
-    const own = await runCli([name, '--help'], { via: 'node', db })
+    const own = await runCli([name, '--help'], { db })
     t.equal(own.status, 0, `${name} --help exits 0`)
     t.match(own.stdout, new RegExp(`^Usage: agentxml ${name}\\b`), `${name} --help shows its own usage`)
     t.not(own.stdout, global.stdout)
     t.equal(own.stderr, '')
-    t.equal((await runCli(['help', name], { via: 'node' })).stdout, own.stdout, `help ${name} is the same`)
-    t.equal((await runCli([name, '-h'], { via: 'node', db })).stdout, own.stdout, `${name} -h is the same`)
+    t.equal((await runCli(['help', name])).stdout, own.stdout, `help ${name} is the same`)
+    t.equal((await runCli([name, '-h'], { db })).stdout, own.stdout, `${name} -h is the same`)
   }
-  const sub = await runCli(['user', 'set', '--help'], { via: 'node', db })
+  const sub = await runCli(['user', 'set', '--help'], { db })
   t.equal(sub.status, 0)
   t.match(sub.stdout, /^Usage: agentxml user/)
   t.match(sub.stdout, /user set NAME \[--email ADDR \| --no-email\]/, 'user set --help shows how to use user set')
-  t.match((await runCli(['agent', 'set', 'vpn', '--help'], { via: 'node', db })).stdout, /agent set NAME \[--network CIDR\]\.\.\. \[--secret S\] \[--admin \| --no-admin\]/)
-  t.match((await runCli(['serve', '--help'], { via: 'node', db })).stdout, /--log-level LEVEL +fatal, error, warn, info, debug, trace or silent/)
+  t.match((await runCli(['agent', 'set', 'vpn', '--help'], { db })).stdout, /agent set NAME \[--network CIDR\]\.\.\. \[--secret S\] \[--admin \| --no-admin\]/)
+  t.match((await runCli(['serve', '--help'], { db })).stdout, /--log-level LEVEL +fatal, error, warn, info, debug, trace or silent/)
 
   for (const name of groups) {
-    const alone = await runCli([name], { via: 'node', db })
+    const alone = await runCli([name], { db })
     t.equal(alone.status, 2, `${name} alone exits 2`)
     t.match(alone.stdout, new RegExp(`^Usage: agentxml ${name} <command>`), `${name} alone shows what ${name} can do`)
     t.equal(alone.stderr, '', `${name} alone: nothing on stderr`)
@@ -248,7 +248,7 @@ t.test('output into a pipe whose reader has gone: no error, status 0', async (t)
 
 t.test('--version prints the package version, from a checkout and from an install', async (t) => {
   const { version } = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }
-  const checkout = await runCli(['--version'], { via: 'node' })
+  const checkout = await runCli(['--version'])
   t.same([checkout.status, checkout.stdout, checkout.stderr], [0, `agentxml ${version}\n`, ''])
 
   // laid out as npm installs it, and run from another folder: the version comes from the package's own package.json

@@ -34,16 +34,16 @@ t.test('serve --config listens where the file says, on its database; a command w
   // the server's settings beside a user command's: the server takes them all, the command only db and key-file
   const file = await configIn(dir, `${databaseLines(db)}host = "127.0.0.1"\nport = ${port}\nlog-level = "info"\nrequest-timeout = 20\n`)
   // from the checkout, not the file's folder: the relative paths are the file's
-  const added = await runCli(['--config', file, 'user', 'add', 'alice', '--email', 'alice@example.com', '--pin', '2468'], { via: 'node' })
+  const added = await runCli(['--config', file, 'user', 'add', 'alice', '--email', 'alice@example.com', '--pin', '2468'])
   t.same([added.status, added.stderr], [0, ''], 'a global --config before the command; serve-only keys ignored')
   const server = await startServer(t, { args: ['--config', file] })
   t.equal(server.url, `http://127.0.0.1:${port}`, 'the port of the file (a whole number)')
 
-  const code = printedCode((await runCli(['reprovision', 'alice', '--print-code', '--config', file], { via: 'node' })).stdoutLines)
+  const code = printedCode((await runCli(['reprovision', 'alice', '--print-code', '--config', file])).stdoutLines)
   const state = join(dir, 'phone.json')
-  const provisioned = await runCli(['mobile', 'provision', '--server', server.url, '--user', 'alice', '--code', code, '--state', state], { via: 'node' })
+  const provisioned = await runCli(['mobile', 'provision', '--server', server.url, '--user', 'alice', '--code', code, '--state', state])
   t.equal(provisioned.status, 0, `the server knows the code the command made: one database (${provisioned.stderr})`)
-  const listed = await runCli(['user', 'list'], { via: 'node', env: { AGENTXML_CONFIG: file } })
+  const listed = await runCli(['user', 'list'], { env: { AGENTXML_CONFIG: file } })
   t.same([listed.status, listed.stderr], [0, ''], 'AGENTXML_CONFIG names the file too')
   t.match(listed.stdout, /^alice +email +alice@example\.com/m)
 })
@@ -89,20 +89,20 @@ t.test('each mistake in the file is one line on stderr, status 1, for serve and 
   for (const [name, text, line] of cases) {
     const file = await configIn(dir, text)
     const command = name === 'a value its setting refuses' ? ['serve', '--config', file] : ['--config', file, 'user', 'list']
-    const run = await runCli(command, { via: 'node' })
+    const run = await runCli(command)
     t.same(run.status, 1, `${name}: status 1`)
     t.match(run.stderr, line, name)
     t.notMatch(run.stderr, /\n.*\bat /, `${name}: no stack trace`)
   }
-  const served = await runCli(['serve', '--config', await configIn(dir, 'port = true\n')], { via: 'node' })
+  const served = await runCli(['serve', '--config', await configIn(dir, 'port = true\n')])
   t.match([served.status, served.stderr], [1, /^agentxml: .*: port must be a string or a whole number, not true\n$/], 'serve says the same')
 
-  const missing = await runCli(['serve', '--config', join(dir, 'none.toml')], { via: 'node' })
+  const missing = await runCli(['serve', '--config', join(dir, 'none.toml')])
   t.same([missing.status, missing.stderr], [1, `agentxml: --config ${join(dir, 'none.toml')}: no such file\n`])
-  const missingByVariable = await runCli(['user', 'list'], { via: 'node', env: { AGENTXML_CONFIG: join(dir, 'none.toml') } })
+  const missingByVariable = await runCli(['user', 'list'], { env: { AGENTXML_CONFIG: join(dir, 'none.toml') } })
   t.same([missingByVariable.status, missingByVariable.stderr], [1, `agentxml: AGENTXML_CONFIG ${join(dir, 'none.toml')}: no such file\n`])
   // a file its reader may not open (EACCES) cannot be made here as root; a folder fails the same way
-  const folder = await runCli(['user', 'list', '--config', dir], { via: 'node' })
+  const folder = await runCli(['user', 'list', '--config', dir])
   t.same([folder.status, folder.stderr], [1, `agentxml: --config ${dir}: a folder, not a file\n`])
 })
 
@@ -111,9 +111,9 @@ t.test('a key another command takes is left to it; the file does not beat a vari
   const db = await databaseIn(t, dir)
   // serve's and the transports' keys, and a template that does not exist: user list reads none of them
   const file = await configIn(dir, `${databaseLines(db)}port = 1\nradius = 1812\nmessage-template = "none.txt"\nsms-header = ["A: b"]\n`)
-  const listed = await runCli(['--config', file, 'user', 'list'], { via: 'node' })
+  const listed = await runCli(['--config', file, 'user', 'list'])
   t.same([listed.status, listed.stderr], [0, ''])
-  const reprovision = await runCli(['--config', file, 'reprovision', 'nobody'], { via: 'node' })
+  const reprovision = await runCli(['--config', file, 'reprovision', 'nobody'])
   t.match([reprovision.status, reprovision.stderr], [1, /^agentxml: --message-template .*none\.txt: no such file\n$/], 'reprovision takes the delivery keys, the template relative to the file')
 })
 
@@ -136,7 +136,7 @@ t.test('relative paths are relative to the file, wherever the command runs', asy
   const urls = readConfigFile(await configIn(dir, 'db = "postgres://agentxml@db.example.com/agentxml"\n'), fileSettingKinds, '--config')
   t.same(urls.settings, { db: 'postgres://agentxml@db.example.com/agentxml' }, 'an address is not a path')
   // a command, run from the checkout, makes the database in the file's folder
-  const made = await runCli(['--config', await configIn(dir, 'db = "data/agentxml.db"\n'), 'init'], { via: 'node' })
+  const made = await runCli(['--config', await configIn(dir, 'db = "data/agentxml.db"\n'), 'init'])
   t.equal(made.status, 0, made.stderr)
   t.equal(made.stdout, `database ready: ${join(dir, 'data', 'agentxml.db')}, master key from ${join(dir, 'data', 'agentxml.key')}\n`)
 })
@@ -146,16 +146,16 @@ t.test('a password in a file every user may read: one warning, and the command s
   const db = await databaseIn(t, dir)
   const secret = `${databaseLines(db)}smtp-url = "smtp://agentxml:hunter2@mail.example.com:587"\nsms-header = ["Authorization: Bearer abc"]\n`
   const open = await configIn(dir, secret, 0o644)
-  const listed = await runCli(['--config', open, 'user', 'list'], { via: 'node' })
+  const listed = await runCli(['--config', open, 'user', 'list'])
   t.equal(listed.status, 0)
   // a PostgreSQL test URL given with a password is one more
   const secrets = [...(testEngine === 'postgres' && new URL(db).password !== '' ? ['db'] : []), 'smtp-url', 'sms-header'].join(', ')
   t.equal(listed.stderr, `agentxml: warning: ${open} holds a password (${secrets}) and every user of this machine may read it: chmod o-r ${open}\n`)
   t.notMatch(listed.stderr, 'hunter2', 'the warning does not repeat the password')
-  const closed = await runCli(['--config', await configIn(dir, secret, 0o640), 'user', 'list'], { via: 'node' })
+  const closed = await runCli(['--config', await configIn(dir, secret, 0o640), 'user', 'list'])
   t.same([closed.status, closed.stderr], [0, ''], 'group-readable (root:agentxml 0640) is the advice: no warning')
   if (secrets.startsWith('smtp-url')) {
-    const harmless = await runCli(['--config', await configIn(dir, `${databaseLines(db)}smtp-url = "smtp://mail.example.com:25"\n`, 0o644), 'user', 'list'], { via: 'node' })
+    const harmless = await runCli(['--config', await configIn(dir, `${databaseLines(db)}smtp-url = "smtp://mail.example.com:25"\n`, 0o644), 'user', 'list'])
     t.same([harmless.status, harmless.stderr], [0, ''], 'nothing secret: no warning')
   }
 })

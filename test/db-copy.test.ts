@@ -56,7 +56,7 @@ t.test('a SQLite database in use, copied to PostgreSQL: the server on the copy c
   const dir = await tempDir(t)
   const file = join(dir, 'agentxml.db')
   const keyFile = join(dir, 'agentxml.key')
-  const cli = (args: string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}) => mustRun(args, { db: file, via: 'node', ...options })
+  const cli = (args: string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}) => mustRun(args, { db: file, ...options })
   const nasSecret = { AGENTXML_NAS_SECRET: 'vpn-shared-secret-0001' }
 
   // a SQLite server in use, driven through the protocol
@@ -84,7 +84,7 @@ t.test('a SQLite database in use, copied to PostgreSQL: the server on the copy c
   await cli(['nas', 'add', 'vpn', '--network', '192.0.2.0/24'], { env: nasSecret })
 
   const url = await pgTarget(t)
-  const copy = await runCli(['db', 'copy', '--from', file, '--to', url], { via: 'node' })
+  const copy = await runCli(['db', 'copy', '--from', file, '--to', url])
   t.equal(copy.status, 0, `db copy succeeded ${copy.stderr}`)
   const { sqlite, postgres } = await openPair(t, file, url)
   const [source, target] = [await contents(sqlite), await contents(postgres)]
@@ -97,13 +97,13 @@ t.test('a SQLite database in use, copied to PostgreSQL: the server on the copy c
   t.equal(await login(server.url, 'alice', otc(1)), 'FAIL', 'the burnt string stays burnt')
   t.equal(await login(server.url, 'alice', otc(2)), 'PASS', 'an OTC of the batch downloaded from SQLite passes on PostgreSQL')
   t.equal((await downloadStrings(server.url, id)).result, 'PASS', 'the same provision id downloads a new batch')
-  const queue = await mustRun(['queue', 'list'], { db: url, via: 'node', env: { AGENTXML_KEY_FILE: keyFile } })
+  const queue = await mustRun(['queue', 'list'], { db: url, env: { AGENTXML_KEY_FILE: keyFile } })
   t.match(queue.stdout, /bob +email +bob@example\.com +queued/, "bob's message is still queued")
   t.match(queue.stdout, /carol +outbox +carol@example\.com +sent/, "carol's is sent")
-  const nas = await mustRun(['nas', 'set', 'vpn'], { db: url, via: 'node', env: { AGENTXML_KEY_FILE: keyFile, ...nasSecret } })
+  const nas = await mustRun(['nas', 'set', 'vpn'], { db: url, env: { AGENTXML_KEY_FILE: keyFile, ...nasSecret } })
   t.equal(nas.stdout, 'NAS "vpn" unchanged\n', "the NAS's sealed secret opens on the copy (the same secret is no change)")
 
-  await mustRun(['user', 'add', 'dave', '--pin', '2468'], { db: url, via: 'node', env: { AGENTXML_KEY_FILE: keyFile } })
+  await mustRun(['user', 'add', 'dave', '--pin', '2468'], { db: url, env: { AGENTXML_KEY_FILE: keyFile } })
   const maxOf = (rows: unknown[] | undefined) => Math.max(...(rows ?? []).map((row) => (row as { id: number }).id))
   const dave = await postgres.selectFrom('users').select('id').where('name', '=', 'dave').executeTakeFirstOrThrow()
   t.equal(dave.id, maxOf(source.users) + 1, 'a new user gets the next id')
@@ -115,9 +115,9 @@ t.test('a SQLite database in use, copied to PostgreSQL: the server on the copy c
 t.test('db copy refuses, in one line, a target with rows, a target of another key, a source of another key', { skip }, async (t) => {
   const dir = await tempDir(t)
   const file = join(dir, 'agentxml.db')
-  await mustRun(['init'], { db: file, via: 'node' })
-  await mustRun(['user', 'add', 'erin', '--pin', '2468'], { db: file, via: 'node' })
-  const copy = (to: string, extra: string[] = []) => runCli(['db', 'copy', '--from', file, '--to', to, ...extra], { via: 'node' })
+  await mustRun(['init'], { db: file })
+  await mustRun(['user', 'add', 'erin', '--pin', '2468'], { db: file })
+  const copy = (to: string, extra: string[] = []) => runCli(['db', 'copy', '--from', file, '--to', to, ...extra])
   const oneLine = (result: { status: number | null; stderr: string }, status: number, pattern: RegExp, what: string) => {
     t.equal(result.status, status, `${what}: exit ${status}`)
     if (status === 1) t.equal(result.stderr.trim().split('\n').length, 1, `${what}: one line`)
@@ -144,9 +144,9 @@ t.test('db copy refuses, in one line, a target with rows, a target of another ke
   await source.db.insertInto('audit_log').values({ time: 1, event: 'e', message: 'nul \u0000 inside', outcome: 'success' }).execute()
   await source.store.close()
   oneLine(await copy(await pgTarget(t)), 1, /^agentxml: the copy failed, and PostgreSQL at [^ ]+ was left without rows: .*0x00/, 'a row the target cannot hold')
-  oneLine(await runCli(['db', 'copy', '--from', file], { via: 'node' }), 2, /db copy needs --from DB and --to DB/, 'no --to')
-  oneLine(await runCli(['db', 'move'], { via: 'node' }), 2, /unknown db command "move"/, 'an unknown verb')
-  t.match((await runCli(['db', '--help'], { via: 'node' })).stdout, /db copy --from DB --to DB/, 'db --help shows it')
+  oneLine(await runCli(['db', 'copy', '--from', file]), 2, /db copy needs --from DB and --to DB/, 'no --to')
+  oneLine(await runCli(['db', 'move']), 2, /unknown db command "move"/, 'an unknown verb')
+  t.match((await runCli(['db', '--help'])).stdout, /db copy --from DB --to DB/, 'db --help shows it')
 })
 
 t.test('copyDatabase in small chunks, both ways: every row of keys of one and two columns', { skip }, async (t) => {

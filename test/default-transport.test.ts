@@ -32,6 +32,6 @@ t.test('user add and CSV import follow it', async (t) => {
 t.test('agentxml user add --phone gives the sms transport', async (t) => {
   const dir = await tempDir(t)
   const db = await databaseIn(t, dir)
-  t.equal((await runCli(['user', 'add', 'ivan', '--phone', '+44 7700 900777'], { db, via: 'node' })).status, 0)
-  t.match((await runCli(['user', 'show', 'ivan'], { db, via: 'node' })).stdout, /^transport +sms$/m)
+  t.equal((await runCli(['user', 'add', 'ivan', '--phone', '+44 7700 900777'], { db })).status, 0)
+  t.match((await runCli(['user', 'show', 'ivan'], { db })).stdout, /^transport +sms$/m)
 })

@@ -16,7 +16,7 @@ import { testEngine } from './helpers/database.js'
 t.setTimeout(300_000)
 
 const secret = 'vpn-shared-secret-0123456789'
-const cli = (args: string[], db: string, env: NodeJS.ProcessEnv = {}) => runCli(args, { db, via: 'node', env: { SUDO_USER: '', ...env } })
+const cli = (args: string[], db: string, env: NodeJS.ProcessEnv = {}) => runCli(args, { db, env: { SUDO_USER: '', ...env } })
 /** Who runs the commands: their audit rows name this user (cli/shared.ts operatorName). */
 const operator = userInfo().username
 

@@ -250,7 +250,7 @@ t.test('--radsec without its CA, a certificate, or a CA file that is one: refuse
   t.equal(loadConfig({ db: ':memory:' }, { AGENTXML_RADSEC: 'off', AGENTXML_RADSEC_CA: pki.ca }).radsec, undefined, 'AGENTXML_RADSEC=off, its files still set: off')
 
   const dir = await tempDir(t)
-  const result = await runCli(['serve', '--port', '0', '--radsec', '2083', '--tls-cert', pki.serverCert, '--tls-key', pki.serverKey], { db: `${dir}/agentxml.db`, via: 'node' })
+  const result = await runCli(['serve', '--port', '0', '--radsec', '2083', '--tls-cert', pki.serverCert, '--tls-key', pki.serverKey], { db: `${dir}/agentxml.db` })
   t.same([result.status, result.stderr], [1, "agentxml: --radsec needs --radsec-ca, the CA certificate that signed the NASes' client certificates\n"], 'the command says it in one line')
 })
 
@@ -259,7 +259,7 @@ t.test('serve --radsec, with --tls-cert as its certificate: it says where it lis
   const dir = await tempDir(t)
   const db = await databaseIn(t, dir)
 
-  await mustRun(['nas', 'add', 'vpn', '--network', '127.0.0.1'], { db, via: 'node', env: { AGENTXML_NAS_SECRET: nasSecret } })
+  await mustRun(['nas', 'add', 'vpn', '--network', '127.0.0.1'], { db, env: { AGENTXML_NAS_SECRET: nasSecret } })
   const port = await freePort()
   const server = await startServer(t, { db, args: ['--radsec', `127.0.0.1:${port}`, '--tls-cert', pki.serverCert, '--tls-key', pki.serverKey, '--radsec-ca', pki.ca] })
   t.ok(server.records().some((r) => r.msg === `RadSec on 127.0.0.1:${port} (RADIUS over TLS)`), 'it says where RadSec listens')

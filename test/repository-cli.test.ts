@@ -12,7 +12,7 @@ import { startServer } from './e2e/helpers/server.js'
 
 t.setTimeout(300_000)
 
-const cli = (args: string[], db: string, env: NodeJS.ProcessEnv = {}) => runCli(args, { db, via: 'node', env })
+const cli = (args: string[], db: string, env: NodeJS.ProcessEnv = {}) => runCli(args, { db, env })
 
 t.test('repository add, show, list, sync and delete through the agentxml command; the bind password is sealed at rest', { skip: slapdSkip }, async (t) => {
   const slapd = await startDirectory()

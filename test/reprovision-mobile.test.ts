@@ -40,14 +40,14 @@ t.test("the console: the user's page says so, and Reprovision shows the refusal"
 t.test('agentxml reprovision: one line, status 1; user show names the mobile right', async (t) => {
   const dir = await tempDir(t)
   const db = await databaseIn(t, dir)
-  await runCli(['user', 'add', 'bob', '--pin', '2468'], { db, via: 'node' })
-  t.match((await runCli(['user', 'show', 'bob'], { db, via: 'node' })).stdout, /^mobile right +yes$/m)
+  await runCli(['user', 'add', 'bob', '--pin', '2468'], { db })
+  t.match((await runCli(['user', 'show', 'bob'], { db })).stdout, /^mobile right +yes$/m)
   const opened = await openDatabase(db)
   await opened.db.updateTable('users').set({ mobile: 0 }).where('name', '=', 'bob').execute()
   await opened.store.close()
-  t.match((await runCli(['user', 'show', 'bob'], { db, via: 'node' })).stdout, /^mobile right +no: provision codes are refused$/m)
+  t.match((await runCli(['user', 'show', 'bob'], { db })).stdout, /^mobile right +no: provision codes are refused$/m)
   for (const args of [['reprovision', 'bob'], ['reprovision', 'bob', '--print-code']]) {
-    const refused = await runCli(args, { db, via: 'node' })
+    const refused = await runCli(args, { db })
     t.same([refused.status, refused.stdout, refused.stderr], [1, '', `agentxml: ${refusal}\n`], args.join(' '))
   }
 })

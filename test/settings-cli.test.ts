@@ -14,10 +14,10 @@ const token = 'tok-3f9a-never-shown'
 t.test('settings set, show and unset; refusals in one line; secrets sealed and never echoed', async (t) => {
   const dir = await tempDir(t)
   const db = await databaseIn(t, dir)
-  const run = (args: string[]) => runCli(args, { db, via: 'node', env: { SUDO_USER: '' } })
+  const run = (args: string[]) => runCli(args, { db, env: { SUDO_USER: '' } })
   const outputs: string[] = []
   const ok = async (args: string[]) => {
-    const result = await mustRun(args, { db, via: 'node', env: { SUDO_USER: '' } })
+    const result = await mustRun(args, { db, env: { SUDO_USER: '' } })
     outputs.push(result.stdout, result.stderr)
     return result
   }
@@ -66,14 +66,14 @@ t.test('--smtp-url takes its sender from the shared smtp-from; with neither, one
   const db = await databaseIn(t, await tempDir(t))
   const smtp = await startSmtp()
   t.teardown(() => smtp.close())
-  await mustRun(['user', 'add', 'alice', '--email', 'alice@example.com', '--transport', 'email', '--pin', '4826'], { db, via: 'node' })
-  const reprovision = () => runCli(['reprovision', 'alice', '--smtp-url', `smtp://127.0.0.1:${smtp.port}`], { db, via: 'node' })
+  await mustRun(['user', 'add', 'alice', '--email', 'alice@example.com', '--transport', 'email', '--pin', '4826'], { db })
+  const reprovision = () => runCli(['reprovision', 'alice', '--smtp-url', `smtp://127.0.0.1:${smtp.port}`], { db })
 
   const refused = await reprovision()
   t.same([refused.status, refused.stderr], [1, 'agentxml: --smtp-url needs --smtp-from (the sender address), or the shared setting (agentxml settings set smtp-from ADDRESS)\n'], 'no sender anywhere: one line')
   t.equal(smtp.mails.length, 0, 'nothing sent')
 
-  await mustRun(['settings', 'set', 'smtp-from', 'AgentXML <noreply@example.com>'], { db, via: 'node' })
+  await mustRun(['settings', 'set', 'smtp-from', 'AgentXML <noreply@example.com>'], { db })
   t.match((await reprovision()).stdout, /Message sent to user: alice/, 'the flag with the shared sender sends')
   const [mail] = await smtp.waitForMails(1)
   t.equal(mail?.from, 'noreply@example.com', 'from the shared sender')

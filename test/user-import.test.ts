@@ -125,7 +125,7 @@ t.test('a first row naming no known column: a user when it reads as one, else th
 /** Shared SMTP and SMS settings (nothing listens): imported users' PINs are queued, not refused for want of a transport. */
 async function withTransports(db: string) {
   for (const [key, value] of [['smtp-url', 'smtp://127.0.0.1:9'], ['smtp-from', 'noreply@example.com'], ['sms-url', 'http://127.0.0.1:9/send']]) {
-    const set = await runCli(['settings', 'set', key as string, value as string], { db, via: 'node' })
+    const set = await runCli(['settings', 'set', key as string, value as string], { db })
     if (set.status !== 0) throw new Error(set.stderr)
   }
 }
@@ -136,15 +136,15 @@ t.test('agentxml user import: refused rows on stderr by line number, status 1; a
   await withTransports(db)
   const csv = join(dir, 'staff.csv')
   writeFileSync(csv, 'name,email\nalice,alice@example.com\nbob,bob@\n')
-  const first = await runCli(['user', 'import', csv], { db, via: 'node' })
+  const first = await runCli(['user', 'import', csv], { db })
   t.equal(first.status, 1)
   t.equal(first.stderr, `agentxml: ${csv} line 3: "bob@" is not an email address (a plain address, name@example.com)\nagentxml: 1 rows of ${csv} refused (see above); the others were imported\n`)
   t.match(first.stdout, '1 added, 0 updated, 0 unchanged, 1 rows refused')
   writeFileSync(csv, 'name,email\nalice,alice@example.com\n')
-  const again = await runCli(['user', 'import', csv], { db, via: 'node' })
+  const again = await runCli(['user', 'import', csv], { db })
   t.equal(again.status, 0, again.stderr)
   t.equal(again.stdout, '0 added, 0 updated, 1 unchanged, 0 rows refused\n')
-  const missing = await runCli(['user', 'import', join(dir, 'none.csv')], { db, via: 'node' })
+  const missing = await runCli(['user', 'import', join(dir, 'none.csv')], { db })
   t.equal(missing.stderr, `agentxml: cannot read ${join(dir, 'none.csv')}: ENOENT\n`)
 })
 
@@ -154,23 +154,23 @@ t.test('agentxml user import: a semicolon file (Excel) is imported; one whose he
   await withTransports(db)
   const csv = join(dir, 'staff.csv')
   writeFileSync(csv, 'name;email;phone\r\nalice;alice@example.com;\r\nbob;;+44 7700 900002\r\n')
-  const imported = await runCli(['user', 'import', csv], { db, via: 'node' })
+  const imported = await runCli(['user', 'import', csv], { db })
   t.same([imported.status, imported.stderr], [0, ''])
   t.match(imported.stdout, /\n2 added, 0 updated, 0 unchanged, 0 rows refused\n$/)
-  const list = await runCli(['user', 'list'], { db, via: 'node' })
+  const list = await runCli(['user', 'list'], { db })
   t.match(list.stdout, /^alice +email +alice@example\.com/m)
   t.match(list.stdout, /^bob +sms +\+44 7700 900002/m)
   t.notMatch(list.stdout, 'name;email')
 
   writeFileSync(csv, 'Nom;Courriel\r\ncarol;carol@example.com\r\n')
-  const refused = await runCli(['user', 'import', csv], { db, via: 'node' })
+  const refused = await runCli(['user', 'import', csv], { db })
   t.equal(refused.status, 1)
   t.equal(refused.stdout, '')
   t.equal(
     refused.stderr,
     `agentxml: ${csv} line 1: neither a header naming the columns (name, email, phone, transport) nor a user ("Courriel" is not an email address (a plain address, name@example.com)); nothing was imported\n`,
   )
-  t.notMatch((await runCli(['user', 'list'], { db, via: 'node' })).stdout, 'carol', 'nothing imported')
+  t.notMatch((await runCli(['user', 'list'], { db })).stdout, 'carol', 'nothing imported')
 })
 
 t.test('agentxml user import: a file that is not UTF-8 is refused by line, nothing imported (issue #25, item 13)', async (t) => {
@@ -178,10 +178,10 @@ t.test('agentxml user import: a file that is not UTF-8 is refused by line, nothi
   const db = await databaseIn(t, dir)
   const csv = join(dir, 'latin1.csv')
   writeFileSync(csv, Buffer.from('name,email\nalice,alice@example.com\nJosé,jose@example.com\n', 'latin1'))
-  const refused = await runCli(['user', 'import', csv], { db, via: 'node' })
+  const refused = await runCli(['user', 'import', csv], { db })
   t.equal(refused.status, 1)
   t.equal(refused.stderr, `agentxml: ${csv} line 3: not UTF-8: save the file as UTF-8 ("CSV UTF-8" in Excel); nothing was imported\n`)
-  t.notMatch((await runCli(['user', 'list'], { db, via: 'node' })).stdout, 'alice', 'no user was made, Jos\uFFFD least of all')
+  t.notMatch((await runCli(['user', 'list'], { db })).stdout, 'alice', 'no user was made, Jos\uFFFD least of all')
 })
 
 t.test('agentxml user import: a record and a file are bounded, and a huge field is never echoed (issue #25, item 13)', async (t) => {
@@ -189,11 +189,11 @@ t.test('agentxml user import: a record and a file are bounded, and a huge field 
   const db = await databaseIn(t, dir)
   const csv = join(dir, 'huge.csv')
   writeFileSync(csv, `name,email\nalice,alice@example.com\n${'x'.repeat(5_000_000)},x@example.com\n`)
-  const field = await runCli(['user', 'import', csv], { db, via: 'node' })
+  const field = await runCli(['user', 'import', csv], { db })
   t.equal(field.status, 1)
   t.equal(field.stderr, `agentxml: ${csv} line 3: a record of more than ${csvLimits.recordChars} characters; nothing was imported\n`)
   writeFileSync(csv, `name,email\n${'alice,alice@example.com\n'.repeat(Math.ceil(csvLimits.fileBytes / 24) + 1)}`)
-  const file = await runCli(['user', 'import', csv], { db, via: 'node' })
+  const file = await runCli(['user', 'import', csv], { db })
   t.equal(file.status, 1)
   t.equal(file.stderr, `agentxml: ${csv} has more than ${csvLimits.fileBytes} bytes (16 MiB): split it\n`)
 })

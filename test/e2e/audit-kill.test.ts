@@ -16,7 +16,7 @@ const users = 24
 t.test('kill -9 under login load: every PASS a client read has its audit row, and its log line came after the commit', async (t) => {
   const dir = await tempDir(t)
   const db = await databaseIn(t, dir)
-  await mustRun(['policy', 'set', 'max-login-tries', '0'], { db, via: 'node' })
+  await mustRun(['policy', 'set', 'max-login-tries', '0'], { db })
   const server = await startServer(t, { db })
   const services = await directServices(t, db, databaseEnv(db).AGENTXML_KEY_FILE ?? join(dir, 'agentxml.key'))
   await addPortal(services)

@@ -15,8 +15,8 @@ t.setTimeout(300_000)
 
 t.jobs = 4
 
-const runCli = (args: readonly string[], options: CliOptions = {}) => runCliVia(args, { via: 'node', ...options })
-const mustRun = (args: readonly string[], options: CliOptions = {}) => mustRunVia(args, { via: 'node', ...options })
+const runCli = (args: readonly string[], options: CliOptions = {}) => runCliVia(args, { ...options })
+const mustRun = (args: readonly string[], options: CliOptions = {}) => mustRunVia(args, { ...options })
 
 /** Exit 1 and exactly one line `agentxml: ...` on stderr: no stack trace, no usage. */
 function assertOneLineError(t: Test, result: { status: number | null; stderr: string }, line: string | RegExp) {

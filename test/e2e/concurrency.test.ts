@@ -12,13 +12,13 @@ t.setTimeout(300_000)
 t.jobs = 3
 
 async function codeFor(user: string, db: string) {
-  return printedCode((await mustRun(['reprovision', user, '--print-code'], { db, via: 'node' })).stdoutLines)
+  return printedCode((await mustRun(['reprovision', user, '--print-code'], { db })).stdoutLines)
 }
 
 t.test('50 concurrent provisions with the same valid code: exactly one PASS', async (t) => {
   const db = await databaseIn(t, await tempDir(t))
   const server = await startServer(t, { db })
-  await mustRun(['user', 'add', 'alice', '--pin', '2468'], { db, via: 'node' })
+  await mustRun(['user', 'add', 'alice', '--pin', '2468'], { db })
   const code = await codeFor('alice', db)
   const results = await Promise.all(Array.from({ length: 50 }, () => provision(server.url, 'alice', code)))
   const passes = results.filter((r) => r.result === 'PASS')
@@ -30,7 +30,7 @@ t.test('50 concurrent provisions with the same valid code: exactly one PASS', as
 t.test('50 concurrent provisions split over two server processes on one database: exactly one PASS', async (t) => {
   const db = await databaseIn(t, await tempDir(t))
   const servers = await Promise.all([startServer(t, { db }), startServer(t, { db })])
-  await mustRun(['user', 'add', 'bob', '--pin', '2468'], { db, via: 'node' })
+  await mustRun(['user', 'add', 'bob', '--pin', '2468'], { db })
   const code = await codeFor('bob', db)
   const results = await Promise.all(Array.from({ length: 50 }, (_, i) => provision(servers[i % 2]?.url ?? '', 'bob', code)))
   t.equal(results.filter((r) => r.result === 'PASS').length, 1, 'one PASS across both processes')
@@ -42,7 +42,7 @@ t.test('20 reprovision commands while the server serves provisions and downloads
   const db = await databaseIn(t, await tempDir(t))
   const server = await startServer(t, { db })
   const users = Array.from({ length: 20 }, (_, i) => `user${String(i + 1).padStart(2, '0')}`)
-  await Promise.all(['busy', ...users].map((name) => mustRun(['user', 'add', name, '--pin', '2468'], { db, via: 'node' })))
+  await Promise.all(['busy', ...users].map((name) => mustRun(['user', 'add', name, '--pin', '2468'], { db })))
   const busy = await provision(server.url, 'busy', await codeFor('busy', db))
   t.equal(busy.result, 'PASS')
 
@@ -55,7 +55,7 @@ t.test('20 reprovision commands while the server serves provisions and downloads
   // all 20 commands at once (run as the compiled command directly: npm's start-up would only add time)
   const outcomes = await Promise.all(
     users.map(async (name) => {
-      const command = await runCli(['reprovision', name, '--print-code'], { db, via: 'node' })
+      const command = await runCli(['reprovision', name, '--print-code'], { db })
       const reply = command.status === 0 ? await provision(server.url, name, printedCode(command.stdoutLines)) : undefined
       return { name, status: command.status, stderr: command.stderr, result: reply?.result }
     }),

@@ -16,8 +16,8 @@ t.jobs = 2
 
 t.test('a PASS survives kill -9 of the server right after it was read', async (t) => {
   const db = await databaseIn(t, await tempDir(t))
-  await mustRun(['user', 'add', 'alice', '--pin', '2468'], { db, via: 'node' })
-  const code = printedCode((await mustRun(['reprovision', 'alice', '--print-code'], { db, via: 'node' })).stdoutLines)
+  await mustRun(['user', 'add', 'alice', '--pin', '2468'], { db })
+  const code = printedCode((await mustRun(['reprovision', 'alice', '--print-code'], { db })).stdoutLines)
   const first = await startServer(t, { db })
 
   const reply = await provision(first.url, 'alice', code)
@@ -36,8 +36,8 @@ t.test('a queued provision message survives a restart and is then delivered once
   const dir = await tempDir(t)
   const db = await databaseIn(t, dir)
   const outbox = join(dir, 'outbox.jsonl')
-  await mustRun(['user', 'add', 'bob', '--pin', '2468', '--email', 'bob@example.com', '--transport', 'outbox'], { db, via: 'node' })
-  await mustRun(['agent', 'add', 'portal', '--secret', 'portal-secret-42'], { db, via: 'node' })
+  await mustRun(['user', 'add', 'bob', '--pin', '2468', '--email', 'bob@example.com', '--transport', 'outbox'], { db })
+  await mustRun(['agent', 'add', 'portal', '--secret', 'portal-secret-42'], { db })
 
   // the first server cannot write its outbox (the path is a folder): the message stays queued
   const blocked = join(dir, 'blocked')

@@ -19,7 +19,7 @@ t.jobs = 2
 
 /** `user show` as field → value. */
 async function shown(db: string, name: string): Promise<Record<string, string>> {
-  const { stdout } = await mustRun(['user', 'show', name], { db, via: 'node' })
+  const { stdout } = await mustRun(['user', 'show', name], { db })
   return Object.fromEntries(stdout.trim().split('\n').map((line) => [line.slice(0, 15).trim(), line.slice(15).trim()]))
 }
 
@@ -35,7 +35,7 @@ async function auditRows(db: string) {
 t.test('user set changes what it is given and leaves the rest', async (t) => {
   const dir = await tempDir(t)
   const db = await databaseIn(t, dir)
-  const cli = (args: string[]) => mustRun(args, { db, via: 'node' })
+  const cli = (args: string[]) => mustRun(args, { db })
   // added without a PIN: one is made and queued to the user (send-pin-on-create), never printed
   t.equal(
     (await cli(['user', 'add', 'alice', '--email', 'alice@example.com', '--transport', 'outbox'])).stdout,
@@ -52,9 +52,9 @@ t.test('user set changes what it is given and leaves the rest', async (t) => {
   t.equal((await cli(['user', 'set', 'alice', '--email', ''])).stdout, 'User "alice" updated: email removed\n', "--email '' removes it too")
 
   // the rules of add: an sms user keeps a phone number, an email user needs an address
-  const stranded = await runCli(['user', 'set', 'alice', '--no-phone'], { db, via: 'node' })
+  const stranded = await runCli(['user', 'set', 'alice', '--no-phone'], { db })
   t.same([stranded.status, stranded.stderr], [1, 'agentxml: the sms transport needs a phone number\n'])
-  const noAddress = await runCli(['user', 'set', 'alice', '--transport', 'email'], { db, via: 'node' })
+  const noAddress = await runCli(['user', 'set', 'alice', '--transport', 'email'], { db })
   t.same([noAddress.status, noAddress.stderr], [1, 'agentxml: the email transport needs an email address\n'])
   // six digits: never the random four-digit PIN alice was sent, which history would refuse
   t.match(await shown(db, 'alice'), { transport: 'sms', phone: '+44 7700 900123' }, 'a refused change changes nothing')
@@ -99,17 +99,17 @@ t.test('user add refuses a user their transport cannot reach', async (t) => {
     ['email', 'the email transport needs an email address'],
     ['sms', 'the sms transport needs a phone number'],
   ] as const) {
-    const refused = await runCli(['user', 'add', 'dave', '--transport', transport], { db, via: 'node' })
+    const refused = await runCli(['user', 'add', 'dave', '--transport', transport], { db })
     t.same([refused.status, refused.stderr], [1, `agentxml: ${problem}\n`], `${transport} without a destination`)
   }
-  t.equal((await runCli(['user', 'show', 'dave'], { db, via: 'node' })).status, 1, 'dave was not added')
-  await mustRun(['user', 'add', 'dave', '--pin', '2468', '--transport', 'email', '--email', 'dave@example.com'], { db, via: 'node' })
+  t.equal((await runCli(['user', 'show', 'dave'], { db })).status, 1, 'dave was not added')
+  await mustRun(['user', 'add', 'dave', '--pin', '2468', '--transport', 'email', '--email', 'dave@example.com'], { db })
   t.match(await shown(db, 'dave'), { transport: 'email', email: 'dave@example.com' })
 })
 
 t.test('agent set: a running server sees a new secret, networks and the AdminXML flag at once', async (t) => {
   const db = await databaseIn(t, await tempDir(t))
-  const cli = (args: string[]) => mustRun(args, { db, via: 'node' })
+  const cli = (args: string[]) => mustRun(args, { db })
   const server = await startServer(t, { db })
   await cli(['user', 'add', 'alice'])
   t.equal((await cli(['agent', 'add', 'vpn', '--secret', 'first-secret-123'])).stdout, 'Agent "vpn" added\n')
@@ -134,7 +134,7 @@ t.test('agent set: a running server sees a new secret, networks and the AdminXML
   t.notMatch(await read(), '<Result>PASS</Result>', 'and no longer')
   t.equal((await cli(['agent', 'set', 'vpn', '--no-admin'])).stdout, 'agent "vpn" unchanged\n')
 
-  const refused = await runCli(['agent', 'set', 'vpn', '--network', '10.0.0.0/33'], { db, via: 'node' })
+  const refused = await runCli(['agent', 'set', 'vpn', '--network', '10.0.0.0/33'], { db })
   t.equal(refused.status, 1)
   t.match((await cli(['agent', 'list'])).stdout, /^vpn +127\.0\.0\.1\/32 /m, 'a refused change changes nothing')
 

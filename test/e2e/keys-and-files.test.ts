@@ -12,7 +12,7 @@ import { tempDir } from './helpers/paths.js'
 
 t.setTimeout(300_000)
 const skip = testEngine !== 'sqlite' && 'SQLite: files beside the database (multi-node.test.ts checks keys on PostgreSQL)'
-const runCli = (args: readonly string[], options: CliOptions = {}) => runCliVia(args, { via: 'node', ...options })
+const runCli = (args: readonly string[], options: CliOptions = {}) => runCliVia(args, { ...options })
 const digest = (file: string) => (existsSync(file) ? createHash('sha256').update(readFileSync(file)).digest('hex') : 'none')
 const files = (db: string) => [db, `${db}-wal`].map(digest).join(' ')
 const mode = (file: string) => statSync(file).mode & 0o777
@@ -20,8 +20,8 @@ const mode = (file: string) => statSync(file).mode & 0o777
 t.test('another key is refused before anything is written', { skip }, async (t) => {
   const dir = await tempDir(t)
   const db = join(dir, 'data', 'agentxml.db')
-  await mustRun(['init'], { db, via: 'node' })
-  await mustRun(['user', 'add', 'alice', '--pin', '2468'], { db, via: 'node' })
+  await mustRun(['init'], { db })
+  await mustRun(['user', 'add', 'alice', '--pin', '2468'], { db })
   t.equal(mode(join(dir, 'data')), 0o700, 'the data folder is its owner only')
   t.equal(mode(join(dir, 'data', 'agentxml.key')), 0o600)
   const before = files(db)
@@ -32,13 +32,13 @@ t.test('another key is refused before anything is written', { skip }, async (t) 
     t.match(refused.stderr, /^agentxml: .*agentxml\.db was made with another master key: give the key it was made with .*\n$/)
   }
   t.equal(files(db), before, 'the database is byte for byte as it was')
-  t.match((await mustRun(['user', 'list'], { db, via: 'node' })).stdout, /^alice\b/m, 'and works with its own key')
+  t.match((await mustRun(['user', 'list'], { db })).stdout, /^alice\b/m, 'and works with its own key')
 })
 
 t.test('a lost key file is refused, never replaced by a new one', { skip }, async (t) => {
   const dir = await tempDir(t)
   const db = join(dir, 'agentxml.db')
-  await mustRun(['init'], { db, via: 'node' })
+  await mustRun(['init'], { db })
   rmSync(join(dir, 'agentxml.key'))
   for (const args of [['user', 'list'], ['init'], ['serve', '--port', '0']]) {
     const refused = await runCli(args, { db })
@@ -65,13 +65,13 @@ t.test('a path that names nothing makes nothing; a folder is not a database', { 
 t.test('a database or outbox readable by others is made its owner only, with a warning', { skip }, async (t) => {
   const dir = await tempDir(t)
   const db = join(dir, 'agentxml.db')
-  await mustRun(['init'], { db, via: 'node' })
-  await mustRun(['user', 'add', 'alice', '--pin', '2468'], { db, via: 'node' })
+  await mustRun(['init'], { db })
+  await mustRun(['user', 'add', 'alice', '--pin', '2468'], { db })
   chmodSync(db, 0o644)
   const outbox = join(dir, 'outbox.jsonl')
   writeFileSync(outbox, '', { mode: 0o644 })
   chmodSync(outbox, 0o644)
-  const warned = await mustRun(['reprovision', 'alice'], { db, via: 'node' })
+  const warned = await mustRun(['reprovision', 'alice'], { db })
   t.match(warned.stderr, `${db} was readable by others (mode 644); it is now 600`)
   t.equal(mode(db), 0o600)
   t.equal(mode(outbox), 0o600, 'the outbox (it holds live codes) too')

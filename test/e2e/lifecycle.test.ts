@@ -48,7 +48,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     t.equal(server.stderr.join('\n'), '', 'nothing on stderr')
     // the last connection to close checkpoints the WAL and removes it: the server closed its database
     if (testEngine === 'sqlite') t.notOk(existsSync(`${db}-wal`), 'the write-ahead log was checkpointed and removed')
-    const list = await mustRun(['user', 'add', 'erin', '--pin', '2468'], { db, via: 'node' })
+    const list = await mustRun(['user', 'add', 'erin', '--pin', '2468'], { db })
     t.match(list.stdout, /User "erin" added/, 'a command opens and writes the database right after')
   })
 }

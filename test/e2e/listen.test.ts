@@ -13,7 +13,7 @@ t.test('a port already in use: one line on stderr, status 1, no stack trace, eve
   const first = await startServer(t, { db })
   const port = new URL(first.url).port
   for (const run of [1, 2, 3]) {
-    const second = await runCli(['serve', '--port', port], { db, via: 'node', timeoutMs: 30_000 })
+    const second = await runCli(['serve', '--port', port], { db, timeoutMs: 30_000 })
     t.same([second.status, second.stderr], [1, `agentxml: cannot listen on 127.0.0.1:${port}: the address is in use\n`], `run ${run}`)
     t.notMatch(second.stdout, /stack|"level":[56]0/, `run ${run}: nothing went wrong behind it (no background work on a closed database)`)
   }

@@ -20,8 +20,8 @@ t.test('pinsafe lines match docs/protocol.md §8.1 exactly, with and without an 
   const dir = await tempDir(t)
   const db = await databaseIn(t, dir)
   const server = await startServer(t, { db, args: ['--log-format', 'pinsafe'] })
-  await mustRun(['agent', 'add', 'vpn', '--secret', 'vpn-shared-secret-1'], { db, via: 'node' })
-  await mustRun(['user', 'add', 'alice', '--pin', '2468'], { db, via: 'node' })
+  await mustRun(['agent', 'add', 'vpn', '--secret', 'vpn-shared-secret-1'], { db })
+  await mustRun(['user', 'add', 'alice', '--pin', '2468'], { db })
 
   t.same(outcome((await postXml(server.url, reprovisionXml('vpn-shared-secret-1', 'alice'))).body).result, 'PASS')
   const agentLine = await server.waitFor((l) => l.includes('Provision code created'))

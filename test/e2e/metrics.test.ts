@@ -31,12 +31,12 @@ t.test('requests by action and result, latency, lockouts, the queue and the proc
   const db = await databaseIn(t, dir)
   const tokenFile = join(dir, 'metrics.token')
   await writeFile(tokenFile, 'scrape-token-0123456789abcdef\n', { mode: 0o600 })
-  await mustRun(['agent', 'add', 'vpn', '--secret', 'vpn-secret-123'], { db, via: 'node' })
-  await mustRun(['user', 'add', 'alice', '--pin', '2468', '--email', 'alice@example.com', '--transport', 'outbox'], { db, via: 'node' })
-  await mustRun(['policy', 'set', 'max-login-tries', '2'], { db, via: 'node' })
-  const code = (await mustRun(['reprovision', 'alice', '--print-code'], { db, via: 'node' })).stdoutLines.at(-1) ?? ''
-  await mustRun(['user', 'add', 'bob', '--pin', '2468', '--email', 'bob@example.com', '--transport', 'outbox'], { db, via: 'node' })
-  await mustRun(['reprovision', 'bob'], { db, via: 'node' }) // a message in the queue
+  await mustRun(['agent', 'add', 'vpn', '--secret', 'vpn-secret-123'], { db })
+  await mustRun(['user', 'add', 'alice', '--pin', '2468', '--email', 'alice@example.com', '--transport', 'outbox'], { db })
+  await mustRun(['policy', 'set', 'max-login-tries', '2'], { db })
+  const code = (await mustRun(['reprovision', 'alice', '--print-code'], { db })).stdoutLines.at(-1) ?? ''
+  await mustRun(['user', 'add', 'bob', '--pin', '2468', '--email', 'bob@example.com', '--transport', 'outbox'], { db })
+  await mustRun(['reprovision', 'bob'], { db }) // a message in the queue
   const server = await startServer(t, { db, args: ['--metrics', '127.0.0.1:0'], env: { AGENTXML_METRICS_TOKEN_FILE: tokenFile } })
   const url = await metricsUrl(server)
   t.match(url, /^http:\/\/127\.0\.0\.1:\d+\/metrics$/)
@@ -82,7 +82,7 @@ t.test('no metrics unless --metrics is given; --metrics on, which served them on
   t.equal(await scraped.text(), notFoundBody(), 'as any unknown path')
   await server.stop()
   t.notOk(server.output().includes('metrics on'), 'no metrics listener')
-  const refused = await runCli(['serve', '--port', '0', '--metrics', 'on'], { db, via: 'node' })
+  const refused = await runCli(['serve', '--port', '0', '--metrics', 'on'], { db })
   t.not(refused.status, 0)
   t.match(refused.stderr, /--metrics on is gone: metrics have a listener of their own, --metrics \[HOST:\]PORT/)
 })

@@ -56,7 +56,7 @@ t.test('a node with another key, or with none, refuses to start and writes nothi
     ['no key at all', { AGENTXML_KEY_FILE: undefined }, /^agentxml: PostgreSQL needs the master key given: AGENTXML_SECRET_KEY, or --key-file FILE/],
   ]
   for (const [what, env, line] of cases) {
-    const run = await runCli(['serve', '--port', '0', '--node-name', 'node-b'], { db, env, via: 'node' })
+    const run = await runCli(['serve', '--port', '0', '--node-name', 'node-b'], { db, env })
     t.equal(run.status, 1, `${what}: exit status 1`)
     const lines = run.stderr.trim().split('\n')
     t.equal(lines.length, 1, `${what}: one line on stderr`)

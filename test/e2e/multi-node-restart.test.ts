@@ -30,7 +30,7 @@ t.test('PostgreSQL crashes and restarts under load: no PASS lost, /ready red the
   const keyFile = join(dir, 'agentxml.key')
   await writeFile(keyFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 })
   const db = cluster.url
-  await mustRun(['init'], { db, via: 'node', env: { AGENTXML_KEY_FILE: keyFile } })
+  await mustRun(['init'], { db, env: { AGENTXML_KEY_FILE: keyFile } })
   const services = await directServices(t, db, keyFile)
   await addPortal(services)
   await setPolicy(services.db, 'provision-attempts-per-address', '0')

@@ -26,7 +26,7 @@ t.test('no secret reaches a log line, a command output or the database', async (
   const printed: string[] = []
   const cli = async (args: string[], options: CliOptions = {}) => {
     // the compiled command directly: the same program as `npx agentxml`, without npm's start-up each time
-    const result = await mustRun(args, { db, via: 'node', ...options })
+    const result = await mustRun(args, { db, ...options })
     printed.push(result.stdout, result.stderr)
     return result
   }
@@ -61,7 +61,7 @@ t.test('no secret reaches a log line, a command output or the database', async (
   t.equal((await provision(server.url, 'alice', code2)).error, 'PROVISION_FAILURE')
 
   // code 3: printed for handing over in person; its line is the one place a code may be printed
-  const handed = await mustRun(['reprovision', 'alice', '--print-code'], { db, via: 'node' })
+  const handed = await mustRun(['reprovision', 'alice', '--print-code'], { db })
   const code3 = printedCode(handed.stdoutLines)
   printed.push(handed.stdoutLines.slice(0, -1).join('\n'), handed.stderr)
   const second = await provision(server.url, 'alice', code3)

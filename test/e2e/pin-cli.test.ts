@@ -8,7 +8,7 @@ t.setTimeout(300_000)
 
 t.test('user send-pins, user reset-pin and user show, from the command line', async (t) => {
   const db = await databaseIn(t, await tempDir(t))
-  const cli = (args: string[]) => mustRun(args, { db, via: 'node' })
+  const cli = (args: string[]) => mustRun(args, { db })
   await cli(['policy', 'set', 'send-pin-on-create', 'no'])
   // bob's email needs an SMTP server configured somewhere (nothing listens: his PIN stays queued)
   await cli(['settings', 'set', 'smtp-url', 'smtp://127.0.0.1:9'])
@@ -31,8 +31,8 @@ t.test('user send-pins, user reset-pin and user show, from the command line', as
   t.match(queued.stdout, 'Message added to message queue for user: bob, destination: bob@example.com.')
   t.notMatch(queued.stdout, /^\d{4}$/m, 'a PIN sent is not printed')
 
-  const weak = await runCli(['user', 'set', 'alice', '--pin', '1111'], { db, via: 'node' })
+  const weak = await runCli(['user', 'set', 'alice', '--pin', '1111'], { db })
   t.same([weak.status, weak.stderr.split('\n').length], [1, 2], 'a weak PIN: exit 1, one line')
   t.match(weak.stderr, /too easy to guess/)
-  t.equal((await runCli(['user', 'send-pins', '--repository', 'nope'], { db, via: 'node' })).status, 1, 'an unknown repository is refused')
+  t.equal((await runCli(['user', 'send-pins', '--repository', 'nope'], { db })).status, 1, 'an unknown repository is refused')
 })

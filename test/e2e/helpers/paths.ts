@@ -40,7 +40,7 @@ export async function databaseIn(t: Tap, dir: string, options: { init?: boolean 
   }
   // as an administrator sets up before the first start (only serve and init make a database);
   // not spawnSync: that would stop this process's clock for the other tests running beside it
-  if (options.init ?? true) await mustRun(['init'], { db: target, via: 'node' })
+  if (options.init ?? true) await mustRun(['init'], { db: target })
   return target
 }
 
