@@ -10,8 +10,9 @@ t.setTimeout(300_000)
 t.test('SMTP down, retries, a server restart, SMTP up: the mail is delivered exactly once', async (t) => {
   const dir = tempDir(t)
   const port = await downPort()
-  // retries in seconds, not minutes, and enough of them to outlast a slow restart
-  const env = { ...(await databaseSettings(t, dir)), AGENTXML_RETRY_DELAYS: ['1', '1', ...Array(18).fill('5')].join(',') }
+  // retries in seconds, not minutes, and enough of them to outlast a slow restart; after the
+  // server's first try, 5 s to the next, so that the row is read between tries, not during one
+  const env = { ...(await databaseSettings(t, dir)), AGENTXML_RETRY_DELAYS: ['1', ...Array(19).fill('5')].join(',') }
   const delivery = ['--smtp-url', `smtp://127.0.0.1:${port}`, '--smtp-from', 'AgentXML <noreply@example.com>']
   await runCli(['init'], env) // only serve and init make a new database
   t.equal((await runCli(['user', 'add', 'alice', '--pin', '2468', '--email', 'alice@example.com', '--transport', 'email'], env)).status, 0)
