@@ -149,6 +149,8 @@ export function startWorker(services: Services, transports: Transports | Transpo
       await schedule().catch(() => undefined)
     })().finally(() => {
       running = undefined
+      // woken while the next pass was being scheduled (after the loop's last look at `again`)
+      if (again && !stopped) run()
     })
   }
   setImmediate(run)
