@@ -19,7 +19,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund \
   && npm rebuild better-sqlite3
 COPY tsconfig.json ./
+COPY scripts ./scripts
 COPY src ./src
+# TypeScript into dist/, then the command bundled by esbuild (scripts/build.mjs)
 RUN npm run build \
   && npm prune --omit=dev
 

@@ -16,6 +16,7 @@ import { supportedLines } from './helpers/node-lines.js'
 const root = new URL('..', import.meta.url)
 const dockerfile = readFileSync(new URL('Dockerfile', root), 'utf8')
 const dockerignore = readFileSync(new URL('.dockerignore', root), 'utf8')
+const packageJson = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { scripts: Record<string, string> }
 
 interface Instruction {
   readonly keyword: string
@@ -71,6 +72,15 @@ t.test('dependencies are installed before the source is copied (a layer that sur
   t.match(instructions[install]?.args ?? '', /--ignore-scripts/, 'without scripts (the source is not there yet)')
   t.match(instructions[install]?.args ?? '', /npm rebuild better-sqlite3/, 'then the native module is built')
   t.ok(source > install, 'src/ is copied only after the install')
+})
+
+t.test('the build stage has every file `npm run build` reads before it runs it', async (t) => {
+  const build = indexOf('RUN', /\bnpm run build\b/)
+  t.ok(build > 0, 'npm run build runs')
+  const copied = instructions.slice(0, build).filter((i) => i.keyword === 'COPY').map((i) => i.args.split(/\s+/).slice(0, -1)).flat()
+  // the build script's own file (scripts/build.mjs), the compiler's configuration and the sources
+  const script = /^node (\S+)/.exec(packageJson.scripts.build ?? '')?.[1] ?? ''
+  for (const needed of [script.split('/')[0] ?? '', 'tsconfig.json', 'src']) t.ok(copied.includes(needed), `${needed} is copied`)
 })
 
 t.test('the entry point is node itself, with a HEALTHCHECK on GET /health done by node', async (t) => {
