@@ -48,11 +48,12 @@ t.test('20 reprovision commands while the server serves provisions and downloads
 
   // the server writes all along: each download replaces the device's batch in a transaction
   let stop = false
-  const downloads: string[] = []
+  const downloads: { result: string; at: number }[] = []
   const background = (async () => {
-    while (!stop) downloads.push((await downloadStrings(server.url, busy.id ?? '')).result ?? 'none')
+    while (!stop) downloads.push({ result: (await downloadStrings(server.url, busy.id ?? '')).result ?? 'none', at: performance.now() })
   })()
   // all 20 commands at once (run as the compiled command directly: npm's start-up would only add time)
+  const commandsStarted = performance.now()
   const outcomes = await Promise.all(
     users.map(async (name) => {
       const command = await runCli(['reprovision', name, '--print-code'], { db })
@@ -60,12 +61,15 @@ t.test('20 reprovision commands while the server serves provisions and downloads
       return { name, status: command.status, stderr: command.stderr, result: reply?.result }
     }),
   )
+  const commandsDone = performance.now()
   stop = true
   await background
 
   t.same(outcomes.filter((o) => o.status !== 0 || o.result !== 'PASS'), [], 'every command succeeded and its code provisioned')
-  t.ok(downloads.length > 5, `the server kept writing meanwhile (${downloads.length} downloads)`)
-  t.same(downloads.filter((r) => r !== 'PASS'), [], 'every download passed')
+  // how many depends on the machine (20 commands at once share its cores with the server)
+  const meanwhile = downloads.filter((d) => d.at > commandsStarted && d.at < commandsDone).length
+  t.ok(meanwhile >= 1, `the server kept writing while the commands ran (${meanwhile} of ${downloads.length} downloads finished meanwhile)`)
+  t.same(downloads.filter((d) => d.result !== 'PASS'), [], 'every download passed')
   t.same(server.records().filter((r) => r.level >= 50), [], 'no internal error in the server')
   t.notMatch(server.output(), /SQLITE_BUSY|database is locked/i)
 })
