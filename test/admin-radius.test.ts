@@ -85,6 +85,7 @@ t.test('a refused form shows why, keeps what was typed but the secret, and chang
     ['a bad CIDR', { name: 'x', networks: '10.0.0.0/33' }, '"10.0.0.0/33" is not a network in CIDR form'],
     ['a short secret', { name: 'x', secret: 'too-short-0001' }, 'NAS secret must be 16 to 128 printable ASCII characters'],
     ['a duplicate name', {}, 'NAS "vpn" already exists'],
+    ['a network another NAS has', { name: 'x', networks: '10.9.0.0/16\n2001:db8:0:0::/64' }, 'Network 2001:db8::/64 is already NAS "vpn"\'s: a packet from it could go to only one of them'],
     ['no secret', { name: 'x', secret: '' }, 'A NAS needs a shared secret'],
     ['no network', { name: 'x', networks: ' \n ' }, 'A NAS needs at least one network, the addresses its packets come from'],
     ['a name with a slash', { name: 'a/b' }, 'NAS name "a/b" is not allowed (1 to 64 letters, digits, spaces or . _ @ -)'],

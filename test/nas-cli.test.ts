@@ -111,6 +111,7 @@ t.test('the command refuses in one line on stderr', async (t) => {
   t.equal((await add(['--network', '192.0.2.1'])).status, 0)
 
   refused(t, await add(['--network', '192.0.2.1']), 'agentxml: NAS "vpn" already exists\n')
+  refused(t, await cli(['nas', 'add', 'x', '--network', '10.0.0.0/8', '--network', '192.0.2.1/32'], db, env), `agentxml: network 192.0.2.1/32 is already NAS "vpn"'s: a packet from it could go to only one of them\n`)
   refused(t, await cli(['nas', 'add', 'x', '--network', '192.0.2.2'], db, { AGENTXML_NAS_SECRET: 'too-short' }), 'agentxml: NAS secret must be 16 to 128 printable ASCII characters\n')
   refused(t, await cli(['nas', 'add', 'x'], db, env), 'agentxml: a NAS needs at least one network, the addresses its packets come from\n')
   refused(t, await cli(['nas', 'add', 'x', '--network', '10.0.0.0/33'], db, env), 'agentxml: "10.0.0.0/33" is not a network in CIDR form')
@@ -151,6 +152,19 @@ t.test('nasFor: the narrowest network wins, an uncovered address has none; the s
   t.equal(of('not an address'), undefined)
   const gateway = nasFor(settings, '10.1.2.3')
   t.equal(gateway && nasSecret(services.keys, gateway).toString(), 'gateway-secret-00001', 'the secret opens with the master key')
+
+  // one network, one NAS (the same network in other words too); a narrower one inside it is another
+  await t.rejects(addNas(services, { name: 'copy', networks: ['192.0.2.0/24', '10.1.0.0/16'], secret: 'copy-secret-0000001' }), /network 10\.1\.0\.0\/16 is already NAS "branch"'s/)
+  await t.rejects(addNas(services, { name: 'copy', networks: ['10.1.2.3/32'], secret: 'copy-secret-0000001' }), /network 10\.1\.2\.3\/32 is already NAS "gateway"'s/)
+  await t.rejects(addNas(services, { name: 'copy', networks: ['10.1.99.99/16'], secret: 'copy-secret-0000001' }), /network 10\.1\.0\.0\/16 is already NAS "branch"'s/, 'host bits aside, the same network')
+  await t.rejects(addNas(services, { name: 'copy', networks: ['2001:0db8:0::/32'], secret: 'copy-secret-0000001' }), /network 2001:db8::\/32 is already NAS "site"'s/)
+  await t.rejects(changeNas(services, 'branch', { networks: ['10.0.0.0/8'] }), /network 10\.0\.0\.0\/8 is already NAS "site"'s/)
+  t.equal((await showNas(services, 'branch')).networks.join(), '10.1.0.0/16', 'a refused change changes nothing')
+  t.same(await changeNas(services, 'branch', { networks: ['10.1.0.0/16', '10.1.5.0/24'] }), ['networks'], 'a NAS keeps its own networks and adds a narrower one')
+  await addNas(services, { name: 'narrow', networks: ['10.1.2.0/24'], secret: 'narrow-secret-000001' })
+  t.equal(nasFor(await services.store.settings(), '10.1.2.9')?.name, 'narrow', 'a narrower network inside others is allowed')
+  await deleteNas(services, 'narrow')
+  await changeNas(services, 'branch', { networks: ['10.1.0.0/16'] })
 
   await changeNas(services, 'gateway', { networks: ['192.0.2.1'] })
   const changed = await services.store.settings()

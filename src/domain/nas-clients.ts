@@ -1,10 +1,10 @@
 import { inTransaction } from '../db/engine.js'
-import type { GroupFormat, MessageAuthenticatorMode, NasClient, Settings } from '../db/index.js'
+import type { Db, GroupFormat, MessageAuthenticatorMode, NasClient, Settings } from '../db/index.js'
 import { deleteNasByName, findNasByName, insertNas, listNasClients, markMessageAuthenticatorSeen, type NasChanges, updateNasById } from '../db/repositories/nas-clients.js'
 import { decrypt, encrypt, type Keys } from '../secrets.js'
 import { adminMessages } from './admin-messages.js'
-import { DomainError } from './errors.js'
-import { matcher } from './networks.js'
+import { DomainError, InvalidInput } from './errors.js'
+import { matcher, sameNetwork } from './networks.js'
 import { assertAnswered, checkIdentifier, checkMessageAuthenticator, checkNasName, checkNasSecret, nasGroups, nasNetworks, type NasSettings } from './nas-rules.js'
 import { holdsNul } from './nul.js'
 import type { Services } from './services.js'
@@ -50,11 +50,24 @@ export async function addNas(services: Services, input: NasSettings & { readonly
   }
   await inTransaction(services.db, async (trx) => {
     if (await findNasByName(trx, name)) throw new DomainError(`NAS "${name}" already exists`)
+    await assertNetworksFree(trx, networks, undefined)
     // sealed once the id it is bound to is known, in the same transaction
     const id = await insertNas(trx, { ...nas, secret: Buffer.alloc(0) })
     await updateNasById(trx, id, { secret: seal(services.keys, id, secret) })
   })
   services.log.info({ target: name, event: 'nasAdded' }, adminMessages.nasAdded(name))
+}
+
+/**
+ * A network is one NAS's: a packet from it could go to only one of two NASes that list it (as
+ * FreeRADIUS refuses a duplicate client). Narrower networks inside another NAS's stay allowed.
+ */
+async function assertNetworksFree(db: Db, networks: readonly string[], self: number | undefined): Promise<void> {
+  for (const other of await listNasClients(db)) {
+    if (other.id === self) continue
+    const taken = (JSON.parse(other.networks) as string[]).find((network) => networks.some((mine) => sameNetwork(mine, network)))
+    if (taken) throw new InvalidInput(`network ${taken} is already NAS "${other.name}"'s: a packet from it could go to only one of them`)
+  }
 }
 
 /** The names of the columns as a change names them (never the secret's value). */
@@ -88,7 +101,10 @@ export async function changeNas(services: Services, name: string, settings: NasS
   }
   const changed = Object.keys(changes).flatMap((key) => (key === 'seen_message_authenticator' ? [] : [changeNames[key] ?? key]))
   if (changed.length === 0) return changed
-  await updateNasById(services.db, nas.id, changes)
+  await inTransaction(services.db, async (trx) => {
+    if (changes.networks !== undefined) await assertNetworksFree(trx, JSON.parse(changes.networks) as string[], nas.id)
+    await updateNasById(trx, nas.id, changes)
+  })
   services.log.info({ target: nas.name, event: 'nasUpdated', changed }, adminMessages.nasUpdated(nas.name, changed.join(', ')))
   return changed
 }

@@ -15,6 +15,12 @@ export function parseNetwork(text: string): string {
   return `${address}/${length}`
 }
 
+/** Whether two networks in CIDR form (as `parseNetwork` returns them) are one: the same prefix, the same masked address. */
+export function sameNetwork(a: string, b: string): boolean {
+  const [address = '', prefix] = b.split('/')
+  return a.split('/')[1] === prefix && isIP(a.split('/')[0] ?? '') === isIP(address) && matcher([a])(address)
+}
+
 /** An address as the socket reports it, with IPv4-mapped IPv6 ("::ffff:10.0.0.1") unwrapped. */
 export function normaliseAddress(address: string): string {
   if (!/^::ffff:/i.test(address)) return address
