@@ -8,7 +8,7 @@ import t from 'tap'
 import { openDatabase } from '../src/db/index.js'
 import { migrationProvider as postgresMigrations } from '../src/db/postgres/migrations/index.js'
 import { migrationProvider } from '../src/db/sqlite/migrations/index.js'
-import { dropDatabaseTarget, emptyPostgresTarget, freshDatabaseTarget, testEngine } from './helpers/database.js'
+import { dropDatabaseTarget, emptyPostgresTarget, freshDatabaseTarget, sessionsOn, testEngine } from './helpers/database.js'
 
 const migrationCount = Object.keys(await migrationProvider.getMigrations()).length
 
@@ -71,4 +71,26 @@ t.test('009 widens the audit log\'s actor types and keeps its rows and indexes',
       ? await sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit_log' ORDER BY name`.execute(db)
       : await sql<{ name: string }>`SELECT indexname AS name FROM pg_indexes WHERE tablename = 'audit_log' AND indexname <> 'audit_log_pkey' ORDER BY indexname`.execute(db)
   t.same(indexes.rows.map((row) => row.name), ['audit_log_actor', 'audit_log_event', 'audit_log_source', 'audit_log_time', 'audit_log_user'], 'its indexes')
+})
+
+t.test('closing a PostgreSQL database ends every session it opened, whether or not kysely ran a query', { skip: testEngine !== 'postgres' && 'PostgreSQL only: a SQLite file has no sessions' }, async (t) => {
+  const target = await freshDatabaseTarget()
+  t.teardown(() => dropDatabaseTarget(target))
+  const name = new URL(target).pathname.slice(1)
+  const admin = new pg.Client({ connectionString: target.replace(/\/[^/]+$/, '/postgres') })
+  await admin.connect()
+  t.teardown(() => admin.end())
+  // read through the pool only (the settings), then through kysely too; the settings listener is up
+  for (const kysely of [false, true]) {
+    const opened = await openDatabase(target)
+    await opened.store.settings()
+    if (kysely) await opened.db.selectFrom('policies').selectAll().execute()
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    t.ok((await sessionsOn(admin, name)) >= 2, `open: the pool's session and the listener's (kysely: ${kysely})`)
+    await opened.store.close()
+    // a session whose client has gone is gone from pg_stat_activity a moment later
+    let left = await sessionsOn(admin, name)
+    for (let tries = 0; tries < 40 && left > 0; tries++) left = await new Promise((resolve) => setTimeout(resolve, 5)).then(() => sessionsOn(admin, name))
+    t.equal(left, 0, `closed: no session left (kysely: ${kysely})`)
+  }
 })

@@ -22,13 +22,16 @@ const urlOf = (database: string) => {
   return url.toString()
 }
 
-async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: clusterUrl() })
-  await client.connect()
+let admins: pg.Pool | undefined
+
+/** A connection to the cluster's own database, kept for the process (an idle one never keeps it alive). */
+async function withAdmin<T>(work: (client: pg.ClientBase) => Promise<T>): Promise<T> {
+  admins ??= new pg.Pool({ connectionString: clusterUrl(), max: 2, allowExitOnIdle: true })
+  const client = await admins.connect()
   try {
     return await work(client)
   } finally {
-    await client.end()
+    client.release()
   }
 }
 
@@ -71,7 +74,7 @@ export async function freshDatabaseTarget(file = ':memory:'): Promise<string> {
   if (testEngine === 'sqlite') return file
   const name = `t_${randomBytes(6).toString('hex')}`
   const source = await migratedTemplate()
-  await withAdmin((admin) => admin.query(`CREATE DATABASE ${name} TEMPLATE ${source}`))
+  await withAdmin((admin) => admin.query(`CREATE DATABASE ${name} TEMPLATE ${source} STRATEGY FILE_COPY`))
   return urlOf(name)
 }
 
@@ -82,11 +85,22 @@ export async function emptyPostgresTarget(): Promise<string> {
   return urlOf(name)
 }
 
+/** The sessions still connected to database `name`. */
+export async function sessionsOn(admin: pg.ClientBase, name: string): Promise<number> {
+  const { rows } = await admin.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name])
+  return rows[0]?.n ?? 0
+}
+
 /** Remove a database freshDatabaseTarget made (nothing for SQLite: the test's folder goes). */
 export async function dropDatabaseTarget(target: string): Promise<void> {
   if (testEngine === 'sqlite' || !target.startsWith('postgres')) return
   const name = new URL(target).pathname.slice(1)
-  await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))
+  await withAdmin(async (admin) => {
+    // the sessions of a pool just closed take a few milliseconds to end, and DROP DATABASE waits
+    // for sessions in steps of 100 ms: it finds none if it comes after them (FORCE ends the rest)
+    for (let tries = 0; tries < 20 && (await sessionsOn(admin, name)) > 0; tries++) await new Promise((resolve) => setTimeout(resolve, 5))
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+  })
 }
 
 /** A fresh database, opened; closing it also drops it. */

@@ -37,6 +37,12 @@ export async function openPostgres(url: string, options: OpenOptions): Promise<O
   // ends the process. The query in flight, or the next one, fails with the cause anyway.
   pool.on('connect', (client) => client.on('error', () => undefined))
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  // kysely ends the pool only once a query of its own has opened its driver: the pool is ended
+  // here too, or a process that used only the pool (the settings reads) would leave its sessions
+  const close = async () => {
+    await db.destroy()
+    if (!pool.ended) await pool.end()
+  }
   try {
     await pool.query('SELECT 1').catch((err: unknown) => {
       throw new DatabaseError(`cannot reach ${where}: ${(err as Error).message}`)
@@ -50,10 +56,10 @@ export async function openPostgres(url: string, options: OpenOptions): Promise<O
     await migrate(pool, db)
     if (options.keyCheck) await recordKey(db, options.keyCheck, where)
   } catch (err) {
-    await db.destroy()
+    await close()
     throw err
   }
-  const store = postgresStore(pool, { close: () => db.destroy(), onError: (err) => options.onError?.(err) })
+  const store = postgresStore(pool, { close, onError: (err) => options.onError?.(err) })
   return { db, store }
 }
 
