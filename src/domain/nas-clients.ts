@@ -82,7 +82,8 @@ const changeNames: Readonly<Record<string, string>> = {
 /** Change what is given, validated before anything is written; returns the names of what changed. */
 export async function changeNas(services: Services, name: string, settings: NasSettings): Promise<string[]> {
   const nas = await requireNas(services, name)
-  const networks = settings.networks === undefined ? undefined : JSON.stringify(nasNetworks(settings.networks))
+  const networkList = settings.networks === undefined ? undefined : nasNetworks(settings.networks)
+  const networks = networkList === undefined ? undefined : JSON.stringify(networkList)
   const secret = settings.secret === undefined ? undefined : checkNasSecret(settings.secret)
   const identifier = settings.identifier === undefined ? undefined : settings.identifier === null ? null : checkIdentifier(settings.identifier)
   const mode = settings.messageAuthenticator === undefined ? undefined : checkMessageAuthenticator(settings.messageAuthenticator)
@@ -102,7 +103,7 @@ export async function changeNas(services: Services, name: string, settings: NasS
   const changed = Object.keys(changes).flatMap((key) => (key === 'seen_message_authenticator' ? [] : [changeNames[key] ?? key]))
   if (changed.length === 0) return changed
   await inTransaction(services.db, async (trx) => {
-    if (changes.networks !== undefined) await assertNetworksFree(trx, JSON.parse(changes.networks) as string[], nas.id)
+    if (changes.networks !== undefined && networkList) await assertNetworksFree(trx, networkList, nas.id)
     await updateNasById(trx, nas.id, changes)
   })
   services.log.info({ target: nas.name, event: 'nasUpdated', changed }, adminMessages.nasUpdated(nas.name, changed.join(', ')))

@@ -17,8 +17,9 @@ export function parseNetwork(text: string): string {
 
 /** Whether two networks in CIDR form (as `parseNetwork` returns them) are one: the same prefix, the same masked address. */
 export function sameNetwork(a: string, b: string): boolean {
-  const [address = '', prefix] = b.split('/')
-  return a.split('/')[1] === prefix && isIP(a.split('/')[0] ?? '') === isIP(address) && matcher([a])(address)
+  const [addressA = '', prefixA] = a.split('/')
+  const [addressB = '', prefixB] = b.split('/')
+  return prefixA === prefixB && isIP(addressA) === isIP(addressB) && matcher([a])(addressB)
 }
 
 /** An address as the socket reports it, with IPv4-mapped IPv6 ("::ffff:10.0.0.1") unwrapped. */

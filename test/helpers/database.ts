@@ -91,6 +91,19 @@ export async function sessionsOn(admin: pg.ClientBase, name: string): Promise<nu
   return rows[0]?.n ?? 0
 }
 
+/**
+ * The sessions left on database `name` once those whose clients have gone are gone too, looked at
+ * every 5 ms up to `tries` times: a closed client's session leaves pg_stat_activity a moment later.
+ */
+export async function sessionsLeft(admin: pg.ClientBase, name: string, tries: number): Promise<number> {
+  let left = await sessionsOn(admin, name)
+  for (let tried = 0; tried < tries && left > 0; tried++) {
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    left = await sessionsOn(admin, name)
+  }
+  return left
+}
+
 /** Remove a database freshDatabaseTarget made (nothing for SQLite: the test's folder goes). */
 export async function dropDatabaseTarget(target: string): Promise<void> {
   if (testEngine === 'sqlite' || !target.startsWith('postgres')) return
@@ -98,7 +111,7 @@ export async function dropDatabaseTarget(target: string): Promise<void> {
   await withAdmin(async (admin) => {
     // the sessions of a pool just closed take a few milliseconds to end, and DROP DATABASE waits
     // for sessions in steps of 100 ms: it finds none if it comes after them (FORCE ends the rest)
-    for (let tries = 0; tries < 20 && (await sessionsOn(admin, name)) > 0; tries++) await new Promise((resolve) => setTimeout(resolve, 5))
+    await sessionsLeft(admin, name, 20)
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
   })
 }
