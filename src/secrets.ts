@@ -1,8 +1,7 @@
 import {
   createCipheriv,
   createDecipheriv,
-  createHash,
-  createHmac,
+  hash,
   hkdfSync,
   randomBytes,
   randomFillSync,
@@ -71,11 +70,38 @@ export function keyCheck(keys: Keys): string {
 
 /** HMAC-SHA256 of a value, bound to its purpose: what we store instead of a code or an id. */
 export function keyedHash(keys: Keys, purpose: string, value: string): Buffer {
-  return createHmac('sha256', keys.hash).update(purpose).update('\0').update(value).digest()
+  return hmac('sha256', keys.hash, Buffer.from(`${purpose}\0${value}`))
+}
+
+/** The digests HMAC is made with here: each has 64-octet blocks. */
+export type HmacDigest = 'md5' | 'sha1' | 'sha256'
+
+/**
+ * HMAC (RFC 2104) of `data` under `key`: the octets `createHmac(digest, key)` gives, made of two
+ * one-shot digests. An Hmac object, one per call, is finalised by the garbage collector with a
+ * weak callback; at a few thousand logins a second those callbacks were a third of every
+ * young-generation pause (docs/benchmarks.md). test/secrets.test.ts checks it against createHmac.
+ */
+export function hmac(digest: HmacDigest, key: Buffer, data: Buffer): Buffer {
+  const block = 64
+  const short = key.length > block ? hash(digest, key, 'buffer') : key
+  // (key ^ opad) | (key ^ ipad) | data: the inner digest is over the last two, the outer over
+  // the first and the inner digest, written where the inner pad was. Every octet is written
+  // before it is read, so the buffer may come from node's pool (no ArrayBuffer of its own).
+  const buffer = Buffer.allocUnsafe(2 * block + data.length)
+  for (let i = 0; i < block; i++) {
+    const k = i < short.length ? (short[i] as number) : 0
+    buffer[i] = k ^ 0x5c
+    buffer[block + i] = k ^ 0x36
+  }
+  data.copy(buffer, 2 * block)
+  const inner = hash(digest, buffer.subarray(block), 'buffer')
+  inner.copy(buffer, block)
+  return hash(digest, buffer.subarray(0, block + inner.length), 'buffer')
 }
 
 export function sha256(value: string): Buffer {
-  return createHash('sha256').update(value).digest()
+  return hash('sha256', value, 'buffer')
 }
 
 /** Constant-time comparison; buffers of different lengths are compared against themselves. */

@@ -56,7 +56,8 @@ function auditTee(stream: DestinationStream, audit: AuditRelay): DestinationStre
   return {
     write(line: string) {
       stream.write(line)
-      if (!line.includes('"event":')) return
+      // a login's line: its row was committed with the decision (audit.ts drops such records), so it is not parsed for nothing
+      if (!line.includes('"event":') || line.includes('"audited":true')) return
       try {
         const record = JSON.parse(line) as Record<string, unknown>
         if (typeof record.event === 'string') audit.record(record)

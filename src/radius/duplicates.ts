@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import { claimRequest, keepReply, releaseRequest } from '../db/repositories/radius-challenges.js'
 import type { Services } from '../domain/services.js'
 
@@ -25,7 +25,7 @@ export interface Duplicates {
  * and Request Authenticator). A packet that differs in anything else is not a retransmission and
  * gets no reply meant for another.
  */
-export const duplicateKey = (address: string, port: number, raw: Buffer) => `${address}|${port}|${createHash('sha256').update(raw).digest('base64')}`
+export const duplicateKey = (address: string, port: number, raw: Buffer) => `${address}|${port}|${hash('sha256', raw, 'base64')}`
 
 /** Beyond this many remembered requests the oldest go first: a flood cannot grow the map without end. */
 const maxKept = 100_000
@@ -76,14 +76,14 @@ export function createDuplicates(keepMs = 30_000, now: () => number = Date.now):
  * retransmission in flight here. So an Accept is never turned into a Reject by a second login.
  */
 export function sharedReplies(services: Services, nasId: number, raw: Buffer, keepMs = 30_000) {
-  const hash = createHash('sha256').update(String(nasId)).update('\0').update(raw).digest()
+  const key = hash('sha256', Buffer.concat([Buffer.from(`${nasId}\0`), raw]), 'buffer')
   return {
     /** true: decide it here; a Buffer: the reply another node sent; null: another node is deciding it. */
     claim: () => {
       const now = services.now()
-      return claimRequest(services.db, hash, now, now + keepMs)
+      return claimRequest(services.db, key, now, now + keepMs)
     },
-    keep: (reply: Buffer) => keepReply(services.db, hash, reply),
-    release: () => releaseRequest(services.db, hash),
+    keep: (reply: Buffer) => keepReply(services.db, key, reply),
+    release: () => releaseRequest(services.db, key),
   }
 }

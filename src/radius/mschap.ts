@@ -1,4 +1,4 @@
-import { createCipheriv, createHash } from 'node:crypto'
+import { createCipheriv, hash } from 'node:crypto'
 import { createMD4, type IHasher } from 'hash-wasm'
 
 /**
@@ -49,11 +49,7 @@ const startKey = (masterKey: Buffer, magic: Buffer) => sha1(masterKey, shsPad1, 
 const magicServerToClient = Buffer.from('Magic server to client signing constant')
 const magicPad = Buffer.from('Pad to make it do more than one iteration')
 
-const sha1 = (...parts: readonly Buffer[]): Buffer => {
-  const hash = createHash('sha1')
-  for (const part of parts) hash.update(part)
-  return hash.digest()
-}
+const sha1 = (...parts: readonly Buffer[]): Buffer => hash('sha1', Buffer.concat(parts), 'buffer')
 
 /** ChallengeHash (RFC 2759 §8.2): the first 8 octets of SHA-1 over the two challenges and the user's name. */
 export const challengeHash = (peerChallenge: Buffer, authenticatorChallenge: Buffer, userName: Buffer): Buffer =>

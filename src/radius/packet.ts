@@ -1,4 +1,5 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
+import { hash, timingSafeEqual } from 'node:crypto'
+import { hmac } from '../secrets.js'
 import { Attr, Code } from './attributes.js'
 
 /** RFC 2865 §3: a packet is 20 to 4096 octets, the header alone 20. */
@@ -34,13 +35,10 @@ export type Secret = string | Buffer
 
 export const secretBytes = (secret: Secret): Buffer => (typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret)
 
-export const md5 = (...parts: readonly Buffer[]): Buffer => {
-  const hash = createHash('md5')
-  for (const part of parts) hash.update(part)
-  return hash.digest()
-}
+/** One-shot digests (no Hash object for the garbage collector to finalise, secrets.ts `hmac`): a CHAP login makes up to 99. */
+export const md5 = (...parts: readonly Buffer[]): Buffer => hash('md5', parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts), 'buffer')
 
-export const hmacMd5 = (secret: Secret, data: Buffer): Buffer => createHmac('md5', secretBytes(secret)).update(data).digest()
+export const hmacMd5 = (secret: Secret, data: Buffer): Buffer => hmac('md5', secretBytes(secret), data)
 
 /** Equal 16-octet digests, in time that does not depend on where they differ. */
 const sameDigest = (a: Buffer, b: Buffer): boolean => a.length === b.length && timingSafeEqual(a, b)
