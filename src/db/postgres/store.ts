@@ -1,5 +1,6 @@
 import type pg from 'pg'
 import type { NewAuditEntry, User } from '../schema/index.js'
+import { userOf } from '../user-row.js'
 import type { Limit, LoginView, Settings, Store } from '../store.js'
 import { literal, sql } from './literal.js'
 import { type SettingsSource, settingsSource } from './settings.js'
@@ -199,7 +200,8 @@ type LoginRow = User & { device_id: number | null; batch_id: number | null; batc
 
 function loginView(settings: Settings, row: LoginRow | undefined): LoginView {
   if (!row) return { settings, user: undefined, deviceId: null, batch: null }
-  const { device_id, batch_id, batch_strings, used, ...user } = row
+  const { device_id, batch_id, batch_strings, used } = row
+  const user = userOf(row)
   const burnt = new Set(used ?? [])
   const batch = batch_id === null || batch_strings === null ? null : { id: batch_id, sealed: batch_strings, usedCount: () => burnt.size, isUsed: (index: number) => burnt.has(index) }
   return { settings, user, deviceId: device_id, batch }

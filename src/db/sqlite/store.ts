@@ -1,4 +1,5 @@
 import type { Agent, NasClient, NewAuditEntry, User } from '../schema/index.js'
+import { userOf } from '../user-row.js'
 import type { LoginView, Settings, Store, StoredSetting } from '../store.js'
 import type { GroupCommit, SyncDb } from './group-commit.js'
 
@@ -152,7 +153,8 @@ type LoginRow = User & { device_id: number | null; batch_id: number | null; batc
 /** The batch's burnt strings are looked up one at a time when a code names it, and counted only when asked. */
 function loginView(settings: Settings, row: LoginRow | undefined, sql: SyncDb): LoginView {
   if (!row) return { settings, user: undefined, deviceId: null, batch: null }
-  const { device_id, batch_id, batch_strings, ...user } = row
+  const { device_id, batch_id, batch_strings } = row
+  const user = userOf(row)
   const batch =
     batch_id === null || batch_strings === null
       ? null
