@@ -70,7 +70,13 @@ export function keyCheck(keys: Keys): string {
 
 /** HMAC-SHA256 of a value, bound to its purpose: what we store instead of a code or an id. */
 export function keyedHash(keys: Keys, purpose: string, value: string): Buffer {
-  return hmac('sha256', keys.hash, Buffer.from(`${purpose}\0${value}`))
+  const data = Buffer.from(`${purpose}\0${value}`)
+  try {
+    return hmac('sha256', keys.hash, data)
+  } finally {
+    // the value (a code, a secret) was written into node's shared pool: not left there
+    data.fill(0)
+  }
 }
 
 /** The digests HMAC is made with here: each has 64-octet blocks. */
@@ -80,14 +86,15 @@ export type HmacDigest = 'md5' | 'sha1' | 'sha256'
  * HMAC (RFC 2104) of `data` under `key`: the octets `createHmac(digest, key)` gives, made of two
  * one-shot digests. An Hmac object, one per call, is finalised by the garbage collector with a
  * weak callback; at a few thousand logins a second those callbacks were a third of every
- * young-generation pause (docs/benchmarks.md). test/secrets.test.ts checks it against createHmac.
+ * young-generation pause (docs/benchmarks.md). test/hmac.test.ts checks it against createHmac.
  */
 export function hmac(digest: HmacDigest, key: Buffer, data: Buffer): Buffer {
   const block = 64
   const short = key.length > block ? hash(digest, key, 'buffer') : key
   // (key ^ opad) | (key ^ ipad) | data: the inner digest is over the last two, the outer over
   // the first and the inner digest, written where the inner pad was. Every octet is written
-  // before it is read, so the buffer may come from node's pool (no ArrayBuffer of its own).
+  // before it is read, so the buffer may come from node's pool (no ArrayBuffer of its own); it
+  // holds the key's pads and the data, so it is zeroed before the pool hands it out again.
   const buffer = Buffer.allocUnsafe(2 * block + data.length)
   for (let i = 0; i < block; i++) {
     const k = i < short.length ? (short[i] as number) : 0
@@ -97,7 +104,9 @@ export function hmac(digest: HmacDigest, key: Buffer, data: Buffer): Buffer {
   data.copy(buffer, 2 * block)
   const inner = hash(digest, buffer.subarray(block), 'buffer')
   inner.copy(buffer, block)
-  return hash(digest, buffer.subarray(0, block + inner.length), 'buffer')
+  const outer = hash(digest, buffer.subarray(0, block + inner.length), 'buffer')
+  buffer.fill(0)
+  return outer
 }
 
 export function sha256(value: string): Buffer {
