@@ -189,10 +189,11 @@ try {
   process.stdout.write(`seeded in ${seconds(performance.now() - seeding)}; the server's first sync starts within 30 s of its start...\n`)
   const logFile = join(dir, 'server.log')
   const out = openSync(logFile, 'w')
-  // BENCH_PROFILE_DIR: the server writes a CPU profile there (node --cpu-prof)
+  // BENCH_PROFILE_DIR: the server writes a CPU profile there (node --cpu-prof). The young
+  // generation as `npm start` and the Docker image size it (src/cli/index.ts says why)
   const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []
   const smtp = ['--smtp-url', `smtp://127.0.0.1:${sink.port}`, '--smtp-from', 'agentxml bench <noreply@example.com>']
-  server = spawn(process.execPath, [...profile, 'dist/cli/index.js', 'serve', '--port', '0', '--db', db, ...smtp], { cwd: root, stdio: ['ignore', out, 'inherit'] })
+  server = spawn(process.execPath, [...profile, '--max-semi-space-size=8', 'dist/cli/index.js', 'serve', '--port', '0', '--db', db, ...smtp], { cwd: root, stdio: ['ignore', out, 'inherit'] })
   closeSync(out)
   process.on('exit', () => server?.kill('SIGKILL'))
   const log = follow(logFile)
