@@ -91,13 +91,20 @@ t.test("a node frozen (SIGSTOP) holding a user's row: the other node serves that
   const other = await mobileUser(services, b.url, 'bystander')
   const frozenHolds = async () => {
     // A session of A's left idle inside a transaction: it stopped between a unit's two round trips,
-    // after the first, which locks the user's row (that lock, not any other transaction of A's)
-    for (let tries = 0; tries < 10; tries++) {
-      const rows = await sql(
-        "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'agentxml node-a' AND state = 'idle in transaction' AND position($1 in query) > 0",
+    // after the first, which locks the user's row (that lock, not any other transaction of A's).
+    // Seen twice, unchanged, 300 ms apart: a second round trip that A had already written to the
+    // socket before it stopped would still be read and run by its backend (and commit) meanwhile.
+    const idle = () =>
+      sql<{ pid: number; since: string }>(
+        "SELECT pid, state_change::text AS since FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'agentxml node-a' AND state = 'idle in transaction' AND position($1 in query) > 0",
         [`FROM users WHERE name_key = '${user.name}' FOR UPDATE`],
       )
-      if (rows.length > 0) return true
+    for (let tries = 0; tries < 10; tries++) {
+      const [seen] = await idle()
+      if (seen) {
+        await sleep(300)
+        return (await idle()).some((again) => again.pid === seen.pid && again.since === seen.since)
+      }
       await sleep(20)
     }
     return false
