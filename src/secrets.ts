@@ -71,12 +71,10 @@ export function keyCheck(keys: Keys): string {
 /** HMAC-SHA256 of a value, bound to its purpose: what we store instead of a code or an id. */
 export function keyedHash(keys: Keys, purpose: string, value: string): Buffer {
   const data = Buffer.from(`${purpose}\0${value}`)
-  try {
-    return hmac('sha256', keys.hash, data)
-  } finally {
-    // the value (a code, a secret) was written into node's shared pool: not left there
-    data.fill(0)
-  }
+  const digest = hmac('sha256', keys.hash, data)
+  // the value (a code, a secret) was written into node's shared pool: not left there
+  data.fill(0)
+  return digest
 }
 
 /** The digests HMAC is made with here: each has 64-octet blocks. */

@@ -33,7 +33,7 @@ export async function radiusRun(target, codes, { secret, inFlight }) {
       { type: Attr.UserPassword, value: Buffer.from(otc) },
     ]
     const raw = encodeRequest({ code: Code.AccessRequest, identifier, secret, attributes })
-    return { raw, code: Code.AccessRequest, identifier, authenticator: raw.subarray(4, 20), reply: undefined, extra: [] }
+    return { raw, code: Code.AccessRequest, identifier, authenticator: raw.subarray(4, 20), reply: undefined }
   })
   const latencies = []
   let next = 0
